@@ -1,0 +1,120 @@
+//! The façade of CommonsCloud Desktop.
+//!
+//! The desktop shell and the command line call only this crate. Its
+//! functions take and return plain serialisable types, and every failure is
+//! an [`Error`] with a stable [`ErrorCode`] the UI translates, so no caller
+//! ever matches on message strings.
+
+mod error;
+pub mod provider;
+
+use std::path::Path;
+use std::sync::Mutex;
+
+pub use error::{Error, ErrorCode};
+pub use provider::Provider;
+use serde::Serialize;
+
+/// Languages the UI is translated into.
+pub const LANGUAGES: &[&str] = &["ca", "es", "en"];
+
+const LANGUAGE_KEY: &str = "ui.language";
+
+/// What the UI needs to know to draw its first screen.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    /// The provider's name in its default language.
+    pub name: String,
+    pub version: String,
+    /// The OS locale as the OS spells it (`ca-ES`, `es_ES.UTF-8`, ...).
+    pub locale: Option<String>,
+    pub default_language: String,
+    pub sign_up_url: String,
+}
+
+/// Preferences the member chose.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Settings {
+    /// The UI language the member picked; `None` follows the OS.
+    pub language: Option<String>,
+}
+
+/// One running app: the provider profile and the state store.
+#[derive(Debug)]
+pub struct App {
+    provider: Provider,
+    store: Mutex<cc_store::Store>,
+}
+
+impl App {
+    /// Opens the app with the state file at `state` and the given provider.
+    pub fn open(state: &Path, provider: Provider) -> Result<Self, Error> {
+        let store = cc_store::Store::open(state)?;
+        Ok(App {
+            provider,
+            store: Mutex::new(store),
+        })
+    }
+
+    /// Opens the app with its defaults: the state file from
+    /// [`cc_store::default_state_path`] and the provider from
+    /// [`Provider::from_env_or_default`].
+    pub fn open_default() -> Result<Self, Error> {
+        let provider = Provider::from_env_or_default()?;
+        Self::open(&cc_store::default_state_path()?, provider)
+    }
+
+    pub fn provider(&self) -> &Provider {
+        &self.provider
+    }
+
+    /// What the first screen needs.
+    pub fn info(&self) -> AppInfo {
+        AppInfo {
+            name: self.provider.display_name(&self.provider.default_language),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            locale: sys_locale::get_locale(),
+            default_language: self.provider.default_language.clone(),
+            sign_up_url: self.provider.sign_up_url.clone(),
+        }
+    }
+
+    pub fn settings(&self) -> Result<Settings, Error> {
+        let store = self.store.lock().map_err(|_| Error::poisoned())?;
+        Ok(Settings {
+            language: store.setting(LANGUAGE_KEY)?,
+        })
+    }
+
+    /// Stores the member's UI language; refuses one the UI does not have.
+    pub fn set_language(&self, language: &str) -> Result<(), Error> {
+        if !LANGUAGES.contains(&language) {
+            return Err(Error::new(
+                ErrorCode::InvalidInput,
+                format!("unknown language {language:?}; expected one of {LANGUAGES:?}"),
+            ));
+        }
+        let store = self.store.lock().map_err(|_| Error::poisoned())?;
+        store.set_setting(LANGUAGE_KEY, Some(language))?;
+        Ok(())
+    }
+
+    /// Checks that a URL the UI asks to open in the system browser is one
+    /// the app may open: only `https` (and `http` on loopback, for tests).
+    pub fn check_external_url(&self, url: &str) -> Result<(), Error> {
+        let lower = url.to_ascii_lowercase();
+        let ok = lower.starts_with("https://")
+            || lower.starts_with("http://127.0.0.1")
+            || lower.starts_with("http://localhost");
+        if ok && !url.chars().any(char::is_control) {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorCode::InvalidInput,
+                format!("refusing to open {url:?}: only https addresses are opened"),
+            ))
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! Upgrades real SQLite files from every earlier schema version.
+
+use cc_store::{Store, StoreError, migrations};
+
+/// Data a database of a given schema version may hold: inserted when the
+/// database is at `since` or later, and checked after the upgrade. Add a row
+/// here with every migration that creates or reshapes a table.
+const SEEDS: &[(u32, &str, &str)] = &[
+    (
+        1,
+        "INSERT INTO settings(key, value) VALUES ('language', 'es')",
+        "SELECT count(*) FROM settings WHERE key = 'language' AND value = 'es'",
+    ),
+    (
+        1,
+        "INSERT INTO accounts(provider_id, server_url, user_id, login_name, created_at)
+         VALUES ('commonscloud', 'https://oficina.commonscloud.coop', 'anap', 'ana', 1764000000)",
+        "SELECT count(*) FROM accounts WHERE user_id = 'anap' AND login_name = 'ana'",
+    ),
+];
+
+#[test]
+fn upgrades_from_every_earlier_version_keeping_data() {
+    for from in 0..migrations::LATEST {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.sqlite3");
+        {
+            let old = Store::open_at_version(&path, from).unwrap();
+            assert_eq!(old.schema_version().unwrap(), from);
+            for (since, insert, _) in SEEDS.iter().filter(|(since, ..)| *since <= from) {
+                old.connection()
+                    .execute_batch(insert)
+                    .unwrap_or_else(|e| panic!("seed for v{since} at v{from}: {e}"));
+            }
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.schema_version().unwrap(),
+            migrations::LATEST,
+            "from v{from}"
+        );
+        for (since, _, check) in SEEDS.iter().filter(|(since, ..)| *since <= from) {
+            let n: i64 = store
+                .connection()
+                .query_row(check, [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(n, 1, "data seeded at v{since} lost upgrading from v{from}");
+        }
+        // The latest schema is usable after the upgrade.
+        store.set_setting("probe", Some("ok")).unwrap();
+        assert_eq!(store.setting("probe").unwrap().as_deref(), Some("ok"));
+    }
+}
+
+#[test]
+fn reopening_the_latest_version_runs_nothing_and_keeps_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.sqlite3");
+    Store::open(&path)
+        .unwrap()
+        .set_setting("language", Some("ca"))
+        .unwrap();
+    let again = Store::open(&path).unwrap();
+    assert_eq!(again.setting("language").unwrap().as_deref(), Some("ca"));
+    assert_eq!(again.schema_version().unwrap(), migrations::LATEST);
+}
+
+#[test]
+fn refuses_a_database_from_a_newer_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.sqlite3");
+    {
+        let store = Store::open(&path).unwrap();
+        store
+            .connection()
+            .pragma_update(None, "user_version", migrations::LATEST + 1)
+            .unwrap();
+    }
+    match Store::open(&path) {
+        Err(StoreError::TooNew { found, known, .. }) => {
+            assert_eq!(found, migrations::LATEST + 1);
+            assert_eq!(known, migrations::LATEST);
+        }
+        other => panic!("expected TooNew, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_file_that_is_not_a_database_is_reported_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.sqlite3");
+    std::fs::write(&path, b"this is not a database, just text").unwrap();
+    let err = Store::open(&path).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::Sqlite { .. } | StoreError::Migration { .. }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        b"this is not a database, just text",
+        "a file that is not ours must not be overwritten"
+    );
+}

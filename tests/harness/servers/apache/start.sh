@@ -1,0 +1,32 @@
+#!/bin/sh
+# Apache 2.4 + mod_dav_fs on 127.0.0.1:$PORT, WebDAV root /dav/ (= $ROOT/data).
+# Env: ROOT PORT DAV_USER DAV_PASS. Root not needed (as root the server
+# drops to www-data and $ROOT/data is chowned to it).
+set -eu
+: "${ROOT:?}" "${PORT:?}" "${DAV_USER:?}" "${DAV_PASS:?}"
+CONF="$ROOT/conf"
+
+# sed replacement-safe escaping of a value (for the | delimiter).
+esc() { printf '%s' "$1" | sed -e 's/[\\|&]/\\&/g'; }
+
+chmod 0755 "$ROOT"
+mkdir -p "$ROOT/data" "$ROOT/var" "$ROOT/run" "$ROOT/logs" "$ROOT/auth" "$ROOT/empty"
+
+htpasswd -bc "$ROOT/auth/htpasswd" "$DAV_USER" "$DAV_PASS" 2>/dev/null
+chmod 0644 "$ROOT/auth/htpasswd"
+
+if [ "$(id -u)" = 0 ]; then
+    USERGROUP='User www-data
+Group www-data'
+    chown -R www-data:www-data "$ROOT/data" "$ROOT/var"
+else
+    USERGROUP='# not root: runs as the invoking user'
+fi
+
+sed -e "s|@ROOT@|$(esc "$ROOT")|g" -e "s|@PORT@|$PORT|g" "$CONF/httpd.conf.in" |
+    awk -v ug="$USERGROUP" '$0 == "@USERGROUP@" { print ug; next } { print }' \
+    > "$ROOT/run/httpd.conf"
+
+# -DFOREGROUND: the master stays in the foreground, children share its
+# process group, so killing the group stops everything.
+exec /usr/sbin/apache2 -f "$ROOT/run/httpd.conf" -DFOREGROUND
