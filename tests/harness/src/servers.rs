@@ -1,0 +1,198 @@
+//! Real DAV servers on loopback.
+//!
+//! Each server lives in `tests/harness/servers/<name>/`: a `start.sh` that
+//! writes the server's configuration into a fresh temporary folder and runs
+//! it in the foreground, plus its templates and a README with the quirks
+//! seen. [`Server::start`] copies that folder into a new temporary `ROOT`,
+//! runs `start.sh` in its own process group with `ROOT`, `PORT`, `PORT2`,
+//! `DAV_USER` and `DAV_PASS` set, waits until the port answers, and stops
+//! the whole group when the handle is dropped.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::process::{GroupChild, free_port, wait_for_port};
+use crate::{PASSWORD, USER};
+
+/// The servers the harness can start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Apache 2.4 mod_dav_fs: the reference WebDAV server.
+    Apache,
+    /// lighttpd 1.4 mod_webdav.
+    Lighttpd,
+    /// sabre/dav 1.8 `FSExt` tree on `php -S`: Nextcloud's DAV family.
+    SabreFiles,
+    /// rclone `serve webdav`: sloppy on purpose (ignores If-Match).
+    Rclone,
+    /// Radicale 3: CalDAV and CardDAV.
+    Radicale,
+    /// Cyrus IMAP 3.6 httpd: CalDAV and CardDAV.
+    Cyrus,
+    /// Xandikos (from PyPI): CalDAV and CardDAV.
+    Xandikos,
+    /// sabre/dav 1.8 CalDAV and CardDAV on PDO SQLite (no sync-collection).
+    SabrePim,
+}
+
+impl Kind {
+    /// The folder name under `tests/harness/servers/`.
+    pub fn dir_name(self) -> &'static str {
+        match self {
+            Kind::Apache => "apache",
+            Kind::Lighttpd => "lighttpd",
+            Kind::SabreFiles => "sabredav-files",
+            Kind::Rclone => "rclone",
+            Kind::Radicale => "radicale",
+            Kind::Cyrus => "cyrus",
+            Kind::Xandikos => "xandikos",
+            Kind::SabrePim => "sabredav-pim",
+        }
+    }
+
+    /// Path of the WebDAV files root (file servers only).
+    fn files_path(self) -> Option<&'static str> {
+        match self {
+            Kind::Apache | Kind::Lighttpd => Some("/dav/"),
+            Kind::SabreFiles | Kind::Rclone => Some("/"),
+            _ => None,
+        }
+    }
+}
+
+/// Every WebDAV file server, for tests that run against each.
+pub const FILE_SERVERS: &[Kind] = &[Kind::Apache, Kind::Lighttpd, Kind::SabreFiles, Kind::Rclone];
+/// Every CalDAV/CardDAV server.
+pub const PIM_SERVERS: &[Kind] = &[Kind::Radicale, Kind::Cyrus, Kind::Xandikos, Kind::SabrePim];
+
+/// A running server; stopped when dropped.
+#[derive(Debug)]
+pub struct Server {
+    kind: Kind,
+    port: u16,
+    // Field order: the process stops before its folder is removed.
+    process: GroupChild,
+    root: tempfile::TempDir,
+}
+
+/// Where the server folders of the repository are.
+pub fn servers_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("servers")
+}
+
+/// The Python of the virtual environment that has Xandikos: the
+/// `CC_XANDIKOS_PYTHON` variable, else `target/test-venv/bin/python` as the
+/// test command creates it.
+pub fn xandikos_python() -> PathBuf {
+    std::env::var_os("CC_XANDIKOS_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::workspace_root().join("target/test-venv/bin/python"))
+}
+
+impl Server {
+    /// Starts a server of `kind`. Panics with the server's log when it does
+    /// not come up: a test cannot go on without its server.
+    pub fn start(kind: Kind) -> Self {
+        let root = tempfile::Builder::new()
+            .prefix(&format!("cc-{}-", kind.dir_name()))
+            .tempdir()
+            .expect("temp dir for server");
+        let conf = root.path().join("conf");
+        copy_dir(&servers_dir().join(kind.dir_name()), &conf)
+            .unwrap_or_else(|e| panic!("copy {} config: {e}", kind.dir_name()));
+        let logs = root.path().join("logs");
+        std::fs::create_dir_all(&logs).unwrap();
+        let port = free_port();
+        let port2 = free_port();
+        let mut cmd = Command::new("sh");
+        cmd.arg(conf.join("start.sh"))
+            .env("ROOT", root.path())
+            .env("PORT", port.to_string())
+            .env("PORT2", port2.to_string())
+            .env("DAV_USER", USER)
+            .env("DAV_PASS", PASSWORD)
+            .env("XANDIKOS_PYTHON", xandikos_python())
+            .current_dir(root.path());
+        let started = Instant::now();
+        let mut process = GroupChild::spawn(kind.dir_name(), cmd, Some(&logs.join("start.log")))
+            .unwrap_or_else(|e| panic!("spawn {}: {e}", kind.dir_name()));
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let up = wait_for_port(addr, Duration::from_secs(60));
+        if !up || process.exited().is_some() {
+            panic!(
+                "{} did not start on port {port} (exit: {:?}):\n{}",
+                kind.dir_name(),
+                process.exited(),
+                process.log_tail()
+            );
+        }
+        tracing::info!(
+            server = kind.dir_name(),
+            port,
+            ms = started.elapsed().as_millis() as u64,
+            "server up"
+        );
+        Server {
+            kind,
+            port,
+            process,
+            root,
+        }
+    }
+
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))
+    }
+
+    /// The WebDAV folder the user may write files into (file servers).
+    pub fn files_url(&self) -> String {
+        let path = self
+            .kind
+            .files_path()
+            .unwrap_or_else(|| panic!("{:?} is not a file server", self.kind));
+        format!("{}{path}", self.base_url())
+    }
+
+    /// The server's temporary folder (its data and logs live below it).
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+
+    /// The server's start log, for failure messages.
+    pub fn log_tail(&self) -> String {
+        self.process.log_tail()
+    }
+
+    pub fn user(&self) -> &'static str {
+        USER
+    }
+
+    pub fn password(&self) -> &'static str {
+        PASSWORD
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
