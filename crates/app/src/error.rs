@@ -10,6 +10,8 @@ pub enum ErrorCode {
     Provider,
     /// The caller passed a value the app refuses.
     InvalidInput,
+    /// The operating system refused (no browser to open a page, ...).
+    System,
     /// A bug: an internal lock was poisoned by a panic.
     Internal,
 }

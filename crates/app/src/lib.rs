@@ -20,6 +20,17 @@ pub const LANGUAGES: &[&str] = &["ca", "es", "en"];
 
 const LANGUAGE_KEY: &str = "ui.language";
 
+/// The UI language for an OS locale (`ca-ES`, `es_ES.UTF-8`, `en`), or
+/// `None` when the UI is not translated into it (`C`, `POSIX`, `fr-FR`).
+pub fn language_of_locale(locale: &str) -> Option<String> {
+    let lang = locale
+        .split(['-', '_', '.', '@'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    LANGUAGES.contains(&lang.as_str()).then_some(lang)
+}
+
 /// What the UI needs to know to draw its first screen.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -99,6 +110,16 @@ impl App {
         let store = self.store.lock().map_err(|_| Error::poisoned())?;
         store.set_setting(LANGUAGE_KEY, Some(language))?;
         Ok(())
+    }
+
+    /// The UI language: the member's choice, else the OS locale when the UI
+    /// has it, else the provider's default.
+    pub fn ui_language(&self) -> String {
+        let chosen = self.settings().ok().and_then(|s| s.language);
+        chosen
+            .filter(|l| LANGUAGES.contains(&l.as_str()))
+            .or_else(|| sys_locale::get_locale().and_then(|l| language_of_locale(&l)))
+            .unwrap_or_else(|| self.provider.default_language.clone())
     }
 
     /// Checks that a URL the UI asks to open in the system browser is one

@@ -96,3 +96,23 @@ fn invalid_profiles_give_clear_errors() {
     let err = Provider::parse(&http, "test").unwrap_err();
     assert!(err.message.contains("sign_up_url"), "{}", err.message);
 }
+
+#[test]
+fn os_locales_map_to_ui_languages() {
+    use cc_app::language_of_locale as l;
+    assert_eq!(l("ca-ES").as_deref(), Some("ca"));
+    assert_eq!(l("ca_ES.UTF-8@valencia").as_deref(), Some("ca"));
+    assert_eq!(l("es_ES.UTF-8").as_deref(), Some("es"));
+    assert_eq!(l("EN-us").as_deref(), Some("en"));
+    assert_eq!(l("C"), None);
+    assert_eq!(l("POSIX"), None);
+    assert_eq!(l("fr-FR"), None);
+    assert_eq!(l(""), None);
+}
+
+#[test]
+fn stored_language_wins_for_the_ui() {
+    let (_d, app) = app();
+    app.set_language("en").unwrap();
+    assert_eq!(app.ui_language(), "en");
+}
