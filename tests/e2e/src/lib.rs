@@ -1,0 +1,1 @@
+//! GUI end-to-end tests live in `tests/`; see `tests/welcome.rs`.
