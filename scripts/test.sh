@@ -1,0 +1,56 @@
+#!/bin/sh
+# Installs what the tests need and runs them all: formatting, clippy, every
+# cargo test (real servers started by the tests themselves), the UI type
+# check and unit tests, and the GUI end-to-end test under Xvfb.
+# Works as root (CI) and as a normal user with sudo, on Debian 12 / Ubuntu 24.04.
+set -eu
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+started=$(date +%s)
+
+check_toolchains
+apt_install $BUILD_PACKAGES \
+    xvfb xauth webkit2gtk-driver dbus dbus-x11 libsecret-1-0 \
+    python3 python3-venv \
+    apache2 apache2-utils lighttpd lighttpd-mod-webdav \
+    php-cli php-xml php-mbstring php-sqlite3 php-sabre-dav php-sabre-vobject \
+    rclone radicale cyrus-imapd cyrus-caldav cyrus-admin sasl2-bin
+
+step "Python test servers (Xandikos from PyPI) in target/test-venv"
+if [ ! -x target/test-venv/bin/xandikos ]; then
+    mkdir -p target
+    python3 -m venv target/test-venv
+    target/test-venv/bin/pip install --quiet --disable-pip-version-check "xandikos>=0.4"
+fi
+
+if ! command -v tauri-driver >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
+    step "installing tauri-driver"
+    cargo install tauri-driver --version '^2' --locked
+fi
+
+step "UI dependencies"
+npm ci --prefix ui --no-audit --no-fund
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "UI type check and unit tests"
+npm --prefix ui run check
+npm --prefix ui test
+
+step "building the UI"
+npm --prefix ui run build
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --features commonscloud-desktop/custom-protocol -- -D warnings
+
+step "cargo test (engine crates and real-server tests)"
+cargo test --workspace --exclude commonscloud-desktop --exclude cc-e2e
+
+step "building the desktop app with the UI embedded"
+cargo build -p commonscloud-desktop --features custom-protocol
+
+step "GUI end-to-end test under Xvfb"
+xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- cargo test -p cc-e2e
+
+step "all tests passed in $(( $(date +%s) - started )) s"
