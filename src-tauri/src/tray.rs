@@ -28,8 +28,20 @@ fn text(messages: &HashMap<String, String>, key: &str, name: &str) -> String {
 fn build_menu<R: Runtime>(handle: &AppHandle<R>, language: &str) -> tauri::Result<Menu<R>> {
     let m = messages(language);
     let name = handle.state::<cc_app::App>().info().name;
-    let open = MenuItem::with_id(handle, "open", text(&m, "tray.open", &name), true, None::<&str>)?;
-    let quit = MenuItem::with_id(handle, "quit", text(&m, "tray.quit", &name), true, None::<&str>)?;
+    let open = MenuItem::with_id(
+        handle,
+        "open",
+        text(&m, "tray.open", &name),
+        true,
+        None::<&str>,
+    )?;
+    let quit = MenuItem::with_id(
+        handle,
+        "quit",
+        text(&m, "tray.quit", &name),
+        true,
+        None::<&str>,
+    )?;
     Menu::with_items(handle, &[&open, &quit])
 }
 

@@ -49,16 +49,24 @@ impl Session {
         let port = free_port();
         let native_port = free_port();
         let mut cmd = Command::new(tauri_driver());
-        cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            // The app reads these from its environment: a Catalan desktop
-            // and a state file of this test only.
-            .env("LANG", "ca_ES.UTF-8")
-            .env("LC_ALL", "ca_ES.UTF-8")
-            .env("COMMONSCLOUD_STATE", state);
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        // The app reads these from its environment: a Catalan desktop
+        // and a state file of this test only.
+        .env("LANG", "ca_ES.UTF-8")
+        .env("LC_ALL", "ca_ES.UTF-8")
+        .env("COMMONSCLOUD_STATE", state);
         let driver = GroupChild::spawn("tauri-driver", cmd, Some(&logs.join("tauri-driver.log")))
             .expect("tauri-driver: `cargo install tauri-driver --version ^2 --locked`");
         assert!(
-            wait_for_port(SocketAddr::from((Ipv4Addr::LOCALHOST, port)), Duration::from_secs(30)),
+            wait_for_port(
+                SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+                Duration::from_secs(30)
+            ),
             "tauri-driver did not listen:\n{}",
             driver.log_tail()
         );
@@ -100,7 +108,10 @@ impl Session {
             if got == expected {
                 return;
             }
-            assert!(Instant::now() < deadline, "{testid}: expected {expected:?}, got {got:?}");
+            assert!(
+                Instant::now() < deadline,
+                "{testid}: expected {expected:?}, got {got:?}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -160,20 +171,27 @@ async fn welcome_screen_in_catalan_spanish_and_english() {
     let state = dir.path().join("state.sqlite3");
 
     let s = Session::start(&state, dir.path()).await;
-    s.wait_text("welcome-title", "Benvinguda a CommonsCloud").await;
+    s.wait_text("welcome-title", "Benvinguda a CommonsCloud")
+        .await;
     assert_eq!(s.html_lang().await, "ca");
     let ca_tagline = s.text_of("welcome-tagline").await;
     assert!(!ca_tagline.is_empty());
     s.screenshot("welcome-ca").await;
 
     s.choose_language("es").await;
-    s.wait_text("welcome-title", "Bienvenida a CommonsCloud").await;
+    s.wait_text("welcome-title", "Bienvenida a CommonsCloud")
+        .await;
     assert_eq!(s.html_lang().await, "es");
-    assert_ne!(s.text_of("welcome-tagline").await, ca_tagline, "tagline translated");
+    assert_ne!(
+        s.text_of("welcome-tagline").await,
+        ca_tagline,
+        "tagline translated"
+    );
     s.screenshot("welcome-es").await;
 
     s.choose_language("en").await;
-    s.wait_text("welcome-title", "Welcome to CommonsCloud").await;
+    s.wait_text("welcome-title", "Welcome to CommonsCloud")
+        .await;
     assert_eq!(s.html_lang().await, "en");
     s.screenshot("welcome-en").await;
     s.close().await;
@@ -182,6 +200,7 @@ async fn welcome_screen_in_catalan_spanish_and_english() {
     // although the desktop is Catalan.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let s = Session::start(&state, dir.path()).await;
-    s.wait_text("welcome-title", "Welcome to CommonsCloud").await;
+    s.wait_text("welcome-title", "Welcome to CommonsCloud")
+        .await;
     s.close().await;
 }

@@ -46,49 +46,64 @@ struct Shared {
     faulted: AtomicUsize,
 }
 
-/// A running proxy; stops when dropped.
+/// A running proxy; stops when dropped. It runs on its own thread with its
+/// own runtime, so it works the same from sync and async tests.
 #[derive(Debug)]
 pub struct FaultProxy {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    runtime: Option<tokio::runtime::Runtime>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl FaultProxy {
     /// Starts a proxy on a free loopback port forwarding to `upstream`.
     pub fn start(upstream: SocketAddr) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("tokio runtime for the proxy");
-        let listener = runtime
-            .block_on(TcpListener::bind((Ipv4Addr::LOCALHOST, 0)))
-            .expect("bind proxy");
-        let addr = listener.local_addr().expect("proxy address");
+        let std_listener =
+            std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind proxy");
+        std_listener.set_nonblocking(true).expect("nonblocking");
+        let addr = std_listener.local_addr().expect("proxy address");
         let shared = Arc::new(Shared {
             upstream,
             fault: Mutex::new((Fault::Pass, None)),
             connections: AtomicUsize::new(0),
             faulted: AtomicUsize::new(0),
         });
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let s = shared.clone();
-        runtime.spawn(async move {
-            while let Ok((client, _)) = listener.accept().await {
-                let fault = s.next_fault();
-                s.connections.fetch_add(1, Ordering::SeqCst);
-                let s2 = s.clone();
-                tokio::spawn(async move {
-                    if let Err(e) = handle(client, s2.upstream, fault).await {
-                        tracing::debug!(error = %e, "proxy connection ended");
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("tokio runtime for the proxy");
+            runtime.block_on(async move {
+                let listener = TcpListener::from_std(std_listener).expect("tokio listener");
+                let accept = async {
+                    while let Ok((client, _)) = listener.accept().await {
+                        let fault = s.next_fault();
+                        s.connections.fetch_add(1, Ordering::SeqCst);
+                        let upstream = s.upstream;
+                        tokio::spawn(async move {
+                            if let Err(e) = handle(client, upstream, fault).await {
+                                tracing::debug!(error = %e, "proxy connection ended");
+                            }
+                        });
                     }
-                });
-            }
+                };
+                tokio::select! {
+                    () = accept => {}
+                    _ = stop_rx => {}
+                }
+            });
+            // Connections still open (a stall) are dropped with the runtime.
+            runtime.shutdown_background();
         });
         FaultProxy {
             addr,
             shared,
-            runtime: Some(runtime),
+            stop: Some(stop_tx),
+            thread: Some(thread),
         }
     }
 
@@ -125,8 +140,11 @@ impl FaultProxy {
 
 impl Drop for FaultProxy {
     fn drop(&mut self) {
-        if let Some(rt) = self.runtime.take() {
-            rt.shutdown_background();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
 }

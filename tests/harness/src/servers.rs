@@ -55,10 +55,40 @@ impl Kind {
     /// Path of the WebDAV files root (file servers only).
     fn files_path(self) -> Option<&'static str> {
         match self {
-            Kind::Apache | Kind::Lighttpd => Some("/dav/"),
-            Kind::SabreFiles | Kind::Rclone => Some("/"),
+            Kind::Apache | Kind::Lighttpd | Kind::SabreFiles | Kind::Rclone => Some("/dav/"),
             _ => None,
         }
+    }
+
+    /// Paths of the user's principal, calendar home and address-book home
+    /// (CalDAV/CardDAV servers only), as the servers report them.
+    fn pim_paths(self) -> Option<(String, String, String)> {
+        let u = USER;
+        match self {
+            Kind::Radicale => Some((format!("/{u}/"), format!("/{u}/"), format!("/{u}/"))),
+            Kind::Cyrus => Some((
+                format!("/dav/principals/user/{u}/"),
+                format!("/dav/calendars/user/{u}/"),
+                format!("/dav/addressbooks/user/{u}/"),
+            )),
+            Kind::Xandikos => Some((
+                format!("/{u}/"),
+                format!("/{u}/calendars/"),
+                format!("/{u}/contacts/"),
+            )),
+            Kind::SabrePim => Some((
+                format!("/principals/{u}/"),
+                format!("/calendars/{u}/"),
+                format!("/addressbooks/{u}/"),
+            )),
+            _ => None,
+        }
+    }
+
+    /// Whether the server implements RFC 6578 sync-collection.
+    pub fn has_sync_collection(self) -> bool {
+        // Quirk: sabre/dav 1.8 answers 403 ReportNotSupported.
+        self != Kind::SabrePim
     }
 }
 
@@ -162,6 +192,27 @@ impl Server {
             .files_path()
             .unwrap_or_else(|| panic!("{:?} is not a file server", self.kind));
         format!("{}{path}", self.base_url())
+    }
+
+    fn pim(&self) -> (String, String, String) {
+        self.kind
+            .pim_paths()
+            .unwrap_or_else(|| panic!("{:?} is not a CalDAV/CardDAV server", self.kind))
+    }
+
+    /// The user's principal URL (CalDAV/CardDAV servers).
+    pub fn principal_url(&self) -> String {
+        format!("{}{}", self.base_url(), self.pim().0)
+    }
+
+    /// The user's calendar home URL (CalDAV/CardDAV servers).
+    pub fn calendar_home_url(&self) -> String {
+        format!("{}{}", self.base_url(), self.pim().1)
+    }
+
+    /// The user's address-book home URL (CalDAV/CardDAV servers).
+    pub fn addressbook_home_url(&self) -> String {
+        format!("{}{}", self.base_url(), self.pim().2)
     }
 
     /// The server's temporary folder (its data and logs live below it).

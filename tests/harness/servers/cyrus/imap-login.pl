@@ -18,8 +18,8 @@ $s->autoflush(1);
 my $greeting = <$s>;
 die "imap-login: no greeting\n" unless defined $greeting && $greeting =~ /^\* OK/;
 # Literals (LITERAL+) so that any character in user or password is safe.
+# (%ENV values are byte strings, so length() counts bytes)
 my ($lu, $lp) = (length($user), length($pass));
-{ use bytes; ($lu, $lp) = (length($user), length($pass)); }
 print $s "a1 LOGIN {$lu+}\r\n$user {$lp+}\r\n$pass\r\n";
 my $ok = 0;
 while (my $line = <$s>) {

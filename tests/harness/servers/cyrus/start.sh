@@ -48,8 +48,12 @@ chmod 0644 "$IMAPDCONF" "$RUN/cyrus.conf" "$RUN/cyrus-setup.conf"
 # sasldb with the one user (realm = servername "localhost")
 printf '%s' "$DAV_PASS" | saslpasswd2 -p -c -f "$C/sasldb2" -u localhost "$DAV_USER"
 
-[ -n "$OWNER" ] && chown -R "$OWNER" "$C"
-if [ -n "$OWNER" ]; then chmod 0640 "$C/sasldb2"; else chmod 0600 "$C/sasldb2"; fi
+if [ -n "$OWNER" ]; then
+    chown -R "$OWNER" "$C"
+    chmod 0640 "$C/sasldb2"
+else
+    chmod 0600 "$C/sasldb2"
+fi
 
 # Phase 1: master with IMAP on the unix socket only; one login creates the
 # user's INBOX (autocreate_quota: 0); then stop it.
