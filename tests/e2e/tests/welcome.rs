@@ -233,7 +233,8 @@ async fn welcome_screen_in_catalan_spanish_and_english() {
         matches!(status, Some(s) if s.success()),
         "the second instance did not exit on its own: {status:?}"
     );
-    s.wait_text("welcome-title", "Welcome to CommonsCloud").await;
+    s.wait_text("welcome-title", "Welcome to CommonsCloud")
+        .await;
     s.close().await;
 
     // The choice was stored in the state file: a new start is in English

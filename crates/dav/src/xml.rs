@@ -1,0 +1,681 @@
+//! XML for DAV: qualified names, a small element tree for property values,
+//! and a multistatus reader that yields one `<response>` at a time while
+//! the body streams in, so a listing of 100,000 entries never sits whole in
+//! memory.
+//!
+//! Refused outright: a DOCTYPE (and so any entity declaration), references
+//! to entities other than the five predefined ones and character
+//! references, nesting deeper than [`Limits::max_depth`], and a single
+//! `<response>` bigger than [`Limits::max_response_bytes`].
+
+use std::borrow::Cow;
+
+use quick_xml::XmlVersion;
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
+use quick_xml::reader::NsReader;
+use tokio::io::AsyncBufRead;
+
+/// The `DAV:` namespace.
+pub const DAV: &str = "DAV:";
+/// CalDAV (RFC 4791).
+pub const CALDAV: &str = "urn:ietf:params:xml:ns:caldav";
+/// CardDAV (RFC 6352).
+pub const CARDDAV: &str = "urn:ietf:params:xml:ns:carddav";
+/// Calendar server extensions (`getctag`).
+pub const CALENDARSERVER: &str = "http://calendarserver.org/ns/";
+/// Apple iCal extensions (`calendar-color`).
+pub const APPLE_ICAL: &str = "http://apple.com/ns/ical/";
+/// ownCloud/Nextcloud properties (`oc:fileid`, `oc:permissions`, ...).
+pub const OC: &str = "http://owncloud.org/ns";
+/// Nextcloud properties (`nc:mount-type`, `nc:is-mount-root`, ...).
+pub const NC: &str = "http://nextcloud.org/ns";
+/// sabre/dav's namespace (error bodies).
+pub const SABRE: &str = "http://sabredav.org/ns";
+
+/// A namespace-qualified XML name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct QName {
+    pub ns: Cow<'static, str>,
+    pub local: Cow<'static, str>,
+}
+
+impl QName {
+    pub const fn new(ns: &'static str, local: &'static str) -> Self {
+        QName {
+            ns: Cow::Borrowed(ns),
+            local: Cow::Borrowed(local),
+        }
+    }
+
+    /// A name in the `DAV:` namespace.
+    pub const fn dav(local: &'static str) -> Self {
+        Self::new(DAV, local)
+    }
+
+    pub fn is(&self, ns: &str, local: &str) -> bool {
+        self.ns == ns && self.local == local
+    }
+}
+
+impl std::fmt::Display for QName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{{{}}}{}", self.ns, self.local)
+    }
+}
+
+/// An element with its attributes, text and children: a property value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Element {
+    pub name: QName,
+    /// Attributes by local name (DAV attributes carry no namespace).
+    pub attrs: Vec<(String, String)>,
+    /// The element's own text, concatenated.
+    pub text: String,
+    pub children: Vec<Element>,
+}
+
+impl Element {
+    /// The first child with this name.
+    pub fn child(&self, ns: &str, local: &str) -> Option<&Element> {
+        self.children.iter().find(|c| c.name.is(ns, local))
+    }
+
+    /// Every child with this name.
+    pub fn children_named<'a>(
+        &'a self,
+        ns: &'a str,
+        local: &'a str,
+    ) -> impl Iterator<Item = &'a Element> + 'a {
+        self.children.iter().filter(move |c| c.name.is(ns, local))
+    }
+
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The trimmed text.
+    pub fn trimmed(&self) -> &str {
+        self.text.trim()
+    }
+
+    /// The text of every `DAV:href` child (for href-valued properties).
+    pub fn hrefs(&self) -> Vec<&str> {
+        self.children_named(DAV, "href")
+            .map(|h| h.trimmed())
+            .collect()
+    }
+
+    fn approx_size(&self) -> usize {
+        self.name.local.len()
+            + self.name.ns.len()
+            + self.text.len()
+            + self
+                .attrs
+                .iter()
+                .map(|(k, v)| k.len() + v.len())
+                .sum::<usize>()
+            + 64
+    }
+}
+
+/// Limits that protect the client from hostile or broken responses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Deepest element nesting accepted.
+    pub max_depth: usize,
+    /// Largest single `<response>` (names, attributes and text).
+    pub max_response_bytes: usize,
+    /// Largest response body, counted while it streams.
+    pub max_body_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 32,
+            max_response_bytes: 16 * 1024 * 1024,
+            max_body_bytes: 1024 * 1024 * 1024,
+        }
+    }
+}
+
+/// What was wrong with a response body.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum XmlError {
+    #[error("malformed XML: {0}")]
+    Malformed(String),
+    #[error("XML with a DOCTYPE is refused (entity declarations are not accepted)")]
+    Doctype,
+    #[error("reference to the entity &{0}; is refused")]
+    Entity(String),
+    #[error("XML nested deeper than {0} elements")]
+    TooDeep(usize),
+    #[error("a single response element is larger than {0} bytes")]
+    ResponseTooLarge(usize),
+    #[error("the body is larger than {0} bytes")]
+    BodyTooLarge(u64),
+    #[error("expected a {{DAV:}}multistatus document, found {0}")]
+    NotMultistatus(String),
+    #[error("invalid status line {0:?}")]
+    BadStatus(String),
+    #[error("the body ended before the document did")]
+    Truncated,
+    #[error("reading the body failed: {0}")]
+    Io(String),
+}
+
+impl From<quick_xml::Error> for XmlError {
+    fn from(e: quick_xml::Error) -> Self {
+        match e {
+            quick_xml::Error::Io(io) => XmlError::from_io(&io),
+            other => XmlError::Malformed(other.to_string()),
+        }
+    }
+}
+
+impl XmlError {
+    /// Maps an I/O error from the body stream, recovering the errors the
+    /// stream adapter smuggles through `std::io::Error`.
+    pub(crate) fn from_io(io: &std::io::Error) -> Self {
+        if let Some(inner) = io.get_ref().and_then(|e| e.downcast_ref::<XmlError>()) {
+            return inner.clone();
+        }
+        if io.kind() == std::io::ErrorKind::UnexpectedEof {
+            return XmlError::Truncated;
+        }
+        XmlError::Io(io.to_string())
+    }
+}
+
+/// One `<propstat>`: a status and the properties it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PropStat {
+    pub status: u16,
+    pub props: Vec<Element>,
+}
+
+/// One `<response>` of a multistatus, before its href is checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawResponse {
+    /// One href normally; several in the status-only form.
+    pub hrefs: Vec<String>,
+    /// The response-level status (status-only form, sync-collection 404s
+    /// and 507s).
+    pub status: Option<u16>,
+    pub propstats: Vec<PropStat>,
+    /// A `<DAV:error>` element, if present.
+    pub error: Option<Element>,
+}
+
+/// Parses `HTTP/1.1 200 OK` into 200.
+pub fn parse_status_line(s: &str) -> Result<u16, XmlError> {
+    let mut parts = s.split_whitespace();
+    let proto = parts.next().unwrap_or("");
+    let code = parts.next().and_then(|c| c.parse::<u16>().ok());
+    match code {
+        Some(c) if proto.starts_with("HTTP/") && (100..600).contains(&c) => Ok(c),
+        _ => Err(XmlError::BadStatus(s.chars().take(80).collect())),
+    }
+}
+
+/// Streams the `<response>` elements of a multistatus body.
+pub struct MultistatusReader<R> {
+    reader: NsReader<R>,
+    buf: Vec<u8>,
+    limits: Limits,
+    depth: usize,
+    started: bool,
+    finished: bool,
+    sync_token: Option<String>,
+}
+
+impl<R> std::fmt::Debug for MultistatusReader<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MultistatusReader")
+            .field("depth", &self.depth)
+            .field("finished", &self.finished)
+            .finish()
+    }
+}
+
+enum Ev {
+    Start(QName, Vec<(String, String)>),
+    Empty(QName, Vec<(String, String)>),
+    End,
+    Text(String),
+    Eof,
+}
+
+fn qname_of(ns: ResolveResult<'_>, local: &str) -> QName {
+    let ns = match ns {
+        ResolveResult::Bound(n) => n.as_ref().to_owned(),
+        _ => String::new(),
+    };
+    QName {
+        ns: Cow::Owned(ns),
+        local: Cow::Owned(local.to_owned()),
+    }
+}
+
+fn attrs_of(e: &BytesStart<'_>) -> Result<Vec<(String, String)>, XmlError> {
+    let mut out = Vec::new();
+    for a in e.attributes() {
+        let a = a.map_err(|e| XmlError::Malformed(e.to_string()))?;
+        let key = a.key.local_name().as_ref().to_owned();
+        if a.key.as_ref().starts_with("xmlns") {
+            continue;
+        }
+        let value = a
+            .normalized_value(XmlVersion::Implicit1_0)
+            .map_err(|e| match e {
+                quick_xml::Error::Escape(esc) => XmlError::Entity(esc.to_string()),
+                other => XmlError::Malformed(other.to_string()),
+            })?;
+        out.push((key, value.into_owned()));
+    }
+    Ok(out)
+}
+
+fn resolve_ref(name: &str, is_char: bool, ch: Option<char>) -> Result<String, XmlError> {
+    if is_char {
+        return ch
+            .filter(|c| *c != '\0')
+            .map(String::from)
+            .ok_or_else(|| XmlError::Entity(name.to_owned()));
+    }
+    let s = match name {
+        "lt" => "<",
+        "gt" => ">",
+        "amp" => "&",
+        "apos" => "'",
+        "quot" => "\"",
+        other => return Err(XmlError::Entity(other.to_owned())),
+    };
+    Ok(s.to_owned())
+}
+
+impl<R: AsyncBufRead + Unpin> MultistatusReader<R> {
+    pub fn new(reader: R, limits: Limits) -> Self {
+        let mut reader = NsReader::from_reader(reader);
+        let config = reader.config_mut();
+        config.expand_empty_elements = false;
+        config.check_end_names = true;
+        MultistatusReader {
+            reader,
+            buf: Vec::with_capacity(8 * 1024),
+            limits,
+            depth: 0,
+            started: false,
+            finished: false,
+            sync_token: None,
+        }
+    }
+
+    /// The `<DAV:sync-token>` of the document (sync-collection), available
+    /// once [`next`](Self::next) returned `None`.
+    pub fn sync_token(&self) -> Option<&str> {
+        self.sync_token.as_deref()
+    }
+
+    async fn event(&mut self) -> Result<Ev, XmlError> {
+        loop {
+            self.buf.clear();
+            let (ns, ev) = self
+                .reader
+                .read_resolved_event_into_async(&mut self.buf)
+                .await?;
+            let ev = match ev {
+                Event::Start(e) => {
+                    self.depth += 1;
+                    if self.depth > self.limits.max_depth {
+                        return Err(XmlError::TooDeep(self.limits.max_depth));
+                    }
+                    let name = qname_of(ns, e.local_name().as_ref());
+                    Ev::Start(name, attrs_of(&e)?)
+                }
+                Event::Empty(e) => {
+                    if self.depth + 1 > self.limits.max_depth {
+                        return Err(XmlError::TooDeep(self.limits.max_depth));
+                    }
+                    let name = qname_of(ns, e.local_name().as_ref());
+                    Ev::Empty(name, attrs_of(&e)?)
+                }
+                Event::End(_) => {
+                    self.depth = self.depth.saturating_sub(1);
+                    Ev::End
+                }
+                Event::Text(t) => Ev::Text(t.xml10_content().into_owned()),
+                Event::CData(c) => Ev::Text(c.as_ref().to_owned()),
+                Event::GeneralRef(r) => {
+                    let name = r.xml10_content().into_owned();
+                    let is_char = r.is_char_ref();
+                    let ch = if is_char {
+                        r.resolve_char_ref().ok().flatten()
+                    } else {
+                        None
+                    };
+                    Ev::Text(resolve_ref(&name, is_char, ch)?)
+                }
+                Event::DocType(_) => return Err(XmlError::Doctype),
+                Event::Eof => Ev::Eof,
+                Event::Decl(_) | Event::PI(_) | Event::Comment(_) => continue,
+            };
+            return Ok(ev);
+        }
+    }
+
+    /// Reads the rest of an element whose start was just read.
+    async fn read_element(
+        &mut self,
+        name: QName,
+        attrs: Vec<(String, String)>,
+        budget: &mut usize,
+    ) -> Result<Element, XmlError> {
+        // An explicit stack instead of recursion (async recursion needs
+        // boxing, and the depth is bounded anyway).
+        let mut stack = vec![Element {
+            name,
+            attrs,
+            text: String::new(),
+            children: Vec::new(),
+        }];
+        loop {
+            match self.event().await? {
+                Ev::Start(name, attrs) => stack.push(Element {
+                    name,
+                    attrs,
+                    text: String::new(),
+                    children: Vec::new(),
+                }),
+                Ev::Empty(name, attrs) => {
+                    let el = Element {
+                        name,
+                        attrs,
+                        text: String::new(),
+                        children: Vec::new(),
+                    };
+                    charge(budget, el.approx_size(), self.limits)?;
+                    stack.last_mut().expect("non-empty").children.push(el);
+                }
+                Ev::Text(t) => {
+                    charge(budget, t.len(), self.limits)?;
+                    stack.last_mut().expect("non-empty").text.push_str(&t);
+                }
+                Ev::End => {
+                    let done = stack.pop().expect("non-empty");
+                    charge(budget, done.approx_size() - done.text.len(), self.limits)?;
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(done),
+                        None => return Ok(done),
+                    }
+                }
+                Ev::Eof => return Err(XmlError::Truncated),
+            }
+        }
+    }
+
+    /// Skips the rest of an element whose start was just read.
+    async fn skip_element(&mut self) -> Result<(), XmlError> {
+        let mut open = 1usize;
+        while open > 0 {
+            match self.event().await? {
+                Ev::Start(..) => open += 1,
+                Ev::End => open -= 1,
+                Ev::Eof => return Err(XmlError::Truncated),
+                Ev::Empty(..) | Ev::Text(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The next `<response>`, or `None` at the end of the document.
+    pub async fn next(&mut self) -> Result<Option<RawResponse>, XmlError> {
+        if self.finished {
+            return Ok(None);
+        }
+        if !self.started {
+            loop {
+                match self.event().await? {
+                    Ev::Start(name, _) if name.is(DAV, "multistatus") => break,
+                    Ev::Empty(name, _) if name.is(DAV, "multistatus") => {
+                        self.started = true;
+                        self.finished = true;
+                        return Ok(None);
+                    }
+                    Ev::Text(t) if t.trim().is_empty() => continue,
+                    Ev::Start(name, _) | Ev::Empty(name, _) => {
+                        return Err(XmlError::NotMultistatus(name.to_string()));
+                    }
+                    Ev::Text(_) => return Err(XmlError::NotMultistatus("text".into())),
+                    Ev::End => return Err(XmlError::Malformed("unexpected end tag".into())),
+                    Ev::Eof => return Err(XmlError::Truncated),
+                }
+            }
+            self.started = true;
+        }
+        loop {
+            match self.event().await? {
+                Ev::Start(name, attrs) if name.is(DAV, "response") => {
+                    let mut budget = self.limits.max_response_bytes;
+                    let el = self.read_element(name, attrs, &mut budget).await?;
+                    return interpret_response(el).map(Some);
+                }
+                Ev::Start(name, attrs) if name.is(DAV, "sync-token") => {
+                    let mut budget = 64 * 1024;
+                    let el = self.read_element(name, attrs, &mut budget).await?;
+                    self.sync_token = Some(el.trimmed().to_owned());
+                }
+                Ev::Start(..) => self.skip_element().await?,
+                Ev::Empty(..) | Ev::Text(_) => {}
+                Ev::End => {
+                    // The end of <multistatus>: nothing but whitespace,
+                    // comments and EOF may follow.
+                    self.finished = true;
+                    loop {
+                        match self.event().await? {
+                            Ev::Eof => return Ok(None),
+                            Ev::Text(t) if t.trim().is_empty() => {}
+                            _ => {
+                                return Err(XmlError::Malformed(
+                                    "content after the document".into(),
+                                ));
+                            }
+                        }
+                    }
+                }
+                Ev::Eof => return Err(XmlError::Truncated),
+            }
+        }
+    }
+}
+
+fn charge(budget: &mut usize, n: usize, limits: Limits) -> Result<(), XmlError> {
+    *budget = budget
+        .checked_sub(n)
+        .ok_or(XmlError::ResponseTooLarge(limits.max_response_bytes))?;
+    Ok(())
+}
+
+fn interpret_response(el: Element) -> Result<RawResponse, XmlError> {
+    let mut out = RawResponse {
+        hrefs: Vec::new(),
+        status: None,
+        propstats: Vec::new(),
+        error: None,
+    };
+    for child in el.children {
+        if child.name.ns != DAV {
+            continue;
+        }
+        match child.name.local.as_ref() {
+            "href" => out.hrefs.push(child.text.trim().to_owned()),
+            "status" => out.status = Some(parse_status_line(child.text.trim())?),
+            "error" => out.error = Some(child),
+            "propstat" => {
+                let status = child
+                    .child(DAV, "status")
+                    .map(|s| parse_status_line(s.trimmed()))
+                    .transpose()?
+                    .ok_or_else(|| XmlError::Malformed("propstat without status".into()))?;
+                let props = child
+                    .children
+                    .into_iter()
+                    .filter(|c| c.name.is(DAV, "prop"))
+                    .flat_map(|p| p.children)
+                    .collect();
+                out.propstats.push(PropStat { status, props });
+            }
+            _ => {}
+        }
+    }
+    if out.hrefs.is_empty() {
+        return Err(XmlError::Malformed("response without href".into()));
+    }
+    Ok(out)
+}
+
+/// Escapes text for an XML body we send.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    quick_xml::escape::escape(s)
+}
+
+/// Builds a `<propfind>` body asking for `props`.
+pub fn propfind_body(props: &[QName]) -> String {
+    let mut prefixes: Vec<&str> = Vec::new();
+    for p in props {
+        if p.ns != DAV && !prefixes.contains(&p.ns.as_ref()) {
+            prefixes.push(p.ns.as_ref());
+        }
+    }
+    let mut s = String::from(r#"<?xml version="1.0" encoding="utf-8"?><d:propfind xmlns:d="DAV:""#);
+    for (i, ns) in prefixes.iter().enumerate() {
+        s.push_str(&format!(r#" xmlns:x{i}="{}""#, escape(ns)));
+    }
+    s.push_str("><d:prop>");
+    for p in props {
+        let prefix = if p.ns == DAV {
+            "d".to_owned()
+        } else {
+            format!("x{}", prefixes.iter().position(|n| *n == p.ns).unwrap_or(0))
+        };
+        s.push_str(&format!("<{prefix}:{}/>", p.local));
+    }
+    s.push_str("</d:prop></d:propfind>");
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn all(xml: &str) -> Result<(Vec<RawResponse>, Option<String>), XmlError> {
+        let mut r = MultistatusReader::new(xml.as_bytes(), Limits::default());
+        let mut out = Vec::new();
+        while let Some(x) = r.next().await? {
+            out.push(x);
+        }
+        Ok((out, r.sync_token().map(str::to_owned)))
+    }
+
+    #[tokio::test]
+    async fn parses_props_statuses_and_sync_token() {
+        let xml = r#"<?xml version="1.0"?>
+<d:multistatus xmlns:d="DAV:" xmlns:oc="http://owncloud.org/ns">
+ <d:response><d:href>/dav/a%20b.txt</d:href>
+  <d:propstat><d:prop><d:getetag>&quot;abc&quot;</d:getetag><oc:fileid>7</oc:fileid>
+   <d:resourcetype/></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>
+  <d:propstat><d:prop><oc:checksums/></d:prop><d:status>HTTP/1.1 404 Not Found</d:status></d:propstat>
+ </d:response>
+ <d:response><d:href>/dav/gone.ics</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>
+ <d:sync-token>http://example/ns/sync/42</d:sync-token>
+</d:multistatus>"#;
+        let (rs, token) = all(xml).await.unwrap();
+        assert_eq!(rs.len(), 2);
+        assert_eq!(rs[0].hrefs, vec!["/dav/a%20b.txt"]);
+        assert_eq!(rs[0].propstats[0].status, 200);
+        assert_eq!(rs[0].propstats[0].props[0].text, "\"abc\"");
+        assert!(rs[0].propstats[0].props[1].name.is(OC, "fileid"));
+        assert_eq!(rs[0].propstats[1].status, 404);
+        assert_eq!(rs[1].status, Some(404));
+        assert_eq!(token.as_deref(), Some("http://example/ns/sync/42"));
+    }
+
+    #[tokio::test]
+    async fn refuses_doctype_and_entities() {
+        let bomb = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><d:multistatus xmlns:d="DAV:"><d:response><d:href>&lol2;</d:href></d:response></d:multistatus>"#;
+        assert_eq!(all(bomb).await.unwrap_err(), XmlError::Doctype);
+        let ent = r#"<d:multistatus xmlns:d="DAV:"><d:response><d:href>&xxe;</d:href></d:response></d:multistatus>"#;
+        assert_eq!(all(ent).await.unwrap_err(), XmlError::Entity("xxe".into()));
+        let charref = r#"<d:multistatus xmlns:d="DAV:"><d:response><d:href>/a&#x62;c</d:href><d:status>HTTP/1.1 200 OK</d:status></d:response></d:multistatus>"#;
+        assert_eq!(all(charref).await.unwrap().0[0].hrefs, vec!["/abc"]);
+    }
+
+    #[tokio::test]
+    async fn refuses_deep_nesting_and_huge_responses() {
+        let deep = format!(
+            r#"<d:multistatus xmlns:d="DAV:"><d:response><d:href>/a</d:href>{}{}</d:response></d:multistatus>"#,
+            "<d:x>".repeat(100),
+            "</d:x>".repeat(100)
+        );
+        assert_eq!(all(&deep).await.unwrap_err(), XmlError::TooDeep(32));
+        let big = format!(
+            r#"<d:multistatus xmlns:d="DAV:"><d:response><d:href>/{}</d:href></d:response></d:multistatus>"#,
+            "a".repeat(5000)
+        );
+        let mut r = MultistatusReader::new(
+            big.as_bytes(),
+            Limits {
+                max_response_bytes: 1000,
+                ..Limits::default()
+            },
+        );
+        assert_eq!(
+            r.next().await.unwrap_err(),
+            XmlError::ResponseTooLarge(1000)
+        );
+    }
+
+    #[tokio::test]
+    async fn truncated_and_foreign_documents_are_errors() {
+        let cut = r#"<d:multistatus xmlns:d="DAV:"><d:response><d:href>/a</d:href>"#;
+        assert!(matches!(
+            all(cut).await.unwrap_err(),
+            XmlError::Truncated | XmlError::Malformed(_)
+        ));
+        let html = "<html><body>Login</body></html>";
+        assert!(matches!(
+            all(html).await.unwrap_err(),
+            XmlError::NotMultistatus(_)
+        ));
+        assert!(matches!(all("").await.unwrap_err(), XmlError::Truncated));
+        let bad_status = r#"<d:multistatus xmlns:d="DAV:"><d:response><d:href>/a</d:href><d:status>OK</d:status></d:response></d:multistatus>"#;
+        assert!(matches!(
+            all(bad_status).await.unwrap_err(),
+            XmlError::BadStatus(_)
+        ));
+        let wrong_ns = r#"<multistatus><response><href>/a</href></response></multistatus>"#;
+        assert!(matches!(
+            all(wrong_ns).await.unwrap_err(),
+            XmlError::NotMultistatus(_)
+        ));
+    }
+
+    #[test]
+    fn propfind_body_declares_namespaces() {
+        let body = propfind_body(&[
+            QName::dav("getetag"),
+            QName::new(OC, "fileid"),
+            QName::new(NC, "is-mount-root"),
+        ]);
+        assert!(body.contains(r#"xmlns:x0="http://owncloud.org/ns""#));
+        assert!(
+            body.contains("<x0:fileid/>")
+                && body.contains("<x1:is-mount-root/>")
+                && body.contains("<d:getetag/>")
+        );
+    }
+}
