@@ -202,7 +202,8 @@ mod tests {
     #[test]
     fn refuses_what_leaves_the_collection() {
         let b = base();
-        let cases: &[(&str, fn(&HrefError) -> bool)] = &[
+        type Check = fn(&HrefError) -> bool;
+        let cases: &[(&str, Check)] = &[
             ("", |e| matches!(e, HrefError::Empty)),
             ("https://evil.example/remote.php/dav/files/ana/x", |e| {
                 matches!(e, HrefError::ForeignOrigin(_))

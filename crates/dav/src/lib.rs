@@ -5,6 +5,19 @@
 //!   refusing DOCTYPEs, unknown entities, deep nesting and oversized parts.
 //! - [`href`]: every href a server returns is resolved and must stay inside
 //!   the collection that was asked about.
+//! - [`client`]: HTTPS (plain HTTP only on loopback or when allowed),
+//!   timeouts, retries with backoff for safe requests, typed errors.
+//! - [`files`]: listings, streamed GET/PUT with preconditions, MKCOL,
+//!   MOVE/COPY, DELETE.
 
+pub mod client;
+pub mod error;
+pub mod files;
 pub mod href;
+pub mod resource;
 pub mod xml;
+
+pub use client::{ClientConfig, Credentials, DavClient, Depth};
+pub use error::{DavError, ErrorKind};
+pub use files::{FileEntry, GetInfo, Precondition, PutInfo, PutOptions};
+pub use resource::{Checksum, Permissions, Resource};

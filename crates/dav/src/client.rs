@@ -1,0 +1,467 @@
+//! The HTTP side: one connection pool per client, Basic auth, HTTPS
+//! required except on loopback, timeouts, retries with backoff for safe
+//! requests only, and responses mapped to [`DavError`]s.
+//!
+//! # Quirks
+//!
+//! - lighttpd and Xandikos answer 415 to a PROPFIND or REPORT whose body has
+//!   no `Content-Type`: every XML body here is sent with
+//!   `Content-Type: application/xml; charset=utf-8`.
+//! - Nextcloud answers errors with a sabre/dav `<d:error>` body whose
+//!   `<s:message>` says what was wrong; it becomes the error's message.
+//! - Nextcloud in maintenance mode answers 503 without `Retry-After`.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use tokio::io::AsyncBufRead;
+use url::Url;
+
+use crate::error::{DavError, ErrorKind, Result};
+use crate::href;
+use crate::resource::Resource;
+use crate::xml::{self, Limits, MultistatusReader, QName, XmlError};
+
+/// The `Content-Type` of every XML body sent.
+pub const XML_CONTENT_TYPE: &str = "application/xml; charset=utf-8";
+
+/// A user name and password (an app password on Nextcloud). The password
+/// is never printed.
+#[derive(Clone)]
+pub struct Credentials {
+    pub user: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("user", &self.user)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// How the client behaves.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub user_agent: String,
+    /// Allow plain `http` to hosts other than loopback (the member chose
+    /// it explicitly).
+    pub allow_insecure: bool,
+    pub connect_timeout: Duration,
+    /// Longest wait for the next bytes of a response.
+    pub read_timeout: Duration,
+    /// How many times a safe request (GET, HEAD, PROPFIND, REPORT,
+    /// OPTIONS) is retried after a transient failure.
+    pub retries: u32,
+    /// The first retry waits this long; each next one twice as long.
+    pub backoff: Duration,
+    pub limits: Limits,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            user_agent: format!(
+                "CommonsCloud-Desktop/{} (cc-dav; +https://commonscloud.coop)",
+                env!("CARGO_PKG_VERSION")
+            ),
+            allow_insecure: false,
+            connect_timeout: Duration::from_secs(15),
+            read_timeout: Duration::from_secs(60),
+            retries: 3,
+            backoff: Duration::from_millis(250),
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// PROPFIND depth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    Zero,
+    One,
+    Infinity,
+}
+
+impl Depth {
+    fn header(self) -> &'static str {
+        match self {
+            Depth::Zero => "0",
+            Depth::One => "1",
+            Depth::Infinity => "infinity",
+        }
+    }
+}
+
+/// A DAV client for one account.
+#[derive(Debug, Clone)]
+pub struct DavClient {
+    http: reqwest::Client,
+    config: ClientConfig,
+    credentials: Option<Credentials>,
+}
+
+/// Whether a URL's host is the loopback interface.
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+impl DavClient {
+    pub fn new(config: ClientConfig, credentials: Option<Credentials>) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .user_agent(config.user_agent.clone())
+            .connect_timeout(config.connect_timeout)
+            .read_timeout(config.read_timeout)
+            .pool_idle_timeout(Duration::from_secs(90))
+            // Redirects are followed by hand where a protocol allows them
+            // (discovery); elsewhere a redirect is an answer to report.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| {
+                DavError::new(
+                    "INIT",
+                    &Url::parse("http://invalid/").expect("static URL"),
+                    ErrorKind::Transport(e.to_string()),
+                )
+            })?;
+        Ok(DavClient {
+            http,
+            config,
+            credentials,
+        })
+    }
+
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    /// Refuses URLs the client must not talk to.
+    pub fn check_url(&self, method: &str, url: &Url) -> Result<()> {
+        match url.scheme() {
+            "https" => Ok(()),
+            "http" if is_loopback(url) || self.config.allow_insecure => Ok(()),
+            "http" => Err(DavError::new(method, url, ErrorKind::Insecure)),
+            other => Err(DavError::new(
+                method,
+                url,
+                ErrorKind::BadUrl(format!("unsupported scheme {other:?}")),
+            )),
+        }
+    }
+
+    fn request(&self, method: &Method, url: &Url) -> RequestBuilder {
+        let req = self.http.request(method.clone(), url.clone());
+        match &self.credentials {
+            Some(c) => req.basic_auth(&c.user, Some(&c.password)),
+            None => req,
+        }
+    }
+
+    /// Sends a request built by `build`, retrying transient failures when
+    /// the method is safe. The answer's status is not checked.
+    pub async fn send(
+        &self,
+        method: &Method,
+        url: &Url,
+        build: impl Fn(RequestBuilder) -> RequestBuilder,
+    ) -> Result<Response> {
+        self.check_url(method.as_str(), url)?;
+        let safe = matches!(
+            method.as_str(),
+            "GET" | "HEAD" | "OPTIONS" | "PROPFIND" | "REPORT"
+        );
+        let mut attempt = 0u32;
+        loop {
+            let result = build(self.request(method, url)).send().await;
+            let err = match result {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    if safe && matches!(status, 502..=504) && attempt < self.config.retries {
+                        let wait = retry_after(resp.headers())
+                            .map(|s| Duration::from_secs(s.min(30)))
+                            .unwrap_or_else(|| self.backoff(attempt));
+                        tracing::debug!(%url, status, ?wait, "retrying");
+                        tokio::time::sleep(wait).await;
+                        attempt += 1;
+                        continue;
+                    }
+                    return Ok(resp);
+                }
+                Err(e) => DavError::new(method.as_str(), url, map_reqwest(&e)),
+            };
+            if safe && err.is_transient() && attempt < self.config.retries {
+                let wait = self.backoff(attempt);
+                tracing::debug!(%url, error = %err, ?wait, "retrying");
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+                continue;
+            }
+            return Err(err);
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        self.config.backoff.saturating_mul(1 << attempt.min(8))
+    }
+
+    /// Sends and checks that the answer is a success.
+    pub async fn send_ok(
+        &self,
+        method: &Method,
+        url: &Url,
+        build: impl Fn(RequestBuilder) -> RequestBuilder,
+    ) -> Result<Response> {
+        let resp = self.send(method, url, build).await?;
+        check_status(method.as_str(), url, resp).await
+    }
+
+    /// PROPFIND for `props` at `url`, handing each checked resource to
+    /// `on_resource` as it streams in.
+    pub async fn propfind(
+        &self,
+        url: &Url,
+        depth: Depth,
+        props: &[QName],
+        on_resource: impl FnMut(Resource) -> std::result::Result<(), DavError>,
+    ) -> Result<()> {
+        let body = xml::propfind_body(props);
+        let method = Method::from_bytes(b"PROPFIND").expect("valid method");
+        let resp = self
+            .send_ok(&method, url, |r| {
+                r.header("Depth", depth.header())
+                    .header(CONTENT_TYPE, XML_CONTENT_TYPE)
+                    .body(body.clone())
+            })
+            .await?;
+        self.read_multistatus("PROPFIND", url, resp, on_resource)
+            .await
+            .map(|_| ())
+    }
+
+    /// Sends an XML `REPORT` and streams its multistatus answer; returns the
+    /// document's `sync-token`, if any.
+    pub async fn report(
+        &self,
+        url: &Url,
+        depth: Depth,
+        body: String,
+        on_resource: impl FnMut(Resource) -> std::result::Result<(), DavError>,
+    ) -> Result<Option<String>> {
+        let method = Method::from_bytes(b"REPORT").expect("valid method");
+        let resp = self
+            .send_ok(&method, url, |r| {
+                r.header("Depth", depth.header())
+                    .header(CONTENT_TYPE, XML_CONTENT_TYPE)
+                    .body(body.clone())
+            })
+            .await?;
+        self.read_multistatus("REPORT", url, resp, on_resource)
+            .await
+    }
+
+    /// Reads a 207 answer, checking each href against `url`.
+    pub async fn read_multistatus(
+        &self,
+        method: &str,
+        url: &Url,
+        resp: Response,
+        mut on_resource: impl FnMut(Resource) -> std::result::Result<(), DavError>,
+    ) -> Result<Option<String>> {
+        let err = |kind| DavError::new(method, url, kind);
+        if resp.status() != StatusCode::MULTI_STATUS {
+            return Err(err(ErrorKind::Protocol(format!(
+                "expected 207 Multi-Status, got {}",
+                resp.status()
+            ))));
+        }
+        if let Some(ct) = resp.headers().get(CONTENT_TYPE) {
+            let ct = ct.to_str().unwrap_or("").to_ascii_lowercase();
+            if !ct.contains("xml") {
+                return Err(err(ErrorKind::Protocol(format!(
+                    "expected an XML body, got {ct}"
+                ))));
+            }
+        }
+        let mut reader = MultistatusReader::new(
+            body_reader(resp, self.config.limits.max_body_bytes),
+            self.config.limits,
+        );
+        while let Some(raw) = reader.next().await.map_err(|e| err(ErrorKind::Xml(e)))? {
+            let mut hrefs = Vec::with_capacity(raw.hrefs.len());
+            for h in &raw.hrefs {
+                hrefs.push(href::resolve(url, h).map_err(|e| err(ErrorKind::Href(e)))?);
+            }
+            // The status-only form may name several resources at once.
+            let last = hrefs.len() - 1;
+            for (i, h) in hrefs.into_iter().enumerate() {
+                let r = if i == last {
+                    Resource::new(h, raw.status, raw.propstats.clone(), raw.error.clone())
+                } else {
+                    Resource::new(h, raw.status, Vec::new(), None)
+                };
+                on_resource(r)?;
+            }
+        }
+        Ok(reader.sync_token().map(str::to_owned))
+    }
+
+    /// The resource at `url` itself (PROPFIND depth 0).
+    pub async fn stat(&self, url: &Url, props: &[QName]) -> Result<Resource> {
+        let mut found: Option<Resource> = None;
+        self.propfind(url, Depth::Zero, props, |r| {
+            if r.href.is_request_target() && found.is_none() {
+                found = Some(r);
+            }
+            Ok(())
+        })
+        .await?;
+        found.ok_or_else(|| {
+            DavError::new(
+                "PROPFIND",
+                url,
+                ErrorKind::Protocol("the answer does not describe the requested resource".into()),
+            )
+        })
+    }
+}
+
+/// Turns a response body into an `AsyncBufRead`, failing once more than
+/// `limit` bytes arrive.
+pub(crate) fn body_reader(resp: Response, limit: u64) -> impl AsyncBufRead + Unpin {
+    let mut seen: u64 = 0;
+    let stream = resp.bytes_stream().map(move |chunk| match chunk {
+        Ok(bytes) => {
+            seen += bytes.len() as u64;
+            if seen > limit {
+                Err(std::io::Error::other(XmlError::BodyTooLarge(limit)))
+            } else {
+                Ok(bytes)
+            }
+        }
+        Err(e) if e.is_timeout() => Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the server stopped sending",
+        )),
+        Err(e) => Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            e.to_string(),
+        )),
+    });
+    tokio_util::io::StreamReader::new(stream)
+}
+
+pub(crate) fn map_reqwest(e: &reqwest::Error) -> ErrorKind {
+    if e.is_timeout() {
+        ErrorKind::Timeout
+    } else if e.is_connect() {
+        ErrorKind::Connect(error_chain(e))
+    } else {
+        ErrorKind::Transport(error_chain(e))
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        src = inner.source();
+    }
+    s
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Reads up to 64 KiB of an error body and pulls out a message: the
+/// `<s:message>` of a sabre/dav (Nextcloud) error, else the first line of
+/// a short text body.
+async fn error_message(resp: Response) -> Option<String> {
+    let is_xml = resp
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("xml"));
+    let mut stream = resp.bytes_stream();
+    let mut body = Vec::new();
+    while let Some(Ok(chunk)) = stream.next().await {
+        body.extend_from_slice(&chunk);
+        if body.len() > 64 * 1024 {
+            break;
+        }
+    }
+    let text = String::from_utf8_lossy(&body);
+    if is_xml || text.trim_start().starts_with("<?xml") {
+        let start = text.find(":message>").or_else(|| text.find("<message>"))?;
+        let rest = &text[start..];
+        let open_end = rest.find('>')? + 1;
+        let close = rest[open_end..].find('<')?;
+        let msg = rest[open_end..open_end + close].trim();
+        return (!msg.is_empty()).then(|| unescape_basic(msg).chars().take(300).collect());
+    }
+    None
+}
+
+fn unescape_basic(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// Maps a non-success answer to a [`DavError`].
+pub async fn check_status(method: &str, url: &Url, resp: Response) -> Result<Response> {
+    let status = resp.status();
+    if status.is_success() {
+        return Ok(resp);
+    }
+    let retry = retry_after(resp.headers());
+    let code = status.as_u16();
+    let message = if matches!(code, 401 | 404 | 412) {
+        None
+    } else {
+        error_message(resp).await
+    };
+    let kind = match code {
+        401 => ErrorKind::Unauthorized,
+        403 => ErrorKind::Forbidden(message),
+        404 | 410 => ErrorKind::NotFound,
+        405 => ErrorKind::NotAllowed,
+        409 => ErrorKind::Conflict(message),
+        412 => ErrorKind::PreconditionFailed,
+        423 => ErrorKind::Locked(message),
+        503 => ErrorKind::Unavailable(retry),
+        507 => ErrorKind::InsufficientStorage(message),
+        _ => ErrorKind::Status {
+            status: code,
+            message,
+        },
+    };
+    Err(DavError::new(method, url, kind))
+}
+
+/// Builds a header value, refusing control characters.
+pub(crate) fn header_value(method: &str, url: &Url, v: &str) -> Result<HeaderValue> {
+    HeaderValue::from_str(v).map_err(|_| {
+        DavError::new(
+            method,
+            url,
+            ErrorKind::BadUrl(format!("invalid header value {v:?}")),
+        )
+    })
+}
