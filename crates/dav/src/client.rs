@@ -406,12 +406,19 @@ async fn error_message(resp: Response) -> Option<String> {
     }
     let text = String::from_utf8_lossy(&body);
     if is_xml || text.trim_start().starts_with("<?xml") {
-        let start = text.find(":message>").or_else(|| text.find("<message>"))?;
-        let rest = &text[start..];
-        let open_end = rest.find('>')? + 1;
-        let close = rest[open_end..].find('<')?;
-        let msg = rest[open_end..open_end + close].trim();
-        return (!msg.is_empty()).then(|| unescape_basic(msg).chars().take(300).collect());
+        // sabre/dav: <s:message> says what was wrong; when it is empty the
+        // exception class names the kind of error.
+        let element = |name: &str| -> Option<String> {
+            let start = text.find(&format!(":{name}>"))?;
+            let rest = &text[start..];
+            let open_end = rest.find('>')? + 1;
+            let close = rest[open_end..].find('<')?;
+            let v = rest[open_end..open_end + close].trim();
+            (!v.is_empty()).then(|| unescape_basic(v).chars().take(300).collect())
+        };
+        return element("message").or_else(|| {
+            element("exception").map(|e| e.rsplit('\\').next().unwrap_or(&e).to_owned())
+        });
     }
     None
 }

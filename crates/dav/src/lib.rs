@@ -9,11 +9,13 @@
 //!   timeouts, retries with backoff for safe requests, typed errors.
 //! - [`files`]: listings, streamed GET/PUT with preconditions, MKCOL,
 //!   MOVE/COPY, DELETE.
+//! - [`nextcloud`]: chunked upload v2 and bulk upload.
 
 pub mod client;
 pub mod error;
 pub mod files;
 pub mod href;
+pub mod nextcloud;
 pub mod resource;
 pub mod xml;
 

@@ -165,11 +165,26 @@ impl Recording {
     }
 }
 
+impl Seen {
+    /// A request header by name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// A request the replay server received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seen {
     pub method: String,
     pub target: String,
+    /// Request headers, names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// The request body (at most its first MiB).
+    pub body: Vec<u8>,
     /// The recording that answered it, `None` for a miss.
     pub answered_by: Option<String>,
 }
@@ -353,7 +368,14 @@ fn serve(conn: TcpStream, script: &Mutex<Script>, base: &str) -> std::io::Result
         .find(|(k, _)| k == "content-length")
         .and_then(|(_, v)| v.trim().parse().ok())
         .unwrap_or(0);
-    std::io::copy(&mut (&mut reader).take(length), &mut std::io::sink())?;
+    let mut body = Vec::new();
+    (&mut reader)
+        .take(length.min(1024 * 1024))
+        .read_to_end(&mut body)?;
+    std::io::copy(
+        &mut (&mut reader).take(length.saturating_sub(body.len() as u64)),
+        &mut std::io::sink(),
+    )?;
 
     let answer = {
         let mut s = script.lock().unwrap();
@@ -374,6 +396,8 @@ fn serve(conn: TcpStream, script: &Mutex<Script>, base: &str) -> std::io::Result
         s.seen.push(Seen {
             method: method.clone(),
             target: target.clone(),
+            headers: headers.clone(),
+            body,
             answered_by: found.as_ref().map(|r| r.name.clone()),
         });
         found

@@ -1,0 +1,358 @@
+//! Nextcloud's upload extensions, used only when the server's capabilities
+//! offer them: chunked upload v2 for large files and bulk upload for many
+//! small ones.
+//!
+//! # Quirks (Nextcloud 33, recordings 059–074)
+//!
+//! - Chunked upload: `MKCOL uploads/<user>/<id>` with `Destination`, chunks
+//!   `PUT …/<id>/<n>` (n = 1…10000, 5 MB–5 GB each except the last) with
+//!   `Destination` and `OC-Total-Length`, then `MOVE …/<id>/.file` onto the
+//!   destination. The MOVE answer carries `OC-ETag`, `ETag`, `OC-FileId` and
+//!   `X-OC-MTime: accepted`. An upload folder idles out after 24 h, so an
+//!   interrupted upload resumes by listing the chunks already there.
+//! - Bulk upload: `POST /remote.php/dav/bulk`, `multipart/related`, one part
+//!   per file with `X-File-Path`, `X-File-Mtime`, `OC-Checksum` and (before
+//!   Nextcloud 32) `X-File-MD5`. The JSON answer is labelled `text/html` and
+//!   has no `Content-Length`. HTTP 200 does not mean every file succeeded
+//!   (`"error": true` per path); one bad checksum makes the whole request a
+//!   400 whose JSON lists only the parts processed before it, so a file
+//!   missing from the answer was not written.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use futures_util::StreamExt;
+use md5::Md5;
+use reqwest::Method;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use sha1::{Digest, Sha1};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use url::Url;
+
+use crate::client::{DavClient, Depth, check_status, header_value};
+use crate::error::{DavError, ErrorKind, Result};
+use crate::files::PutInfo;
+use crate::href::join_names;
+use crate::resource::Checksum;
+use crate::xml::QName;
+
+/// Smallest chunk Nextcloud accepts (except the last one).
+pub const MIN_CHUNK: u64 = 5 * 1024 * 1024;
+/// Chunk size used unless told otherwise.
+pub const DEFAULT_CHUNK: u64 = 10 * 1024 * 1024;
+/// Most chunks in one upload.
+pub const MAX_CHUNKS: u64 = 10_000;
+
+/// A chunked upload of one local file.
+#[derive(Debug, Clone)]
+pub struct ChunkedUpload {
+    /// `…/remote.php/dav/uploads/<user>/<transfer id>` (no trailing slash,
+    /// as Nextcloud's own client writes it).
+    pub upload_url: Url,
+    /// The final URL, under `…/remote.php/dav/files/<user>/`.
+    pub destination: Url,
+    pub chunk_size: u64,
+    pub mtime: Option<SystemTime>,
+    /// Checksum of the whole file, stored by the server with the file.
+    pub checksum: Option<Checksum>,
+}
+
+impl ChunkedUpload {
+    /// An upload under `uploads_root` (`…/remote.php/dav/uploads/<user>/`)
+    /// with a transfer id the caller keeps to resume later.
+    pub fn new(uploads_root: &Url, transfer_id: &str, destination: Url) -> Self {
+        ChunkedUpload {
+            upload_url: join_names(uploads_root, [transfer_id]),
+            destination,
+            chunk_size: DEFAULT_CHUNK,
+            mtime: None,
+            checksum: None,
+        }
+    }
+}
+
+/// One file of a bulk upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkFile {
+    /// Path below the user's files root, starting with `/`.
+    pub path: String,
+    pub data: bytes::Bytes,
+    pub mtime: Option<SystemTime>,
+}
+
+/// The server's verdict on one file of a bulk upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkOutcome {
+    Stored {
+        etag: String,
+        file_id: Option<String>,
+    },
+    Failed {
+        message: String,
+    },
+    /// Not in the answer: the server stopped before this part.
+    NotProcessed,
+}
+
+/// Hex SHA-1 of some bytes.
+pub fn sha1_hex(data: &[u8]) -> String {
+    hex::encode(Sha1::digest(data))
+}
+
+fn mtime_secs(t: Option<SystemTime>) -> Option<String> {
+    t.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs().to_string())
+}
+
+impl DavClient {
+    /// Uploads `path` in chunks; `progress` gets the bytes the server holds
+    /// so far after each chunk. With `resume`, the chunks already in the
+    /// upload folder (same number, same size) are not sent again; a folder
+    /// that expired is started over.
+    pub async fn chunked_upload(
+        &self,
+        up: &ChunkedUpload,
+        path: &Path,
+        resume: bool,
+        mut progress: impl FnMut(u64),
+    ) -> Result<PutInfo> {
+        let io = |e: std::io::Error| {
+            DavError::new(
+                "PUT",
+                &up.upload_url,
+                ErrorKind::Io(format!("{}: {e}", path.display())),
+            )
+        };
+        let total = tokio::fs::metadata(path).await.map_err(io)?.len();
+        let chunk = up.chunk_size.max(MIN_CHUNK).max(total.div_ceil(MAX_CHUNKS));
+        let count = total.div_ceil(chunk).max(1);
+        let dest = header_value("MKCOL", &up.upload_url, up.destination.as_str())?;
+
+        let mkcol = Method::from_bytes(b"MKCOL").expect("method");
+        let mut present: Vec<(u64, u64)> = Vec::new();
+        let mut fresh = !resume;
+        if fresh {
+            match self
+                .send_ok(&mkcol, &up.upload_url, |r| {
+                    r.header("Destination", dest.clone())
+                })
+                .await
+            {
+                Ok(_) => {}
+                // The folder exists: an earlier attempt, resume it.
+                Err(e) if e.kind == ErrorKind::NotAllowed => fresh = false,
+                Err(e) => return Err(e),
+            }
+        }
+        if !fresh {
+            // Chunks already on the server, by number and size.
+            let listed = self
+                .propfind(
+                    &crate::href::as_collection(&up.upload_url),
+                    Depth::One,
+                    &[QName::dav("getcontentlength"), QName::dav("resourcetype")],
+                    |r| {
+                        if let (Some(name), Some(len)) = (r.href.rel.first(), r.content_length())
+                            && let Ok(n) = name.parse::<u64>()
+                        {
+                            present.push((n, len));
+                        }
+                        Ok(())
+                    },
+                )
+                .await;
+            match listed {
+                Ok(()) => {}
+                // Expired (24 h idle) or never created: start over.
+                Err(e) if e.kind == ErrorKind::NotFound => {
+                    present.clear();
+                    self.send_ok(&mkcol, &up.upload_url, |r| {
+                        r.header("Destination", dest.clone())
+                    })
+                    .await?;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+
+        let mut file = tokio::fs::File::open(path).await.map_err(io)?;
+        let mut done = 0u64;
+        for n in 1..=count {
+            let start = (n - 1) * chunk;
+            let len = chunk.min(total - start);
+            if present.contains(&(n, len)) {
+                done += len;
+                progress(done);
+                continue;
+            }
+            file.seek(std::io::SeekFrom::Start(start))
+                .await
+                .map_err(io)?;
+            let mut buf = vec![0u8; len as usize];
+            file.read_exact(&mut buf).await.map_err(io)?;
+            let url = join_names(&up.upload_url, [n.to_string().as_str()]);
+            let data = bytes::Bytes::from(buf);
+            self.send_ok(&Method::PUT, &url, |r| {
+                r.header("Destination", dest.clone())
+                    .header("OC-Total-Length", total)
+                    .header(CONTENT_TYPE, "application/octet-stream")
+                    .header(CONTENT_LENGTH, len)
+                    .body(data.clone())
+            })
+            .await?;
+            done += len;
+            progress(done);
+        }
+
+        let assemble = join_names(&up.upload_url, [".file"]);
+        let checksum = up
+            .checksum
+            .as_ref()
+            .map(|c| header_value("MOVE", &assemble, &format!("{}:{}", c.algorithm, c.value)))
+            .transpose()?;
+        let mtime = mtime_secs(up.mtime);
+        let resp = self
+            .send(
+                &Method::from_bytes(b"MOVE").expect("method"),
+                &assemble,
+                |r| {
+                    let mut r = r
+                        .header("Destination", dest.clone())
+                        .header("OC-Total-Length", total);
+                    if let Some(m) = &mtime {
+                        r = r.header("X-OC-Mtime", m.clone());
+                    }
+                    if let Some(c) = &checksum {
+                        r = r.header("OC-Checksum", c.clone());
+                    }
+                    r
+                },
+            )
+            .await?;
+        let resp = check_status("MOVE", &assemble, resp).await?;
+        let h = resp.headers();
+        let get = |n: &str| h.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Ok(PutInfo {
+            status: resp.status().as_u16(),
+            etag: get("OC-ETag").or_else(|| get("ETag")),
+            file_id: get("OC-FileId"),
+            mtime_accepted: get("X-OC-MTime").as_deref() == Some("accepted"),
+        })
+    }
+
+    /// Abandons a chunked upload (deletes its upload folder).
+    pub async fn abort_chunked_upload(&self, up: &ChunkedUpload) -> Result<()> {
+        match self.delete(&up.upload_url, None).await {
+            Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Sends several small files in one `POST /remote.php/dav/bulk`;
+    /// returns each file's outcome, in the order given.
+    pub async fn bulk_upload(
+        &self,
+        bulk_url: &Url,
+        files: &[BulkFile],
+    ) -> Result<Vec<(String, BulkOutcome)>> {
+        // A boundary that cannot occur in the parts: derived from their
+        // checksums and the time.
+        let mut seed = format!("{:?}", SystemTime::now());
+        for f in files {
+            seed.push_str(&sha1_hex(&f.data));
+        }
+        let boundary = format!("cc_bulk_{}", sha1_hex(seed.as_bytes()));
+        let mut body = Vec::new();
+        for f in files {
+            if f.path.contains(['\r', '\n']) || !f.path.starts_with('/') {
+                return Err(DavError::new(
+                    "POST",
+                    bulk_url,
+                    ErrorKind::BadUrl(format!("invalid bulk path {:?}", f.path)),
+                ));
+            }
+            body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+            body.extend_from_slice(format!("X-File-Path: {}\r\n", f.path).as_bytes());
+            body.extend_from_slice(
+                format!("X-File-MD5: {}\r\n", hex::encode(Md5::digest(&f.data))).as_bytes(),
+            );
+            if let Some(m) = mtime_secs(f.mtime) {
+                body.extend_from_slice(format!("X-File-Mtime: {m}\r\n").as_bytes());
+            }
+            body.extend_from_slice(
+                format!("OC-Checksum: SHA1:{}\r\n", sha1_hex(&f.data)).as_bytes(),
+            );
+            body.extend_from_slice(format!("Content-Length: {}\r\n\r\n", f.data.len()).as_bytes());
+            body.extend_from_slice(&f.data);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let body = bytes::Bytes::from(body);
+        let content_type = format!("multipart/related; boundary={boundary}");
+        let resp = self
+            .send(&Method::POST, bulk_url, |r| {
+                r.header(CONTENT_TYPE, content_type.clone())
+                    .header(CONTENT_LENGTH, body.len())
+                    .body(body.clone())
+            })
+            .await?;
+        let status = resp.status().as_u16();
+        if !(status == 200 || status == 400) {
+            check_status("POST", bulk_url, resp).await?;
+            return Err(DavError::new(
+                "POST",
+                bulk_url,
+                ErrorKind::Protocol(format!("unexpected status {status}")),
+            ));
+        }
+        let mut raw = Vec::new();
+        let mut stream = resp.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk
+                .map_err(|e| DavError::new("POST", bulk_url, crate::client::map_reqwest(&e)))?;
+            raw.extend_from_slice(&chunk);
+            if raw.len() > 16 * 1024 * 1024 {
+                return Err(DavError::new(
+                    "POST",
+                    bulk_url,
+                    ErrorKind::Protocol("bulk answer too large".into()),
+                ));
+            }
+        }
+        let json: serde_json::Value = serde_json::from_slice(&raw).map_err(|e| {
+            DavError::new(
+                "POST",
+                bulk_url,
+                ErrorKind::Protocol(format!("bulk answer is not JSON (status {status}): {e}")),
+            )
+        })?;
+        let map = json.as_object().ok_or_else(|| {
+            DavError::new(
+                "POST",
+                bulk_url,
+                ErrorKind::Protocol("bulk answer is not a JSON object".into()),
+            )
+        })?;
+        Ok(files
+            .iter()
+            .map(|f| {
+                let outcome = match map.get(&f.path) {
+                    None => BulkOutcome::NotProcessed,
+                    Some(v) if v["error"] == false => match v["etag"].as_str() {
+                        Some(etag) => BulkOutcome::Stored {
+                            etag: format!("\"{etag}\""),
+                            file_id: v["fileid"].as_str().map(str::to_owned),
+                        },
+                        None => BulkOutcome::Failed {
+                            message: "no ETag in the answer".into(),
+                        },
+                    },
+                    Some(v) => BulkOutcome::Failed {
+                        message: v["message"].as_str().unwrap_or("").to_owned(),
+                    },
+                };
+                (f.path.clone(), outcome)
+            })
+            .collect())
+    }
+}
