@@ -387,10 +387,8 @@ fn retry_after(headers: &HeaderMap) -> Option<u64> {
         .and_then(|v| v.trim().parse().ok())
 }
 
-/// Reads up to 64 KiB of an error body and pulls out a message: the
-/// `<s:message>` of a sabre/dav (Nextcloud) error, else the first line of
-/// a short text body.
-async fn error_message(resp: Response) -> Option<String> {
+/// Reads up to 64 KiB of an error body.
+async fn error_body(resp: Response) -> (bool, String) {
     let is_xml = resp
         .headers()
         .get(CONTENT_TYPE)
@@ -404,10 +402,13 @@ async fn error_message(resp: Response) -> Option<String> {
             break;
         }
     }
-    let text = String::from_utf8_lossy(&body);
+    (is_xml, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// The message of an error body: the `<s:message>` of a sabre/dav
+/// (Nextcloud) error, or the exception's class when the message is empty.
+fn error_message(is_xml: bool, text: &str) -> Option<String> {
     if is_xml || text.trim_start().starts_with("<?xml") {
-        // sabre/dav: <s:message> says what was wrong; when it is empty the
-        // exception class names the kind of error.
         let element = |name: &str| -> Option<String> {
             let start = text.find(&format!(":{name}>"))?;
             let rest = &text[start..];
@@ -439,12 +440,16 @@ pub async fn check_status(method: &str, url: &Url, resp: Response) -> Result<Res
     }
     let retry = retry_after(resp.headers());
     let code = status.as_u16();
-    let message = if matches!(code, 401 | 404 | 412) {
-        None
+    let (is_xml, text) = if matches!(code, 401 | 404) {
+        (false, String::new())
     } else {
-        error_message(resp).await
+        error_body(resp).await
     };
+    let message = error_message(is_xml, &text);
     let kind = match code {
+        // RFC 6578 3.2: an unknown token is the DAV:valid-sync-token
+        // precondition: 403 (Nextcloud, Radicale), 409, or 412 (Xandikos).
+        403 | 409 | 412 if text.contains("valid-sync-token") => ErrorKind::InvalidSyncToken,
         401 => ErrorKind::Unauthorized,
         403 => ErrorKind::Forbidden(message),
         404 | 410 => ErrorKind::NotFound,

@@ -29,6 +29,8 @@ pub enum ErrorKind {
     NotAllowed,
     #[error("conflict (409): a parent folder is missing{}", detail(.0))]
     Conflict(Option<String>),
+    #[error("the server no longer knows the sync token (valid-sync-token)")]
+    InvalidSyncToken,
     #[error("precondition failed (412): the resource changed on the server")]
     PreconditionFailed,
     #[error("locked (423){}", detail(.0))]

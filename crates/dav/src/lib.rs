@@ -10,12 +10,15 @@
 //! - [`files`]: listings, streamed GET/PUT with preconditions, MKCOL,
 //!   MOVE/COPY, DELETE.
 //! - [`nextcloud`]: chunked upload v2 and bulk upload.
+//! - [`pim`]: CalDAV/CardDAV discovery, collections, sync-collection with
+//!   its ctag/ETag fallback, multiget, guarded writes.
 
 pub mod client;
 pub mod error;
 pub mod files;
 pub mod href;
 pub mod nextcloud;
+pub mod pim;
 pub mod resource;
 pub mod xml;
 
