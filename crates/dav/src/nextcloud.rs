@@ -43,6 +43,60 @@ pub const DEFAULT_CHUNK: u64 = 10 * 1024 * 1024;
 /// Most chunks in one upload.
 pub const MAX_CHUNKS: u64 = 10_000;
 
+/// What the server's capabilities (`/ocs/v2.php/cloud/capabilities`) say
+/// about uploads. Chunked and bulk uploads are used only when offered.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UploadCapabilities {
+    /// `dav.chunking` is `1.0` or later (the v2 upload endpoint).
+    pub chunking: bool,
+    /// `dav.bulkupload` is `1.0` or later.
+    pub bulk_upload: bool,
+    /// `files.chunked_upload.max_size`: largest chunk the server takes.
+    pub max_chunk_size: Option<u64>,
+    /// `files.chunked_upload.max_parallel_count`.
+    pub max_parallel_chunks: Option<u32>,
+    /// `files.forbidden_filenames` and `forbidden_filename_extensions`.
+    pub forbidden_names: Vec<String>,
+    pub forbidden_extensions: Vec<String>,
+}
+
+impl UploadCapabilities {
+    /// Reads the OCS capabilities document (`ocs.data.capabilities`, or
+    /// the `capabilities` object itself).
+    pub fn from_json(v: &serde_json::Value) -> Self {
+        let caps = v.pointer("/ocs/data/capabilities").unwrap_or(v);
+        let version = |p: &str| {
+            caps.pointer(p)
+                .and_then(|x| x.as_str())
+                .and_then(|s| s.split('.').next()?.parse::<u32>().ok())
+                .is_some_and(|major| major >= 1)
+        };
+        let strings = |p: &str| -> Vec<String> {
+            caps.pointer(p)
+                .and_then(|x| x.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        UploadCapabilities {
+            chunking: version("/dav/chunking"),
+            bulk_upload: version("/dav/bulkupload"),
+            max_chunk_size: caps
+                .pointer("/files/chunked_upload/max_size")
+                .and_then(|x| x.as_u64()),
+            max_parallel_chunks: caps
+                .pointer("/files/chunked_upload/max_parallel_count")
+                .and_then(|x| x.as_u64())
+                .and_then(|n| u32::try_from(n).ok()),
+            forbidden_names: strings("/files/forbidden_filenames"),
+            forbidden_extensions: strings("/files/forbidden_filename_extensions"),
+        }
+    }
+}
+
 /// A chunked upload of one local file.
 #[derive(Debug, Clone)]
 pub struct ChunkedUpload {

@@ -447,3 +447,18 @@ async fn bulk_upload_reports_each_file() {
     }
     assert!(s.misses().is_empty());
 }
+
+#[test]
+fn upload_capabilities_come_from_the_real_capabilities_document() {
+    let rec = cc_harness::replay::Recording::load("005-capabilities-json");
+    let json: serde_json::Value = serde_json::from_slice(rec.response_body()).unwrap();
+    let caps = cc_dav::nextcloud::UploadCapabilities::from_json(&json);
+    assert!(caps.chunking && caps.bulk_upload);
+    assert_eq!(caps.max_chunk_size, Some(104_857_600));
+    assert_eq!(caps.max_parallel_chunks, Some(5));
+    assert_eq!(caps.forbidden_names, [".htaccess"]);
+    assert_eq!(caps.forbidden_extensions, [".filepart", ".part"]);
+    // A server without the capabilities offers neither.
+    let none = cc_dav::nextcloud::UploadCapabilities::from_json(&serde_json::json!({}));
+    assert!(!none.chunking && !none.bulk_upload);
+}
