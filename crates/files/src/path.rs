@@ -1,0 +1,216 @@
+//! Paths inside a synced folder.
+//!
+//! A [`SyncPath`] is the key both sides and the journal agree on: the names
+//! below the sync root, joined by `/`, in Unicode NFC. macOS writes NFD,
+//! Nextcloud stores NFC, Linux keeps whatever bytes it is given: keying on
+//! NFC makes the two spellings one file. The spelling actually found on
+//! each side is kept next to the key for I/O.
+
+use std::fmt;
+
+use unicode_normalization::UnicodeNormalization;
+
+/// A normalised relative path (`Documents/Factura.pdf`); the root is `""`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SyncPath(String);
+
+impl SyncPath {
+    /// The sync root itself.
+    pub fn root() -> Self {
+        SyncPath(String::new())
+    }
+
+    /// From names (any normalisation); empty names are skipped.
+    pub fn from_names<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Self {
+        let mut s = String::new();
+        for n in names {
+            let n = n.as_ref();
+            if n.is_empty() {
+                continue;
+            }
+            if !s.is_empty() {
+                s.push('/');
+            }
+            s.extend(n.nfc());
+        }
+        SyncPath(s)
+    }
+
+    /// From a `/`-separated string.
+    pub fn parse(s: &str) -> Self {
+        Self::from_names(s.split('/'))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.split('/').filter(|n| !n.is_empty())
+    }
+
+    /// The last name (`""` for the root).
+    pub fn name(&self) -> &str {
+        self.0.rsplit('/').next().unwrap_or("")
+    }
+
+    /// The parent folder (`None` for the root).
+    pub fn parent(&self) -> Option<SyncPath> {
+        if self.is_root() {
+            return None;
+        }
+        Some(match self.0.rfind('/') {
+            Some(i) => SyncPath(self.0[..i].to_owned()),
+            None => SyncPath::root(),
+        })
+    }
+
+    /// Every ancestor from the nearest up to (not including) the root.
+    pub fn ancestors(&self) -> impl Iterator<Item = SyncPath> + '_ {
+        let mut cur = self.parent();
+        std::iter::from_fn(move || {
+            let next = cur.take()?;
+            if next.is_root() {
+                return None;
+            }
+            cur = next.parent();
+            Some(next)
+        })
+    }
+
+    pub fn join(&self, name: &str) -> SyncPath {
+        if self.is_root() {
+            SyncPath::from_names([name])
+        } else {
+            SyncPath::from_names(self.names().chain(std::iter::once(name)))
+        }
+    }
+
+    /// Whether `self` is `other` or below it.
+    pub fn starts_with(&self, other: &SyncPath) -> bool {
+        other.is_root()
+            || self.0 == other.0
+            || (self.0.starts_with(&other.0) && self.0.as_bytes().get(other.0.len()) == Some(&b'/'))
+    }
+
+    /// The key for case-insensitive comparisons.
+    pub fn case_key(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl fmt::Display for SyncPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_root() {
+            f.write_str("/")
+        } else {
+            f.write_str(&self.0)
+        }
+    }
+}
+
+/// Why a name is not synced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameProblem {
+    /// Reserved on Windows (`CON`, `PRN`, `AUX`, `NUL`, `COM1`…, `LPT1`…).
+    ReservedName,
+    /// Ends in a dot or a space (Windows drops them).
+    TrailingDotOrSpace,
+    /// Has a character Windows or macOS cannot hold (`\ : * ? " < > |`)
+    /// or a control character.
+    ForbiddenCharacter,
+    /// Longer than 255 bytes.
+    TooLong,
+}
+
+impl NameProblem {
+    pub fn describe(self) -> &'static str {
+        match self {
+            NameProblem::ReservedName => "a name reserved on Windows",
+            NameProblem::TrailingDotOrSpace => "a name ending in a dot or a space",
+            NameProblem::ForbiddenCharacter => "a character Windows or macOS cannot use in names",
+            NameProblem::TooLong => "a name longer than 255 bytes",
+        }
+    }
+}
+
+/// Checks that a name can live on every desktop system members use, so a
+/// folder shared between Linux, Windows and macOS never holds a file one of
+/// them cannot sync.
+pub fn portable_name(name: &str) -> Result<(), NameProblem> {
+    if name.len() > 255 {
+        return Err(NameProblem::TooLong);
+    }
+    if name.chars().any(|c| {
+        c.is_control() || matches!(c, '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' | '/')
+    }) {
+        return Err(NameProblem::ForbiddenCharacter);
+    }
+    if name.ends_with('.') || name.ends_with(' ') {
+        return Err(NameProblem::TrailingDotOrSpace);
+    }
+    let stem = name
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .trim_end()
+        .to_ascii_uppercase();
+    let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.as_bytes()[3].is_ascii_digit()
+            && stem.as_bytes()[3] != b'0');
+    if reserved {
+        return Err(NameProblem::ReservedName);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nfc_and_nfd_are_one_key() {
+        let nfd = "Cafe\u{301}/Re\u{301}sum.txt";
+        assert_eq!(SyncPath::parse(nfd), SyncPath::parse("Café/Résum.txt"));
+    }
+
+    #[test]
+    fn parents_and_ancestors() {
+        let p = SyncPath::parse("a/b/c.txt");
+        assert_eq!(p.name(), "c.txt");
+        assert_eq!(p.parent().unwrap().as_str(), "a/b");
+        let anc: Vec<String> = p.ancestors().map(|a| a.as_str().to_owned()).collect();
+        assert_eq!(anc, ["a/b", "a"]);
+        assert!(p.starts_with(&SyncPath::parse("a")));
+        assert!(!SyncPath::parse("ab/c").starts_with(&SyncPath::parse("a")));
+        assert_eq!(SyncPath::root().join("x").as_str(), "x");
+    }
+
+    #[test]
+    fn portable_names() {
+        for ok in [
+            "Factura 2026.pdf",
+            "ÀÉÍ",
+            "CONTRACTE.odt",
+            "com10",
+            ".bashrc",
+            "a.b.c",
+        ] {
+            assert_eq!(portable_name(ok), Ok(()), "{ok}");
+        }
+        assert_eq!(portable_name("CON"), Err(NameProblem::ReservedName));
+        assert_eq!(portable_name("con.txt"), Err(NameProblem::ReservedName));
+        assert_eq!(portable_name("LPT1.doc"), Err(NameProblem::ReservedName));
+        assert_eq!(portable_name("nota."), Err(NameProblem::TrailingDotOrSpace));
+        assert_eq!(portable_name("nota "), Err(NameProblem::TrailingDotOrSpace));
+        assert_eq!(portable_name("a:b"), Err(NameProblem::ForbiddenCharacter));
+        assert_eq!(portable_name("què?"), Err(NameProblem::ForbiddenCharacter));
+        assert_eq!(portable_name(&"a".repeat(256)), Err(NameProblem::TooLong));
+    }
+}

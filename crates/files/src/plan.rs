@@ -1,0 +1,631 @@
+//! The planner: a pure function from what the local folder looks like, what
+//! the server folder looks like and what both looked like when they last
+//! agreed (the journal) to the actions that bring them together again.
+//!
+//! It does no I/O, so it is tested exhaustively (property tests over
+//! random histories) and can be printed as a dry run.
+//!
+//! The rules (three-way reconciliation):
+//! - a side *changed* when it differs from the journal, never "when it
+//!   differs from the other side";
+//! - changed on one side only: the change is carried to the other side;
+//! - changed on both sides: identical content is not a conflict; otherwise
+//!   the server version keeps the name and the local one is kept aside as
+//!   a conflicted copy;
+//! - edited on one side, deleted on the other: the edit wins and is
+//!   restored on the deleting side;
+//! - a folder is removed only when nothing below it survives the pass;
+//! - share roots are never deleted on the server; read-only folders never
+//!   receive local changes (they are kept locally and reported once);
+//! - names other systems cannot hold are reported, never synced, never lost.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::path::{NameProblem, SyncPath, portable_name};
+
+/// File or folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    File,
+    Dir,
+}
+
+/// A local entry as the scanner saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalMeta {
+    pub kind: Kind,
+    pub size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime_ns: i64,
+    pub inode: u64,
+}
+
+/// Nextcloud-style permissions that matter to the planner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RemotePerms {
+    /// Files can be written / created in this folder.
+    pub writable: bool,
+    pub deletable: bool,
+}
+
+/// A remote entry as the listing showed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteMeta {
+    pub kind: Kind,
+    pub etag: Option<String>,
+    pub size: u64,
+    /// Modification time, seconds since the epoch, when known.
+    pub mtime: Option<i64>,
+    pub file_id: Option<String>,
+    /// `None` when the server does not tell (plain WebDAV: all allowed).
+    pub perms: Option<RemotePerms>,
+    /// The root of a share: never deleted on the server.
+    pub mount_root: bool,
+}
+
+/// What both sides looked like when they last agreed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Synced {
+    pub kind: Kind,
+    pub local: LocalMeta,
+    pub etag: Option<String>,
+    pub remote_size: u64,
+    pub remote_mtime: Option<i64>,
+    pub file_id: Option<String>,
+}
+
+/// One step of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Create the folder on the server.
+    MkdirRemote(SyncPath),
+    /// Create the folder locally.
+    MkdirLocal(SyncPath),
+    /// Send the local file; `if_match` guards an update, `None` creates
+    /// (`If-None-Match: *`).
+    Upload {
+        path: SyncPath,
+        if_match: Option<String>,
+    },
+    /// Fetch the server file (to a temporary file, renamed into place).
+    Download { path: SyncPath },
+    /// Both sides hold a file nobody has compared yet: equal content is
+    /// recorded as synced, different content becomes a conflict.
+    Compare { path: SyncPath },
+    /// Both sides changed: the local file is kept as a conflicted copy,
+    /// the server version takes the name.
+    Conflict { path: SyncPath },
+    /// Delete the server file while it still has the journal's ETag.
+    DeleteRemote {
+        path: SyncPath,
+        if_match: Option<String>,
+    },
+    /// Move the local file to the trash.
+    DeleteLocal(SyncPath),
+    /// Remove a server folder whose content is all gone.
+    RemoveDirRemote(SyncPath),
+    /// Move a local folder whose content is all gone to the trash.
+    RemoveDirLocal(SyncPath),
+    /// Record a pair that already agrees (both folders exist, say).
+    Record(SyncPath),
+    /// Drop a journal row for something gone from both sides.
+    Forget(SyncPath),
+    /// Not synced; reported to the member.
+    Report { path: SyncPath, problem: Problem },
+}
+
+/// Why something is not synced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// A name some desktop system cannot hold.
+    Name(NameProblem),
+    /// Two server names differ only in case, and the local folder cannot
+    /// tell them apart: this one is kept on the server only.
+    CaseClash,
+    /// A local change inside a read-only share: kept locally, not sent.
+    ReadOnly,
+    /// A file on one side, a folder on the other.
+    TypeClash,
+    /// A share root removed locally: it is put back (unshare on the web).
+    ShareRoot,
+}
+
+impl Action {
+    pub fn path(&self) -> &SyncPath {
+        match self {
+            Action::MkdirRemote(p)
+            | Action::MkdirLocal(p)
+            | Action::DeleteLocal(p)
+            | Action::RemoveDirRemote(p)
+            | Action::RemoveDirLocal(p)
+            | Action::Record(p)
+            | Action::Forget(p) => p,
+            Action::Upload { path, .. }
+            | Action::Download { path }
+            | Action::Compare { path }
+            | Action::Conflict { path }
+            | Action::DeleteRemote { path, .. }
+            | Action::Report { path, .. } => path,
+        }
+    }
+
+    /// Whether the action deletes member data on one side.
+    pub fn is_delete(&self) -> bool {
+        matches!(
+            self,
+            Action::DeleteRemote { .. }
+                | Action::DeleteLocal(_)
+                | Action::RemoveDirRemote(_)
+                | Action::RemoveDirLocal(_)
+        )
+    }
+}
+
+/// Knobs of the planner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// The local filesystem folds case (Windows, macOS by default).
+    pub case_insensitive: bool,
+    /// A pass deleting more files than this…
+    pub max_delete_count: usize,
+    /// …that are also more than this share (0–100) of the tracked files
+    /// stops and asks.
+    pub max_delete_percent: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            case_insensitive: false,
+            max_delete_count: 50,
+            max_delete_percent: 25,
+        }
+    }
+}
+
+/// The outcome of planning.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Plan {
+    /// In execution order: folders before their content, deletions of
+    /// content before their folders, deletions last.
+    pub actions: Vec<Action>,
+    /// Files the plan would delete (both sides).
+    pub deletes: usize,
+    /// Files tracked in the journal.
+    pub tracked: usize,
+    /// The mass-delete guard tripped: do not execute without the member's
+    /// consent.
+    pub mass_delete: bool,
+}
+
+impl Plan {
+    /// Actions other than reports.
+    pub fn work(&self) -> impl Iterator<Item = &Action> {
+        self.actions
+            .iter()
+            .filter(|a| !matches!(a, Action::Report { .. }))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.work().next().is_none()
+    }
+}
+
+fn local_changed(l: &LocalMeta, j: &Synced) -> bool {
+    l.kind != j.kind
+        || (l.kind == Kind::File
+            && (l.size != j.local.size
+                || l.mtime_ns != j.local.mtime_ns
+                || l.inode != j.local.inode))
+}
+
+fn etag_eq(a: &str, b: &str) -> bool {
+    let strip = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    strip(a) == strip(b)
+}
+
+fn remote_changed(r: &RemoteMeta, j: &Synced) -> bool {
+    if r.kind != j.kind {
+        return true;
+    }
+    if r.kind == Kind::Dir {
+        // Folder ETags change with their children on some servers only;
+        // the children decide for themselves.
+        return false;
+    }
+    match (&r.etag, &j.etag) {
+        (Some(a), Some(b)) => !etag_eq(a, b),
+        // No ETags (some servers): size and time.
+        _ => r.size != j.remote_size || r.mtime != j.remote_mtime,
+    }
+}
+
+/// Where a path exists once the pass is done.
+#[derive(Debug, Clone, Copy, Default)]
+struct After {
+    local: bool,
+    remote: bool,
+}
+
+/// Plans one pass.
+pub fn plan(
+    local: &BTreeMap<SyncPath, LocalMeta>,
+    remote: &BTreeMap<SyncPath, RemoteMeta>,
+    journal: &BTreeMap<SyncPath, Synced>,
+    opts: Options,
+) -> Plan {
+    let mut paths: BTreeSet<&SyncPath> = BTreeSet::new();
+    paths.extend(local.keys());
+    paths.extend(remote.keys());
+    paths.extend(journal.keys());
+
+    // Paths not to touch at all: unportable names and everything below
+    // them, and case clashes.
+    let mut skipped: Vec<(SyncPath, Problem)> = Vec::new();
+    let mut skip_prefixes: Vec<SyncPath> = Vec::new();
+    for p in &paths {
+        if p.is_root() || skip_prefixes.iter().any(|s| p.starts_with(s)) {
+            continue;
+        }
+        if let Err(problem) = portable_name(p.name()) {
+            skipped.push(((*p).clone(), Problem::Name(problem)));
+            skip_prefixes.push((*p).clone());
+        }
+    }
+    if opts.case_insensitive {
+        let mut seen: HashMap<String, &SyncPath> = HashMap::new();
+        for p in remote.keys() {
+            if skip_prefixes.iter().any(|s| p.starts_with(s)) {
+                continue;
+            }
+            if let Some(first) = seen.get(&p.case_key())
+                && *first != p
+            {
+                // Keep the one that is already local (or the first seen);
+                // the other stays on the server, reported.
+                let clash = if local.contains_key(p) {
+                    (*first).clone()
+                } else {
+                    p.clone()
+                };
+                skipped.push((clash.clone(), Problem::CaseClash));
+                skip_prefixes.push(clash);
+                continue;
+            }
+            seen.insert(p.case_key(), p);
+        }
+    }
+    let skip = |p: &SyncPath| skip_prefixes.iter().any(|s| p.starts_with(s));
+
+    // The permissions that apply to a path: those of its nearest known
+    // folder on the server.
+    let perms_of = |p: &SyncPath| -> RemotePerms {
+        for anc in std::iter::once(p.clone()).chain(p.ancestors()) {
+            if let Some(r) = remote.get(&anc)
+                && r.kind == Kind::Dir
+                && &anc != p
+                && let Some(perms) = r.perms
+            {
+                return perms;
+            }
+        }
+        if let Some(perms) = remote.get(&SyncPath::root()).and_then(|r| r.perms) {
+            return perms;
+        }
+        RemotePerms {
+            writable: true,
+            deletable: true,
+        }
+    };
+
+    let mut decided: BTreeMap<SyncPath, (Option<Action>, After)> = BTreeMap::new();
+    let mut reports: Vec<Action> = skipped
+        .into_iter()
+        .map(|(path, problem)| Action::Report { path, problem })
+        .collect();
+
+    // Files first (folders are decided afterwards from their content).
+    for p in paths.iter().filter(|p| !p.is_root() && !skip(p)) {
+        let (l, r, j) = (local.get(*p), remote.get(*p), journal.get(*p));
+        let is_dir = |k: Option<Kind>| k == Some(Kind::Dir);
+        let lk = l.map(|x| x.kind);
+        let rk = r.map(|x| x.kind);
+        if is_dir(lk)
+            || is_dir(rk)
+            || (l.is_none() && r.is_none() && j.is_some_and(|j| j.kind == Kind::Dir))
+        {
+            continue;
+        }
+        let p = (*p).clone();
+        let perms = perms_of(&p);
+        let both = After {
+            local: true,
+            remote: true,
+        };
+        let none = After::default();
+        let d = match (l, r, j) {
+            (None, None, None) => continue,
+            (None, None, Some(_)) => (Some(Action::Forget(p.clone())), none),
+            (Some(_), None, None) => {
+                if perms.writable {
+                    (
+                        Some(Action::Upload {
+                            path: p.clone(),
+                            if_match: None,
+                        }),
+                        both,
+                    )
+                } else {
+                    reports.push(Action::Report {
+                        path: p.clone(),
+                        problem: Problem::ReadOnly,
+                    });
+                    (
+                        None,
+                        After {
+                            local: true,
+                            remote: false,
+                        },
+                    )
+                }
+            }
+            (None, Some(_), None) => (Some(Action::Download { path: p.clone() }), both),
+            (Some(l), Some(r), None) => {
+                if l.size == r.size {
+                    (Some(Action::Compare { path: p.clone() }), both)
+                } else {
+                    (Some(Action::Conflict { path: p.clone() }), both)
+                }
+            }
+            (None, Some(r), Some(j)) => {
+                if remote_changed(r, j) {
+                    (Some(Action::Download { path: p.clone() }), both)
+                } else if r.mount_root || !perms.deletable {
+                    // Deleted locally in a place the server keeps: restore.
+                    (Some(Action::Download { path: p.clone() }), both)
+                } else {
+                    (
+                        Some(Action::DeleteRemote {
+                            path: p.clone(),
+                            if_match: j.etag.clone(),
+                        }),
+                        none,
+                    )
+                }
+            }
+            (Some(l), None, Some(j)) => {
+                if local_changed(l, j) {
+                    if perms.writable {
+                        (
+                            Some(Action::Upload {
+                                path: p.clone(),
+                                if_match: None,
+                            }),
+                            both,
+                        )
+                    } else {
+                        reports.push(Action::Report {
+                            path: p.clone(),
+                            problem: Problem::ReadOnly,
+                        });
+                        (
+                            None,
+                            After {
+                                local: true,
+                                remote: false,
+                            },
+                        )
+                    }
+                } else {
+                    (Some(Action::DeleteLocal(p.clone())), none)
+                }
+            }
+            (Some(l), Some(r), Some(j)) => match (local_changed(l, j), remote_changed(r, j)) {
+                (false, false) => (None, both),
+                (true, false) => {
+                    if perms.writable {
+                        (
+                            Some(Action::Upload {
+                                path: p.clone(),
+                                if_match: r.etag.clone(),
+                            }),
+                            both,
+                        )
+                    } else {
+                        // Kept as a conflicted copy, the server version
+                        // restored; reported once.
+                        reports.push(Action::Report {
+                            path: p.clone(),
+                            problem: Problem::ReadOnly,
+                        });
+                        (Some(Action::Conflict { path: p.clone() }), both)
+                    }
+                }
+                (false, true) => (Some(Action::Download { path: p.clone() }), both),
+                (true, true) => {
+                    if l.size == r.size {
+                        (Some(Action::Compare { path: p.clone() }), both)
+                    } else {
+                        (Some(Action::Conflict { path: p.clone() }), both)
+                    }
+                }
+            },
+        };
+        decided.insert(p, d);
+    }
+
+    // Type clashes: a file on one side, a folder on the other. The folder
+    // wins the name; the file is kept as a conflicted copy locally (or
+    // fetched before the local folder is created).
+    for p in paths.iter().filter(|p| !p.is_root() && !skip(p)) {
+        let (l, r) = (local.get(*p), remote.get(*p));
+        if let (Some(l), Some(r)) = (l, r)
+            && l.kind != r.kind
+        {
+            reports.push(Action::Report {
+                path: (*p).clone(),
+                problem: Problem::TypeClash,
+            });
+        }
+    }
+    let type_clash = |p: &SyncPath| matches!((local.get(p), remote.get(p)), (Some(l), Some(r)) if l.kind != r.kind);
+
+    // Folders, deepest first, knowing what survives below them.
+    let dirs: Vec<&SyncPath> = paths
+        .iter()
+        .copied()
+        .filter(|p| !p.is_root() && !skip(p))
+        .filter(|p| {
+            local.get(*p).map(|x| x.kind) == Some(Kind::Dir)
+                || remote.get(*p).map(|x| x.kind) == Some(Kind::Dir)
+                || (local.get(*p).is_none()
+                    && remote.get(*p).is_none()
+                    && journal.get(*p).is_some_and(|j| j.kind == Kind::Dir))
+        })
+        .collect();
+    for p in dirs.iter().rev() {
+        let p = (*p).clone();
+        if type_clash(&p) {
+            decided.insert(
+                p,
+                (
+                    None,
+                    After {
+                        local: true,
+                        remote: true,
+                    },
+                ),
+            );
+            continue;
+        }
+        let (l, r, j) = (local.get(&p), remote.get(&p), journal.get(&p));
+        // What survives below, on each side.
+        let mut below = After::default();
+        for (q, (_, after)) in decided.range(p.clone()..) {
+            if !q.starts_with(&p) {
+                break;
+            }
+            if q != &p {
+                below.local |= after.local;
+                below.remote |= after.remote;
+            }
+        }
+        // Skipped (reported) content keeps its folder on its side.
+        for s in &skip_prefixes {
+            if s.starts_with(&p) && s != &p {
+                below.local |= local.contains_key(s);
+                below.remote |= remote.contains_key(s);
+            }
+        }
+        let need = below.local || below.remote;
+        let perms = perms_of(&p);
+        let d = match (l.is_some(), r, j.is_some()) {
+            (false, None, _) => (j.map(|_| Action::Forget(p.clone())), After::default()),
+            (true, Some(_), _) => (
+                (j.is_none()).then(|| Action::Record(p.clone())),
+                After {
+                    local: true,
+                    remote: true,
+                },
+            ),
+            (true, None, false) => {
+                if perms.writable {
+                    (
+                        Some(Action::MkdirRemote(p.clone())),
+                        After {
+                            local: true,
+                            remote: true,
+                        },
+                    )
+                } else {
+                    reports.push(Action::Report {
+                        path: p.clone(),
+                        problem: Problem::ReadOnly,
+                    });
+                    (
+                        None,
+                        After {
+                            local: true,
+                            remote: false,
+                        },
+                    )
+                }
+            }
+            (false, Some(_), false) => (
+                Some(Action::MkdirLocal(p.clone())),
+                After {
+                    local: true,
+                    remote: true,
+                },
+            ),
+            // Gone on the server, known before: remove locally unless
+            // something below survives.
+            (true, None, true) => {
+                if need {
+                    (
+                        Some(Action::MkdirRemote(p.clone())),
+                        After {
+                            local: true,
+                            remote: true,
+                        },
+                    )
+                } else {
+                    (Some(Action::RemoveDirLocal(p.clone())), After::default())
+                }
+            }
+            // Gone locally, known before.
+            (false, Some(r), true) => {
+                if need || r.mount_root || !perms.deletable {
+                    if r.mount_root {
+                        reports.push(Action::Report {
+                            path: p.clone(),
+                            problem: Problem::ShareRoot,
+                        });
+                    }
+                    (
+                        Some(Action::MkdirLocal(p.clone())),
+                        After {
+                            local: true,
+                            remote: true,
+                        },
+                    )
+                } else {
+                    (Some(Action::RemoveDirRemote(p.clone())), After::default())
+                }
+            }
+        };
+        decided.insert(p, d);
+    }
+
+    // Order: creations parents-first, transfers, then deletions
+    // children-first.
+    let mut creates = Vec::new();
+    let mut transfers = Vec::new();
+    let mut deletes = Vec::new();
+    for (_, (action, _)) in decided {
+        let Some(a) = action else { continue };
+        match a {
+            Action::MkdirLocal(_) | Action::MkdirRemote(_) | Action::Record(_) => creates.push(a),
+            a if a.is_delete() => deletes.push(a),
+            a => transfers.push(a),
+        }
+    }
+    deletes.reverse();
+    let delete_files = deletes
+        .iter()
+        .filter(|a| matches!(a, Action::DeleteLocal(_) | Action::DeleteRemote { .. }))
+        .count();
+    let tracked = journal.values().filter(|j| j.kind == Kind::File).count();
+    let mass_delete = delete_files > opts.max_delete_count
+        && (delete_files as u64) * 100 > (tracked as u64) * u64::from(opts.max_delete_percent);
+    let mut actions = creates;
+    actions.extend(transfers);
+    actions.extend(deletes);
+    actions.extend(reports);
+    Plan {
+        actions,
+        deletes: delete_files,
+        tracked,
+        mass_delete,
+    }
+}
