@@ -295,7 +295,11 @@ impl DavClient {
             body_reader(resp, self.config.limits.max_body_bytes),
             self.config.limits,
         );
-        while let Some(raw) = reader.next().await.map_err(|e| err(ErrorKind::Xml(e)))? {
+        let xml_err = |e: XmlError| match e {
+            XmlError::Timeout => err(ErrorKind::Timeout),
+            other => err(ErrorKind::Xml(other)),
+        };
+        while let Some(raw) = reader.next().await.map_err(xml_err)? {
             let mut hrefs = Vec::with_capacity(raw.hrefs.len());
             for h in &raw.hrefs {
                 hrefs.push(href::resolve(url, h).map_err(|e| err(ErrorKind::Href(e)))?);

@@ -164,6 +164,8 @@ pub enum XmlError {
     BadStatus(String),
     #[error("the body ended before the document did")]
     Truncated,
+    #[error("the server stopped sending the body")]
+    Timeout,
     #[error("reading the body failed: {0}")]
     Io(String),
 }
@@ -184,8 +186,10 @@ impl XmlError {
         if let Some(inner) = io.get_ref().and_then(|e| e.downcast_ref::<XmlError>()) {
             return inner.clone();
         }
-        if io.kind() == std::io::ErrorKind::UnexpectedEof {
-            return XmlError::Truncated;
+        match io.kind() {
+            std::io::ErrorKind::UnexpectedEof => return XmlError::Truncated,
+            std::io::ErrorKind::TimedOut => return XmlError::Timeout,
+            _ => {}
         }
         XmlError::Io(io.to_string())
     }
@@ -222,9 +226,67 @@ pub fn parse_status_line(s: &str) -> Result<u16, XmlError> {
     }
 }
 
+/// A reader that refuses to hand out more than a window of bytes: the
+/// parser opens a window of `max_response_bytes` at each response, so a
+/// single huge text node fails before it is buffered, not after.
+struct Windowed<R> {
+    inner: R,
+    consumed: u64,
+    window_end: u64,
+    limit: usize,
+}
+
+impl<R: AsyncBufRead + Unpin> tokio::io::AsyncRead for Windowed<R> {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        use tokio::io::AsyncBufRead as _;
+        let this = self.get_mut();
+        let available = match std::pin::Pin::new(&mut *this).poll_fill_buf(cx) {
+            std::task::Poll::Ready(Ok(b)) => b,
+            std::task::Poll::Ready(Err(e)) => return std::task::Poll::Ready(Err(e)),
+            std::task::Poll::Pending => return std::task::Poll::Pending,
+        };
+        let n = available.len().min(buf.remaining());
+        buf.put_slice(&available[..n]);
+        std::pin::Pin::new(this).consume(n);
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+impl<R: AsyncBufRead + Unpin> AsyncBufRead for Windowed<R> {
+    fn poll_fill_buf(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<&[u8]>> {
+        let this = self.get_mut();
+        let left = this.window_end.saturating_sub(this.consumed);
+        if left == 0 {
+            return std::task::Poll::Ready(Err(std::io::Error::other(XmlError::ResponseTooLarge(
+                this.limit,
+            ))));
+        }
+        match std::pin::Pin::new(&mut this.inner).poll_fill_buf(cx) {
+            std::task::Poll::Ready(Ok(b)) => {
+                let n = b.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                std::task::Poll::Ready(Ok(&b[..n]))
+            }
+            other => other,
+        }
+    }
+
+    fn consume(self: std::pin::Pin<&mut Self>, amt: usize) {
+        let this = self.get_mut();
+        this.consumed += amt as u64;
+        std::pin::Pin::new(&mut this.inner).consume(amt);
+    }
+}
+
 /// Streams the `<response>` elements of a multistatus body.
 pub struct MultistatusReader<R> {
-    reader: NsReader<R>,
+    reader: NsReader<Windowed<R>>,
     buf: Vec<u8>,
     limits: Limits,
     depth: usize,
@@ -300,7 +362,12 @@ fn resolve_ref(name: &str, is_char: bool, ch: Option<char>) -> Result<String, Xm
 
 impl<R: AsyncBufRead + Unpin> MultistatusReader<R> {
     pub fn new(reader: R, limits: Limits) -> Self {
-        let mut reader = NsReader::from_reader(reader);
+        let mut reader = NsReader::from_reader(Windowed {
+            inner: reader,
+            consumed: 0,
+            window_end: limits.max_response_bytes as u64,
+            limit: limits.max_response_bytes,
+        });
         let config = reader.config_mut();
         config.expand_empty_elements = false;
         config.check_end_names = true;
@@ -432,11 +499,20 @@ impl<R: AsyncBufRead + Unpin> MultistatusReader<R> {
         Ok(())
     }
 
+    /// Opens a new window of `max_response_bytes` from here on.
+    fn open_window(&mut self) {
+        let w = self.reader.get_mut();
+        w.window_end = w
+            .consumed
+            .saturating_add(self.limits.max_response_bytes as u64);
+    }
+
     /// The next `<response>`, or `None` at the end of the document.
     pub async fn next(&mut self) -> Result<Option<RawResponse>, XmlError> {
         if self.finished {
             return Ok(None);
         }
+        self.open_window();
         if !self.started {
             loop {
                 match self.event().await? {
@@ -460,6 +536,7 @@ impl<R: AsyncBufRead + Unpin> MultistatusReader<R> {
         loop {
             match self.event().await? {
                 Ev::Start(name, attrs) if name.is(DAV, "response") => {
+                    self.open_window();
                     let mut budget = self.limits.max_response_bytes;
                     let el = self.read_element(name, attrs, &mut budget).await?;
                     return interpret_response(el).map(Some);

@@ -1,11 +1,19 @@
 //! The file sync engine: local scan + remote listing + the journal of the
 //! last agreed state → a pure [`plan`] → an executor → the journal.
 //!
-//! This first part holds the pure core: normalised paths and portable-name
-//! checks ([`path`]) and the three-way planner ([`plan`]).
+//! - [`path`]: NFC keys and portable-name checks; [`ignore`]: what is never
+//!   synced; [`scan`]: the local tree; [`remote`]: the server tree;
+//! - [`plan`]: the pure three-way planner;
+//! - [`engine`]: one pass, executing the plan with its safety rails;
+//!   [`journal`]: the last agreed state in SQLite.
 
+pub mod engine;
+pub mod ignore;
+pub mod journal;
 pub mod path;
 pub mod plan;
+pub mod remote;
+pub mod scan;
 
 pub use path::SyncPath;
 pub use plan::{

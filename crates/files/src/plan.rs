@@ -128,6 +128,14 @@ pub enum Problem {
     TypeClash,
     /// A share root removed locally: it is put back (unshare on the web).
     ShareRoot,
+    /// A symbolic link: not followed.
+    Symlink,
+    /// A local name that is not valid UTF-8.
+    NotUtf8,
+    /// Two local names that differ only in Unicode spelling.
+    DuplicateSpelling,
+    /// A device, socket or pipe.
+    Special,
 }
 
 impl Action {
@@ -295,6 +303,19 @@ pub fn plan(
             seen.insert(p.case_key(), p);
         }
     }
+    // A file on one side and a folder on the other: reported, and neither
+    // it nor anything below it is touched until the member sorts it out.
+    for p in &paths {
+        if p.is_root() || skip_prefixes.iter().any(|s| p.starts_with(s)) {
+            continue;
+        }
+        if let (Some(l), Some(r)) = (local.get(*p), remote.get(*p))
+            && l.kind != r.kind
+        {
+            skipped.push(((*p).clone(), Problem::TypeClash));
+            skip_prefixes.push((*p).clone());
+        }
+    }
     let skip = |p: &SyncPath| skip_prefixes.iter().any(|s| p.starts_with(s));
 
     // The permissions that apply to a path: those of its nearest known
@@ -454,22 +475,6 @@ pub fn plan(
         decided.insert(p, d);
     }
 
-    // Type clashes: a file on one side, a folder on the other. The folder
-    // wins the name; the file is kept as a conflicted copy locally (or
-    // fetched before the local folder is created).
-    for p in paths.iter().filter(|p| !p.is_root() && !skip(p)) {
-        let (l, r) = (local.get(*p), remote.get(*p));
-        if let (Some(l), Some(r)) = (l, r)
-            && l.kind != r.kind
-        {
-            reports.push(Action::Report {
-                path: (*p).clone(),
-                problem: Problem::TypeClash,
-            });
-        }
-    }
-    let type_clash = |p: &SyncPath| matches!((local.get(p), remote.get(p)), (Some(l), Some(r)) if l.kind != r.kind);
-
     // Folders, deepest first, knowing what survives below them.
     let dirs: Vec<&SyncPath> = paths
         .iter()
@@ -485,19 +490,6 @@ pub fn plan(
         .collect();
     for p in dirs.iter().rev() {
         let p = (*p).clone();
-        if type_clash(&p) {
-            decided.insert(
-                p,
-                (
-                    None,
-                    After {
-                        local: true,
-                        remote: true,
-                    },
-                ),
-            );
-            continue;
-        }
         let (l, r, j) = (local.get(&p), remote.get(&p), journal.get(&p));
         // What survives below, on each side.
         let mut below = After::default();

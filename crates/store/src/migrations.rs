@@ -22,6 +22,49 @@ pub const MIGRATIONS: &[&str] = &[
         created_at   INTEGER NOT NULL,
         UNIQUE (server_url, user_id)
     ) STRICT;",
+    // 2: what sign-in learns about an account (never its app password; the
+    // keyring entry is found by `keyring_user`). Tables of other crates that
+    // belong to an account reference accounts(id) ON DELETE CASCADE, so
+    // signing out removes them.
+    "ALTER TABLE accounts ADD COLUMN keyring_user TEXT NOT NULL DEFAULT '';
+    UPDATE accounts SET keyring_user = user_id || '@' || server_url;
+    ALTER TABLE accounts ADD COLUMN files_url TEXT;
+    ALTER TABLE accounts ADD COLUMN calendar_home TEXT;
+    ALTER TABLE accounts ADD COLUMN contacts_home TEXT;
+    ALTER TABLE accounts ADD COLUMN server_version TEXT;
+    ALTER TABLE accounts ADD COLUMN capabilities TEXT;
+    ALTER TABLE accounts ADD COLUMN local_folder TEXT;
+    ALTER TABLE accounts ADD COLUMN needs_sign_in INTEGER NOT NULL DEFAULT 0;",
+    // 3: the file sync journal (cc-files): folder pairs, the last agreed
+    // state of each path, and problems already reported.
+    "CREATE TABLE sync_folders (
+        id         INTEGER PRIMARY KEY,
+        account_id INTEGER REFERENCES accounts(id) ON DELETE CASCADE,
+        local_root TEXT NOT NULL UNIQUE,
+        remote_url TEXT NOT NULL,
+        paused     INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE sync_journal (
+        folder_id      INTEGER NOT NULL REFERENCES sync_folders(id) ON DELETE CASCADE,
+        path           TEXT NOT NULL,
+        kind           INTEGER NOT NULL,
+        local_size     INTEGER NOT NULL,
+        local_mtime_ns INTEGER NOT NULL,
+        local_inode    INTEGER NOT NULL,
+        etag           TEXT,
+        remote_size    INTEGER NOT NULL,
+        remote_mtime   INTEGER,
+        file_id        TEXT,
+        PRIMARY KEY (folder_id, path)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE sync_problems (
+        folder_id  INTEGER NOT NULL REFERENCES sync_folders(id) ON DELETE CASCADE,
+        path       TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        first_seen INTEGER NOT NULL,
+        PRIMARY KEY (folder_id, path, kind)
+    ) STRICT, WITHOUT ROWID;",
 ];
 
 /// The schema version this build writes.

@@ -7,6 +7,15 @@ use cc_store::{Store, StoreError, migrations};
 /// here with every migration that creates or reshapes a table.
 const SEEDS: &[(u32, &str, &str)] = &[
     (
+        3,
+        "INSERT INTO sync_folders(id, local_root, remote_url, created_at)
+         VALUES (7, '/home/ana/CommonsCloud', 'https://oficina.commonscloud.coop/remote.php/dav/files/anap/', 1764000000);
+         INSERT INTO sync_journal(folder_id, path, kind, local_size, local_mtime_ns, local_inode, etag, remote_size)
+         VALUES (7, 'Documents/informe.odt', 0, 10, 1, 2, '\"e1\"', 10)",
+        "SELECT count(*) FROM sync_journal j JOIN sync_folders f ON f.id = j.folder_id
+         WHERE f.id = 7 AND j.etag = '\"e1\"'",
+    ),
+    (
         1,
         "INSERT INTO settings(key, value) VALUES ('language', 'es')",
         "SELECT count(*) FROM settings WHERE key = 'language' AND value = 'es'",
@@ -17,7 +26,26 @@ const SEEDS: &[(u32, &str, &str)] = &[
          VALUES ('commonscloud', 'https://oficina.commonscloud.coop', 'anap', 'ana', 1764000000)",
         "SELECT count(*) FROM accounts WHERE user_id = 'anap' AND login_name = 'ana'",
     ),
+    (
+        2,
+        "INSERT INTO accounts(provider_id, server_url, user_id, login_name, created_at,
+                              keyring_user, files_url, calendar_home, needs_sign_in)
+         VALUES ('framaspace', 'https://asso.frama.space', 'joan', 'joan@asso.org', 1764000001,
+                 'joan@https://asso.frama.space',
+                 'https://asso.frama.space/remote.php/dav/files/joan/',
+                 'https://asso.frama.space/remote.php/dav/calendars/joan/', 1)",
+        "SELECT count(*) FROM accounts WHERE user_id = 'joan' AND needs_sign_in = 1
+           AND keyring_user = 'joan@https://asso.frama.space' AND contacts_home IS NULL",
+    ),
 ];
+
+/// Checks of what a migration itself does to older rows: run after
+/// upgrading from any version below `.0`.
+const UPGRADE_CHECKS: &[(u32, &str)] = &[(
+    2,
+    "SELECT count(*) FROM accounts WHERE user_id = 'anap'
+       AND keyring_user = 'anap@https://oficina.commonscloud.coop' AND needs_sign_in = 0",
+)];
 
 #[test]
 fn upgrades_from_every_earlier_version_keeping_data() {
@@ -45,6 +73,19 @@ fn upgrades_from_every_earlier_version_keeping_data() {
                 .query_row(check, [], |r| r.get(0))
                 .unwrap();
             assert_eq!(n, 1, "data seeded at v{since} lost upgrading from v{from}");
+        }
+        for (below, check) in UPGRADE_CHECKS
+            .iter()
+            .filter(|(v, _)| from < *v && from >= 1)
+        {
+            let n: i64 = store
+                .connection()
+                .query_row(check, [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(
+                n, 1,
+                "migration to v{below} did not fill older rows (from v{from})"
+            );
         }
         // The latest schema is usable after the upgrade.
         store.set_setting("probe", Some("ok")).unwrap();

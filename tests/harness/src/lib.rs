@@ -12,6 +12,7 @@
 //!   Nextcloud 33 server, for the endpoints only Nextcloud has.
 //! - [`keyring`]: a gnome-keyring inside a private D-Bus session.
 
+pub mod hostile;
 pub mod keyring;
 pub mod process;
 pub mod proxy;

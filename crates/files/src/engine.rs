@@ -1,0 +1,677 @@
+//! One sync pass: scan, list, plan, execute, record.
+//!
+//! Safety rails:
+//! - a scan or listing error aborts the pass before anything is touched;
+//! - the mass-delete guard stops a pass that would delete too much unless
+//!   the member agreed;
+//! - downloads go to a temporary file in the target folder, checked
+//!   against the listed size (and SHA-1 when the server has one), and are
+//!   renamed into place only if the local file did not change meanwhile;
+//! - local files deleted because they were deleted on the server go to the
+//!   OS trash (or, where there is none, to `.commonscloud-trash/`), never
+//!   unlinked;
+//! - an upload of a file that changed while it was sent is recorded as not
+//!   done, so the next pass sends it again;
+//! - the journal row of each action is written when that action finished.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use cc_dav::files::{Precondition, PutOptions};
+use cc_dav::{DavClient, DavError, ErrorKind};
+use rusqlite::Connection;
+use sha1::{Digest, Sha1};
+use tokio::io::AsyncWriteExt;
+use url::Url;
+
+use crate::ignore::{ENGINE_PREFIX, IgnoreRules};
+use crate::journal::{self, JournalError};
+use crate::path::SyncPath;
+use crate::plan::{self, Action, Kind, LocalMeta, Options, Plan, Problem, Synced};
+use crate::remote::{self, RemoteEntry, RemoteListing};
+use crate::scan::{self, LocalScan, ScanError, meta_of};
+
+/// Why a pass stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Scan(#[from] ScanError),
+    #[error("listing the server folder failed, nothing was changed: {0}")]
+    Listing(DavError),
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(
+        "this pass would delete {deletes} of {tracked} files; nothing was deleted. \
+         Check the folders, then allow it explicitly if it is what you want"
+    )]
+    MassDelete { deletes: usize, tracked: usize },
+}
+
+/// Settings of a pass.
+#[derive(Debug, Clone)]
+pub struct PassOptions {
+    pub plan: Options,
+    /// The member agreed to a pass that trips the mass-delete guard.
+    pub allow_mass_delete: bool,
+    /// Transfers in flight at once.
+    pub parallel: usize,
+    /// `YYYY-MM-DD HHMMSS`, for conflicted copies (time is passed in).
+    pub conflict_stamp: String,
+    /// Seconds since the epoch, for the journal.
+    pub now: i64,
+}
+
+impl Default for PassOptions {
+    fn default() -> Self {
+        PassOptions {
+            plan: Options::default(),
+            allow_mass_delete: false,
+            parallel: 8,
+            conflict_stamp: "0000-00-00 000000".into(),
+            now: 0,
+        }
+    }
+}
+
+/// What happened to one action that did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub path: SyncPath,
+    pub action: String,
+    pub error: String,
+}
+
+/// What a pass did.
+#[derive(Debug, Clone, Default)]
+pub struct PassReport {
+    pub uploaded: usize,
+    pub downloaded: usize,
+    pub deleted_local: usize,
+    pub deleted_remote: usize,
+    pub folders: usize,
+    /// Conflicted copies made (paths of the copies).
+    pub conflicts: Vec<SyncPath>,
+    /// Problems first seen in this pass (reported once).
+    pub problems: Vec<(SyncPath, Problem)>,
+    pub failures: Vec<Failure>,
+    /// Actions planned, reports excluded.
+    pub planned: usize,
+    pub remote_requests: usize,
+}
+
+impl PassReport {
+    /// Both sides agree and nothing failed.
+    pub fn in_sync(&self) -> bool {
+        self.failures.is_empty() && self.planned == 0
+    }
+}
+
+/// A folder pair being synced.
+#[derive(Debug)]
+pub struct SyncFolder {
+    pub local_root: PathBuf,
+    pub remote_root: Url,
+    pub client: DavClient,
+    pub ignore: IgnoreRules,
+    pub folder_id: i64,
+}
+
+/// Progress of a pass, for a bar or a view.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    Scanning,
+    Listing,
+    Planned { actions: usize },
+    Done { path: SyncPath },
+}
+
+fn local_path(root: &Path, p: &SyncPath) -> PathBuf {
+    let mut out = root.to_path_buf();
+    for n in p.names() {
+        out.push(n);
+    }
+    out
+}
+
+/// `name (conflicted copy 2026-11-25 093612).ext`.
+pub fn conflict_name(name: &str, stamp: &str) -> String {
+    let (stem, ext) = match name.rfind('.') {
+        Some(i) if i > 0 => (&name[..i], &name[i..]),
+        _ => (name, ""),
+    };
+    format!("{stem} (conflicted copy {stamp}){ext}")
+}
+
+fn sha1_file(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha1::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex::encode(h.finalize()))
+}
+
+/// Moves a local file or folder to the trash; where the OS has none, into
+/// `.commonscloud-trash/` at the sync root. Never unlinks.
+fn to_trash(root: &Path, path: &Path) -> std::io::Result<()> {
+    if trash::delete(path).is_ok() {
+        return Ok(());
+    }
+    let bin = root.join(format!("{ENGINE_PREFIX}trash"));
+    std::fs::create_dir_all(&bin)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    let mut target = bin.join(&name);
+    let mut i = 1;
+    while target.exists() {
+        target = bin.join(format!("{} ({i})", name.to_string_lossy()));
+        i += 1;
+    }
+    std::fs::rename(path, target)
+}
+
+impl SyncFolder {
+    fn url_of(&self, p: &SyncPath) -> Url {
+        cc_dav::href::join_names(&self.remote_root, p.names())
+    }
+
+    fn dir_url_of(&self, p: &SyncPath) -> Url {
+        cc_dav::href::as_collection(&self.url_of(p))
+    }
+
+    /// Runs one pass.
+    pub async fn sync_once(
+        &self,
+        conn: &Connection,
+        opts: &PassOptions,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<PassReport, SyncError> {
+        progress(Progress::Scanning);
+        let root = self.local_root.clone();
+        let ignore = self.ignore.clone();
+        let scan = tokio::task::spawn_blocking(move || scan::scan(&root, &ignore))
+            .await
+            .expect("scan task")?;
+        progress(Progress::Listing);
+        let listing = remote::list_tree(&self.client, &self.remote_root, &self.ignore)
+            .await
+            .map_err(SyncError::Listing)?;
+        let mut jr = journal::load(conn, self.folder_id)?;
+        // Paths the scan skipped (symlinks…) are not deletions.
+        for s in &scan.skipped {
+            jr.retain(|p, _| !p.starts_with(s));
+        }
+        let mut remote_meta: BTreeMap<SyncPath, _> = listing
+            .entries
+            .iter()
+            .map(|(p, e)| (p.clone(), e.meta.clone()))
+            .collect();
+        for s in &scan.skipped {
+            remote_meta.retain(|p, _| !p.starts_with(s));
+        }
+        let local_meta: BTreeMap<SyncPath, LocalMeta> = scan
+            .entries
+            .iter()
+            .map(|(p, e)| (p.clone(), e.meta.clone()))
+            .collect();
+        let mut remote_with_root = remote_meta;
+        if let Some(r) = &listing.root {
+            remote_with_root.insert(SyncPath::root(), r.meta.clone());
+        }
+        let plan = plan::plan(&local_meta, &remote_with_root, &jr, opts.plan);
+        if plan.mass_delete && !opts.allow_mass_delete {
+            return Err(SyncError::MassDelete {
+                deletes: plan.deletes,
+                tracked: plan.tracked,
+            });
+        }
+        let mut report = PassReport {
+            planned: plan.work().count(),
+            remote_requests: listing.requests,
+            ..PassReport::default()
+        };
+        for (path, problem) in &scan.problems {
+            let problem = match problem {
+                scan::ScanProblem::Symlink => Problem::Symlink,
+                scan::ScanProblem::NotUtf8 => Problem::NotUtf8,
+                scan::ScanProblem::DuplicateSpelling => Problem::DuplicateSpelling,
+                scan::ScanProblem::Special => Problem::Special,
+            };
+            let key = SyncPath::parse(path);
+            if journal::note_problem(
+                conn,
+                self.folder_id,
+                &key,
+                &format!("{problem:?}"),
+                opts.now,
+            )? {
+                report.problems.push((key, problem));
+            }
+        }
+        progress(Progress::Planned {
+            actions: report.planned,
+        });
+        self.execute(
+            conn,
+            &plan,
+            &scan,
+            &listing,
+            opts,
+            &mut report,
+            &mut progress,
+        )
+        .await?;
+        Ok(report)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn execute(
+        &self,
+        conn: &Connection,
+        plan: &Plan,
+        scan: &LocalScan,
+        listing: &RemoteListing,
+        opts: &PassOptions,
+        report: &mut PassReport,
+        progress: &mut impl FnMut(Progress),
+    ) -> Result<(), SyncError> {
+        let ctx = Arc::new(Ctx {
+            folder: self,
+            listing,
+            scan,
+            stamp: opts.conflict_stamp.clone(),
+        });
+        // Transfers run in parallel in chunks; the rest in order.
+        let mut batch: Vec<&Action> = Vec::new();
+        for action in &plan.actions {
+            let transfer = matches!(
+                action,
+                Action::Upload { .. }
+                    | Action::Download { .. }
+                    | Action::Compare { .. }
+                    | Action::Conflict { .. }
+            );
+            if transfer {
+                batch.push(action);
+                if batch.len() >= opts.parallel.max(1) * 4 {
+                    self.run_batch(conn, &ctx, &mut batch, opts, report, progress)
+                        .await?;
+                }
+                continue;
+            }
+            self.run_batch(conn, &ctx, &mut batch, opts, report, progress)
+                .await?;
+            let outcome = ctx.run(action).await;
+            self.finish(conn, action, outcome, opts, report, progress)?;
+        }
+        self.run_batch(conn, &ctx, &mut batch, opts, report, progress)
+            .await?;
+        Ok(())
+    }
+
+    async fn run_batch(
+        &self,
+        conn: &Connection,
+        ctx: &Arc<Ctx<'_>>,
+        batch: &mut Vec<&Action>,
+        opts: &PassOptions,
+        report: &mut PassReport,
+        progress: &mut impl FnMut(Progress),
+    ) -> Result<(), SyncError> {
+        use futures_util::StreamExt;
+        let actions = std::mem::take(batch);
+        let mut results = futures_util::stream::iter(actions.into_iter().map(|a| {
+            let ctx = ctx.clone();
+            async move { (a, ctx.run(a).await) }
+        }))
+        .buffer_unordered(opts.parallel.max(1));
+        while let Some((action, outcome)) = results.next().await {
+            self.finish(conn, action, outcome, opts, report, progress)?;
+        }
+        Ok(())
+    }
+
+    fn finish(
+        &self,
+        conn: &Connection,
+        action: &Action,
+        outcome: Result<Outcome, String>,
+        opts: &PassOptions,
+        report: &mut PassReport,
+        progress: &mut impl FnMut(Progress),
+    ) -> Result<(), SyncError> {
+        let path = action.path().clone();
+        match outcome {
+            Ok(Outcome::Record(s)) => journal::record(conn, self.folder_id, &path, &s)?,
+            Ok(Outcome::RecordWithConflict(s, copy)) => {
+                journal::record(conn, self.folder_id, &path, &s)?;
+                report.conflicts.push(copy);
+            }
+            Ok(Outcome::Forget) => journal::forget(conn, self.folder_id, &path)?,
+            Ok(Outcome::Reported(problem)) => {
+                if journal::note_problem(
+                    conn,
+                    self.folder_id,
+                    &path,
+                    &format!("{problem:?}"),
+                    opts.now,
+                )? {
+                    report.problems.push((path.clone(), problem));
+                }
+            }
+            Err(error) => {
+                report.failures.push(Failure {
+                    path: path.clone(),
+                    action: format!("{action:?}"),
+                    error,
+                });
+                return Ok(());
+            }
+        }
+        match action {
+            Action::Upload { .. } => report.uploaded += 1,
+            Action::Download { .. } | Action::Conflict { .. } | Action::Compare { .. } => {
+                report.downloaded += 1
+            }
+            Action::DeleteLocal(_) | Action::RemoveDirLocal(_) => report.deleted_local += 1,
+            Action::DeleteRemote { .. } | Action::RemoveDirRemote(_) => report.deleted_remote += 1,
+            Action::MkdirLocal(_) | Action::MkdirRemote(_) => report.folders += 1,
+            _ => {}
+        }
+        progress(Progress::Done { path });
+        Ok(())
+    }
+}
+
+/// What a finished action asks the journal to do.
+enum Outcome {
+    Record(Synced),
+    RecordWithConflict(Synced, SyncPath),
+    Forget,
+    Reported(Problem),
+}
+
+struct Ctx<'a> {
+    folder: &'a SyncFolder,
+    listing: &'a RemoteListing,
+    scan: &'a LocalScan,
+    stamp: String,
+}
+
+fn e2s(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+impl Ctx<'_> {
+    fn remote(&self, p: &SyncPath) -> Option<&RemoteEntry> {
+        self.listing.entries.get(p)
+    }
+
+    fn abs(&self, p: &SyncPath) -> PathBuf {
+        match self.scan.entries.get(p) {
+            Some(e) => self.folder.local_root.join(&e.disk_path),
+            None => local_path(&self.folder.local_root, p),
+        }
+    }
+
+    fn stat(&self, p: &SyncPath) -> Result<LocalMeta, String> {
+        std::fs::symlink_metadata(self.abs(p))
+            .map(|m| meta_of(&m))
+            .map_err(e2s)
+    }
+
+    fn synced(&self, local: LocalMeta, r: &RemoteEntry, etag: Option<String>) -> Synced {
+        Synced {
+            kind: r.meta.kind,
+            local,
+            etag: etag.or_else(|| r.meta.etag.clone()),
+            remote_size: r.meta.size,
+            remote_mtime: r.meta.mtime,
+            file_id: r.meta.file_id.clone(),
+        }
+    }
+
+    async fn run(&self, action: &Action) -> Result<Outcome, String> {
+        match action {
+            Action::Report { problem, .. } => Ok(Outcome::Reported(*problem)),
+            Action::Forget(_) => Ok(Outcome::Forget),
+            Action::Record(p) => {
+                let r = self.remote(p).ok_or("no remote entry")?;
+                Ok(Outcome::Record(self.synced(self.stat(p)?, r, None)))
+            }
+            Action::MkdirLocal(p) => {
+                std::fs::create_dir_all(self.abs(p)).map_err(e2s)?;
+                let r = self.remote(p).ok_or("no remote entry")?;
+                Ok(Outcome::Record(self.synced(self.stat(p)?, r, None)))
+            }
+            Action::MkdirRemote(p) => {
+                let url = self.folder.dir_url_of(p);
+                match self.folder.client.mkcol(&url).await {
+                    Ok(()) => {}
+                    // Created meanwhile (by someone else): fine.
+                    Err(e) if e.kind == ErrorKind::NotAllowed => {}
+                    Err(e) => return Err(e.to_string()),
+                }
+                let local = self.stat(p)?;
+                Ok(Outcome::Record(Synced {
+                    kind: Kind::Dir,
+                    local,
+                    etag: None,
+                    remote_size: 0,
+                    remote_mtime: None,
+                    file_id: None,
+                }))
+            }
+            Action::Upload { path, if_match } => self.upload(path, if_match.as_deref()).await,
+            Action::Download { path } => self.download(path, false).await,
+            Action::Compare { path } => self.download(path, true).await,
+            Action::Conflict { path } => self.conflict(path).await,
+            Action::DeleteRemote { path, if_match } => {
+                let url = self.folder.url_of(path);
+                match self.folder.client.delete(&url, if_match.as_deref()).await {
+                    Ok(()) => Ok(Outcome::Forget),
+                    Err(e) if e.kind == ErrorKind::NotFound => Ok(Outcome::Forget),
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            Action::RemoveDirRemote(p) => {
+                let url = self.folder.dir_url_of(p);
+                match self.folder.client.delete(&url, None).await {
+                    Ok(()) => Ok(Outcome::Forget),
+                    Err(e) if e.kind == ErrorKind::NotFound => Ok(Outcome::Forget),
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            Action::DeleteLocal(p) => {
+                let path = self.abs(p);
+                // Only if it is still what the scan saw.
+                let now = std::fs::symlink_metadata(&path).map(|m| meta_of(&m));
+                match (now, self.scan.entries.get(p)) {
+                    (Ok(now), Some(seen)) if now == seen.meta => {
+                        to_trash(&self.folder.local_root, &path).map_err(e2s)?;
+                        Ok(Outcome::Forget)
+                    }
+                    (Err(_), _) => Ok(Outcome::Forget),
+                    _ => Err("changed since the scan; kept, will sync next time".into()),
+                }
+            }
+            Action::RemoveDirLocal(p) => {
+                let path = self.abs(p);
+                let empty = std::fs::read_dir(&path)
+                    .map(|mut d| d.next().is_none())
+                    .unwrap_or(true);
+                if !empty {
+                    return Err("folder not empty; kept".into());
+                }
+                if path.exists() {
+                    to_trash(&self.folder.local_root, &path).map_err(e2s)?;
+                }
+                Ok(Outcome::Forget)
+            }
+        }
+    }
+
+    async fn upload(&self, p: &SyncPath, if_match: Option<&str>) -> Result<Outcome, String> {
+        let path = self.abs(p);
+        let before = self.stat(p)?;
+        let url = self.folder.url_of(p);
+        let pre = match if_match {
+            Some(e) => Precondition::if_match(e),
+            None if self.remote(p).is_some() => Precondition::none(),
+            None => Precondition::create_only(),
+        };
+        let opts = PutOptions {
+            precondition: pre,
+            mtime: std::fs::metadata(&path)
+                .ok()
+                .and_then(|m| m.modified().ok()),
+            ..PutOptions::default()
+        };
+        let info = self
+            .folder
+            .client
+            .put_file(&url, &path, &opts)
+            .await
+            .map_err(e2s)?;
+        let after = self.stat(p)?;
+        // The server's new state: from the answer, else read back.
+        let stat = self
+            .folder
+            .client
+            .stat(&url, cc_dav::files::FILE_PROPS)
+            .await
+            .map_err(e2s)?;
+        let etag = info.etag.or_else(|| stat.etag().map(str::to_owned));
+        let local = if after == before {
+            after
+        } else {
+            // Changed while it was sent: record the state before, so the
+            // next pass sees a local change and sends it again.
+            before
+        };
+        Ok(Outcome::Record(Synced {
+            kind: Kind::File,
+            local,
+            etag,
+            remote_size: stat.content_length().unwrap_or(0),
+            remote_mtime: stat
+                .last_modified()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_secs() as i64),
+            file_id: stat.file_id().map(str::to_owned),
+        }))
+    }
+
+    /// Fetches the server file into a temporary file next to the target.
+    async fn fetch(&self, p: &SyncPath) -> Result<(PathBuf, Option<String>), String> {
+        let r = self.remote(p).ok_or("no remote entry")?;
+        let target = local_path(&self.folder.local_root, p);
+        let dir = target.parent().ok_or("no parent folder")?;
+        let tmp = dir.join(format!(
+            "{ENGINE_PREFIX}download-{}",
+            &hex::encode(Sha1::digest(p.as_str().as_bytes()))[..12]
+        ));
+        let mut f = tokio::fs::File::create(&tmp).await.map_err(e2s)?;
+        let got = self.folder.client.get(&r.url, &mut f, 0, None).await;
+        let got = match got {
+            Ok(g) => g,
+            Err(e) => {
+                drop(f);
+                let _ = tokio::fs::remove_file(&tmp).await;
+                return Err(e.to_string());
+            }
+        };
+        f.flush().await.map_err(e2s)?;
+        f.sync_all().await.map_err(e2s)?;
+        drop(f);
+        if r.meta.size != got.written && r.meta.etag == got.etag {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(format!(
+                "size {} differs from the listing's {}",
+                got.written, r.meta.size
+            ));
+        }
+        if let Some(expected) = &r.sha1 {
+            let actual = sha1_file(&tmp).map_err(e2s)?;
+            if &actual != expected {
+                let _ = tokio::fs::remove_file(&tmp).await;
+                return Err("checksum differs from the server's; not put in place".into());
+            }
+        }
+        Ok((tmp, got.etag))
+    }
+
+    async fn download(&self, p: &SyncPath, compare: bool) -> Result<Outcome, String> {
+        let r = self.remote(p).ok_or("no remote entry")?;
+        let (tmp, etag) = self.fetch(p).await?;
+        let target = local_path(&self.folder.local_root, p);
+        let seen = self.scan.entries.get(p).map(|e| e.meta.clone());
+        let now = std::fs::symlink_metadata(&target).ok().map(|m| meta_of(&m));
+        if now != seen {
+            // The local file changed since the scan: keep it; next pass.
+            let _ = std::fs::remove_file(&tmp);
+            return Err("local file changed during the pass; kept".into());
+        }
+        if compare && now.is_some() {
+            let same = sha1_file(&tmp).map_err(e2s)? == sha1_file(&target).map_err(e2s)?;
+            if same {
+                let _ = std::fs::remove_file(&tmp);
+                return Ok(Outcome::Record(self.synced(self.stat(p)?, r, etag)));
+            }
+            return self.keep_both(p, tmp, etag);
+        }
+        std::fs::rename(&tmp, &target).map_err(e2s)?;
+        let local = std::fs::symlink_metadata(&target)
+            .map(|m| meta_of(&m))
+            .map_err(e2s)?;
+        Ok(Outcome::Record(self.synced(local, r, etag)))
+    }
+
+    async fn conflict(&self, p: &SyncPath) -> Result<Outcome, String> {
+        let (tmp, etag) = self.fetch(p).await?;
+        let target = local_path(&self.folder.local_root, p);
+        if sha1_file(&tmp).map_err(e2s)? == sha1_file(&target).map_err(e2s)? {
+            let _ = std::fs::remove_file(&tmp);
+            let r = self.remote(p).ok_or("no remote entry")?;
+            return Ok(Outcome::Record(self.synced(self.stat(p)?, r, etag)));
+        }
+        self.keep_both(p, tmp, etag)
+    }
+
+    /// The local file becomes a conflicted copy; the server's takes the
+    /// name.
+    fn keep_both(
+        &self,
+        p: &SyncPath,
+        tmp: PathBuf,
+        etag: Option<String>,
+    ) -> Result<Outcome, String> {
+        let r = self.remote(p).ok_or("no remote entry")?;
+        let target = local_path(&self.folder.local_root, p);
+        let copy_name = conflict_name(p.name(), &self.stamp);
+        let copy = target.with_file_name(&copy_name);
+        if copy.exists() {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(format!("{copy_name} already exists"));
+        }
+        std::fs::rename(&target, &copy).map_err(e2s)?;
+        std::fs::rename(&tmp, &target).map_err(e2s)?;
+        let local = std::fs::symlink_metadata(&target)
+            .map(|m| meta_of(&m))
+            .map_err(e2s)?;
+        let copy_path = p.parent().unwrap_or_else(SyncPath::root).join(&copy_name);
+        Ok(Outcome::RecordWithConflict(
+            self.synced(local, r, etag),
+            copy_path,
+        ))
+    }
+}

@@ -1,0 +1,177 @@
+//! The journal: what both sides looked like when they last agreed, one row
+//! per path, in the state file. Every finished action updates its row in
+//! its own transaction, so a crash at any instant leaves a journal the next
+//! pass can finish from.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::path::SyncPath;
+use crate::plan::{Kind, LocalMeta, Synced};
+
+/// A folder pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderPair {
+    pub id: i64,
+    pub local_root: String,
+    pub remote_url: String,
+}
+
+fn kind_to_int(k: Kind) -> i64 {
+    match k {
+        Kind::File => 0,
+        Kind::Dir => 1,
+    }
+}
+
+fn kind_from_int(i: i64) -> Kind {
+    if i == 1 { Kind::Dir } else { Kind::File }
+}
+
+/// Finds or creates the pair for `local_root` ↔ `remote_url`. A local
+/// folder already paired with another remote folder is an error: mixing
+/// two journals would make one side look deleted.
+pub fn folder_pair(
+    conn: &Connection,
+    local_root: &str,
+    remote_url: &str,
+    now: i64,
+) -> Result<FolderPair, JournalError> {
+    let existing: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT id, remote_url FROM sync_folders WHERE local_root = ?1",
+            params![local_root],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match existing {
+        Some((id, remote)) if remote == remote_url => Ok(FolderPair {
+            id,
+            local_root: local_root.to_owned(),
+            remote_url: remote,
+        }),
+        Some((_, remote)) => Err(JournalError::PairedElsewhere {
+            local_root: local_root.to_owned(),
+            remote_url: remote,
+        }),
+        None => {
+            conn.execute(
+                "INSERT INTO sync_folders(local_root, remote_url, created_at) VALUES (?1, ?2, ?3)",
+                params![local_root, remote_url, now],
+            )?;
+            Ok(FolderPair {
+                id: conn.last_insert_rowid(),
+                local_root: local_root.to_owned(),
+                remote_url: remote_url.to_owned(),
+            })
+        }
+    }
+}
+
+/// Journal errors.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("the local folder {local_root} is already synced with {remote_url}")]
+    PairedElsewhere {
+        local_root: String,
+        remote_url: String,
+    },
+    #[error("journal database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Loads a pair's journal.
+pub fn load(conn: &Connection, folder: i64) -> Result<BTreeMap<SyncPath, Synced>, JournalError> {
+    let mut stmt = conn.prepare(
+        "SELECT path, kind, local_size, local_mtime_ns, local_inode, etag, remote_size, remote_mtime, file_id
+         FROM sync_journal WHERE folder_id = ?1",
+    )?;
+    let rows = stmt.query_map(params![folder], |r| {
+        let kind = kind_from_int(r.get(1)?);
+        Ok((
+            SyncPath::parse(&r.get::<_, String>(0)?),
+            Synced {
+                kind,
+                local: LocalMeta {
+                    kind,
+                    size: r.get::<_, i64>(2)? as u64,
+                    mtime_ns: r.get(3)?,
+                    inode: r.get::<_, i64>(4)? as u64,
+                },
+                etag: r.get(5)?,
+                remote_size: r.get::<_, i64>(6)? as u64,
+                remote_mtime: r.get(7)?,
+                file_id: r.get(8)?,
+            },
+        ))
+    })?;
+    let mut out = BTreeMap::new();
+    for row in rows {
+        let (k, v) = row?;
+        out.insert(k, v);
+    }
+    Ok(out)
+}
+
+/// Records that `path` agrees on both sides.
+pub fn record(
+    conn: &Connection,
+    folder: i64,
+    path: &SyncPath,
+    s: &Synced,
+) -> Result<(), JournalError> {
+    conn.execute(
+        "INSERT INTO sync_journal(folder_id, path, kind, local_size, local_mtime_ns, local_inode, etag, remote_size, remote_mtime, file_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT(folder_id, path) DO UPDATE SET kind = excluded.kind, local_size = excluded.local_size,
+           local_mtime_ns = excluded.local_mtime_ns, local_inode = excluded.local_inode, etag = excluded.etag,
+           remote_size = excluded.remote_size, remote_mtime = excluded.remote_mtime, file_id = excluded.file_id",
+        params![
+            folder,
+            path.as_str(),
+            kind_to_int(s.kind),
+            s.local.size as i64,
+            s.local.mtime_ns,
+            s.local.inode as i64,
+            s.etag,
+            s.remote_size as i64,
+            s.remote_mtime,
+            s.file_id
+        ],
+    )?;
+    Ok(())
+}
+
+/// Forgets `path` and everything below it.
+pub fn forget(conn: &Connection, folder: i64, path: &SyncPath) -> Result<(), JournalError> {
+    conn.execute(
+        "DELETE FROM sync_journal WHERE folder_id = ?1 AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/')",
+        params![folder, path.as_str()],
+    )?;
+    Ok(())
+}
+
+/// Remembers a problem; returns `true` the first time it is seen, so it is
+/// reported once, not on every pass.
+pub fn note_problem(
+    conn: &Connection,
+    folder: i64,
+    path: &SyncPath,
+    kind: &str,
+    now: i64,
+) -> Result<bool, JournalError> {
+    let n = conn.execute(
+        "INSERT OR IGNORE INTO sync_problems(folder_id, path, kind, first_seen) VALUES (?1, ?2, ?3, ?4)",
+        params![folder, path.as_str(), kind, now],
+    )?;
+    Ok(n == 1)
+}
+
+/// Every remembered problem of a pair.
+pub fn problems(conn: &Connection, folder: i64) -> Result<Vec<(String, String)>, JournalError> {
+    let mut stmt =
+        conn.prepare("SELECT path, kind FROM sync_problems WHERE folder_id = ?1 ORDER BY path")?;
+    let rows = stmt.query_map(params![folder], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
