@@ -14,6 +14,7 @@ pub mod path;
 pub mod plan;
 pub mod remote;
 pub mod scan;
+pub mod status;
 pub mod watch;
 
 pub use path::SyncPath;

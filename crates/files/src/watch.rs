@@ -31,18 +31,19 @@ impl LocalWatch {
     /// temporary files are dropped.
     pub fn new(root: &Path) -> notify::Result<Self> {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-        let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-            if let Ok(ev) = res {
-                let ours = ev.paths.iter().all(|p| {
-                    p.file_name()
-                        .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with(ENGINE_PREFIX))
-                });
-                if !ours && !matches!(ev.kind, notify::EventKind::Access(_)) {
-                    let _ = tx.send(());
+        let mut watcher =
+            notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+                if let Ok(ev) = res {
+                    let ours = ev.paths.iter().all(|p| {
+                        p.file_name()
+                            .and_then(|n| n.to_str())
+                            .is_some_and(|n| n.starts_with(ENGINE_PREFIX))
+                    });
+                    if !ours && !matches!(ev.kind, notify::EventKind::Access(_)) {
+                        let _ = tx.send(());
+                    }
                 }
-            }
-        })?;
+            })?;
         watcher.watch(root, RecursiveMode::Recursive)?;
         Ok(LocalWatch {
             _watcher: watcher,
@@ -85,15 +86,23 @@ mod tests {
     async fn a_local_write_wakes_the_wait_and_engine_files_do_not() {
         let dir = tempfile::tempdir().unwrap();
         let mut w = LocalWatch::new(dir.path()).unwrap();
-        std::fs::write(dir.path().join(format!("{ENGINE_PREFIX}download-x")), b"tmp").unwrap();
-        let r = w.wait(Duration::from_millis(400), Duration::from_millis(50)).await;
+        std::fs::write(
+            dir.path().join(format!("{ENGINE_PREFIX}download-x")),
+            b"tmp",
+        )
+        .unwrap();
+        let r = w
+            .wait(Duration::from_millis(400), Duration::from_millis(50))
+            .await;
         assert_eq!(r, Wake::Poll, "the engine's own files do not wake it");
         let p = dir.path().join("nou.txt");
         let writer = tokio::spawn(async move {
             tokio::time::sleep(Duration::from_millis(50)).await;
             std::fs::write(p, b"hola").unwrap();
         });
-        let r = w.wait(Duration::from_secs(20), Duration::from_millis(100)).await;
+        let r = w
+            .wait(Duration::from_secs(20), Duration::from_millis(100))
+            .await;
         writer.await.unwrap();
         assert_eq!(r, Wake::LocalChange);
     }

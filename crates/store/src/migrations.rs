@@ -64,7 +64,15 @@ pub const MIGRATIONS: &[&str] = &[
         kind       TEXT NOT NULL,
         first_seen INTEGER NOT NULL,
         PRIMARY KEY (folder_id, path, kind)
-    ) STRICT, WITHOUT ROWID;",
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE sync_runs (
+        folder_id   INTEGER PRIMARY KEY REFERENCES sync_folders(id) ON DELETE CASCADE,
+        finished_at INTEGER NOT NULL,
+        planned     INTEGER NOT NULL,
+        failures    TEXT NOT NULL,
+        conflicts   TEXT NOT NULL,
+        aborted     TEXT
+    ) STRICT;",
 ];
 
 /// The schema version this build writes.
