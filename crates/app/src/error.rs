@@ -1,3 +1,5 @@
+use cc_account::{AccountError, KeyringError, ProviderError};
+use cc_dav::ErrorKind as DavKind;
 use serde::Serialize;
 
 /// Stable codes the UI maps to a message in the member's language.
@@ -14,6 +16,25 @@ pub enum ErrorCode {
     System,
     /// A bug: an internal lock was poisoned by a panic.
     Internal,
+    /// The server refused the user name or app password (revoked,
+    /// expired, wrong): ask the member to sign in again.
+    Unauthorized,
+    /// The server cannot be reached: offline, retry later.
+    Offline,
+    /// The server is in maintenance mode: retry later.
+    Maintenance,
+    /// No OS keyring to keep the app password in (the message says how to
+    /// fix it); nothing was stored anywhere else.
+    KeyringUnavailable,
+    /// The member cancelled (a sign-in).
+    Cancelled,
+    /// A sign-in was not completed in time.
+    Timeout,
+    /// No such account or sign-in.
+    NotFound,
+    /// The server answered something unexpected (not a Nextcloud, a
+    /// protocol error).
+    Server,
 }
 
 /// The one error type of the façade: a code for programs and a message
@@ -41,5 +62,69 @@ impl Error {
 impl From<cc_store::StoreError> for Error {
     fn from(e: cc_store::StoreError) -> Self {
         Error::new(ErrorCode::Storage, e.to_string())
+    }
+}
+
+impl From<ProviderError> for Error {
+    fn from(e: ProviderError) -> Self {
+        let code = match e {
+            ProviderError::BadOrganisation(_)
+            | ProviderError::CustomServerNotAllowed(_)
+            | ProviderError::UnknownServer { .. }
+            | ProviderError::NoDefaultServer(_) => ErrorCode::InvalidInput,
+            ProviderError::Read { .. }
+            | ProviderError::Schema { .. }
+            | ProviderError::Invalid { .. }
+            | ProviderError::UnknownId { .. } => ErrorCode::Provider,
+        };
+        Error::new(code, e.to_string())
+    }
+}
+
+impl From<KeyringError> for Error {
+    fn from(e: KeyringError) -> Self {
+        let code = match e {
+            KeyringError::Unavailable { .. } => ErrorCode::KeyringUnavailable,
+            KeyringError::Missing(_) => ErrorCode::Unauthorized,
+            KeyringError::Failed(_) => ErrorCode::System,
+        };
+        Error::new(code, e.to_string())
+    }
+}
+
+impl From<AccountError> for Error {
+    fn from(e: AccountError) -> Self {
+        let code = match e {
+            AccountError::Provider(p) => return p.into(),
+            AccountError::Keyring(k) => return k.into(),
+            ref other => account_code(other),
+        };
+        Error::new(code, e.to_string())
+    }
+}
+
+fn account_code(e: &AccountError) -> ErrorCode {
+    match e {
+        AccountError::Provider(_) => ErrorCode::Provider,
+        AccountError::Keyring(_) => ErrorCode::KeyringUnavailable,
+        AccountError::BadServerUrl { .. }
+        | AccountError::Insecure(_)
+        | AccountError::UnsafeDelete { .. } => ErrorCode::InvalidInput,
+        AccountError::Offline { .. } => ErrorCode::Offline,
+        AccountError::Maintenance { .. } => ErrorCode::Maintenance,
+        AccountError::Unauthorized { .. } => ErrorCode::Unauthorized,
+        AccountError::Cancelled => ErrorCode::Cancelled,
+        AccountError::LoginTimeout(_) => ErrorCode::Timeout,
+        AccountError::NotNextcloud { .. } | AccountError::Protocol { .. } => ErrorCode::Server,
+        AccountError::Dav(d) => match d.kind {
+            DavKind::Unauthorized | DavKind::Forbidden(_) => ErrorCode::Unauthorized,
+            DavKind::Connect(_) | DavKind::Timeout | DavKind::Transport(_) => ErrorCode::Offline,
+            DavKind::Unavailable(_) => ErrorCode::Maintenance,
+            DavKind::Insecure | DavKind::BadUrl(_) => ErrorCode::InvalidInput,
+            _ => ErrorCode::Server,
+        },
+        AccountError::Storage(_) => ErrorCode::Storage,
+        AccountError::NoSuchAccount(_) => ErrorCode::NotFound,
+        AccountError::Delete { .. } => ErrorCode::System,
     }
 }

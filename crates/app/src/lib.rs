@@ -5,18 +5,24 @@
 //! an [`Error`] with a stable [`ErrorCode`] the UI translates, so no caller
 //! ever matches on message strings.
 
+mod accounts;
 mod error;
 pub mod provider;
 
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
 
+pub use accounts::{Account, LoginStarted, SignOutReport};
+pub use cc_account::health::Health;
+pub use cc_account::{HttpConfig, Keyring, PollPolicy};
 pub use error::{Error, ErrorCode};
-pub use provider::Provider;
+pub use provider::{Provider, ServerChoice, ServiceLink};
 use serde::Serialize;
 
 /// Languages the UI is translated into.
-pub const LANGUAGES: &[&str] = &["ca", "es", "en"];
+pub const LANGUAGES: &[&str] = cc_account::provider::LANGUAGES;
 
 const LANGUAGE_KEY: &str = "ui.language";
 
@@ -31,17 +37,44 @@ pub fn language_of_locale(locale: &str) -> Option<String> {
     LANGUAGES.contains(&lang.as_str()).then_some(lang)
 }
 
+/// Where the state file lives unless told otherwise:
+/// `$COMMONSCLOUD_STATE`, else the user's data folder.
+pub fn default_state_path() -> Result<std::path::PathBuf, Error> {
+    Ok(cc_store::default_state_path()?)
+}
+
 /// What the UI needs to know to draw its first screen.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
-    /// The provider's name in its default language.
+    /// The provider's brand: the app's title (`CommonsCloud`).
     pub name: String,
     pub version: String,
     /// The OS locale as the OS spells it (`ca-ES`, `es_ES.UTF-8`, ...).
     pub locale: Option<String>,
     pub default_language: String,
     pub sign_up_url: String,
+    /// The provider profile's id (`commonscloud`).
+    pub provider_id: String,
+    /// The provider's name in each language (`ca`: `SomNúvol`, ...).
+    pub names: BTreeMap<String, String>,
+    pub colors: ColorsInfo,
+    /// Where a member resets a forgotten password, when the provider has
+    /// one page for it (otherwise each server's login page has the link).
+    pub password_reset_url: Option<String>,
+    /// Whether the member may type any server address, and its example.
+    pub custom_server_allowed: bool,
+    pub custom_server_hint: Option<String>,
+}
+
+/// The provider's palette (`#rrggbb`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ColorsInfo {
+    pub primary: String,
+    pub primary_dark: String,
+    pub on_primary: String,
+    pub tint: String,
 }
 
 /// Preferences the member chose.
@@ -52,11 +85,23 @@ pub struct Settings {
     pub language: Option<String>,
 }
 
-/// One running app: the provider profile and the state store.
+// The desktop shell keeps the app in Tauri's state, shared by threads.
+const _: fn() = || {
+    fn shared<T: Send + Sync>() {}
+    shared::<App>();
+};
+
+/// One running app: the provider profile, the state store, the keyring
+/// and the sign-ins in progress.
 #[derive(Debug)]
 pub struct App {
     provider: Provider,
     store: Mutex<cc_store::Store>,
+    keyring: Keyring,
+    http: HttpConfig,
+    poll: PollPolicy,
+    logins: Mutex<HashMap<u64, accounts::PendingLogin>>,
+    next_login: AtomicU64,
 }
 
 impl App {
@@ -66,7 +111,17 @@ impl App {
         Ok(App {
             provider,
             store: Mutex::new(store),
+            keyring: Keyring::default(),
+            http: HttpConfig::default(),
+            poll: PollPolicy::default(),
+            logins: Mutex::new(HashMap::new()),
+            next_login: AtomicU64::new(1),
         })
+    }
+
+    /// Changes how Login Flows are polled (the CLI's `--timeout`, tests).
+    pub fn set_poll_policy(&mut self, poll: PollPolicy) {
+        self.poll = poll;
     }
 
     /// Opens the app with its defaults: the state file from
@@ -74,7 +129,7 @@ impl App {
     /// [`Provider::from_env_or_default`].
     pub fn open_default() -> Result<Self, Error> {
         let provider = Provider::from_env_or_default()?;
-        Self::open(&cc_store::default_state_path()?, provider)
+        Self::open(&default_state_path()?, provider)
     }
 
     pub fn provider(&self) -> &Provider {
@@ -83,12 +138,24 @@ impl App {
 
     /// What the first screen needs.
     pub fn info(&self) -> AppInfo {
+        let p = &self.provider;
         AppInfo {
-            name: self.provider.display_name(&self.provider.default_language),
+            name: p.brand.clone(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             locale: sys_locale::get_locale(),
-            default_language: self.provider.default_language.clone(),
-            sign_up_url: self.provider.sign_up_url.clone(),
+            default_language: p.default_language.clone(),
+            sign_up_url: p.sign_up_url.clone(),
+            provider_id: p.id.clone(),
+            names: p.name.clone(),
+            colors: ColorsInfo {
+                primary: p.colors.primary.clone(),
+                primary_dark: p.colors.primary_dark.clone(),
+                on_primary: p.colors.on_primary.clone(),
+                tint: p.colors.tint.clone(),
+            },
+            password_reset_url: p.password_reset_for(None),
+            custom_server_allowed: p.custom_server.allowed,
+            custom_server_hint: p.custom_server.hint.clone(),
         }
     }
 

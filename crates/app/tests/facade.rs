@@ -13,6 +13,98 @@ fn builtin_profile_is_commonscloud_in_catalan() {
     assert_eq!(info.name, "CommonsCloud");
     assert_eq!(info.default_language, "ca");
     assert_eq!(info.sign_up_url, "https://gent.commonscloud.coop/registre");
+    // One cooperative, a name per language.
+    assert_eq!(info.names["ca"], "SomNúvol");
+    assert_eq!(info.names["es"], "SomosNube");
+    assert_eq!(info.names["en"], "CommonsCloud");
+    assert_eq!(
+        info.password_reset_url.as_deref(),
+        Some("https://www.commonscloud.coop/recover-password")
+    );
+    assert!(info.custom_server_allowed, "an organisation's own Oficina");
+    assert_eq!(
+        info.custom_server_hint.as_deref(),
+        Some("https://oficina.<your-domain>")
+    );
+    assert!(
+        app.provider()
+            .logo_bytes()
+            .unwrap()
+            .unwrap()
+            .starts_with(b"<svg")
+    );
+}
+
+#[test]
+fn commonscloud_services_point_at_the_shared_oficina_or_the_members_own() {
+    let (_d, app) = app();
+    assert_eq!(
+        app.resolve_server(&cc_app::ServerChoice::Default).unwrap(),
+        "https://oficina.commonscloud.coop/"
+    );
+    app.set_language("es").unwrap();
+    let services = app.services(None).unwrap();
+    let url = |id: &str| services.iter().find(|s| s.id == id).map(|s| s.url.clone());
+    assert_eq!(
+        url("video").as_deref(),
+        Some("https://bbbsalas.somosnube.coop")
+    );
+    assert_eq!(
+        url("video-oficina").as_deref(),
+        Some("https://oficina.commonscloud.coop/index.php/apps/bbb/")
+    );
+    assert_eq!(
+        url("oficina").as_deref(),
+        Some("https://oficina.commonscloud.coop/")
+    );
+    let video = services.iter().find(|s| s.id == "video").unwrap();
+    assert_eq!(video.name, "Videollamadas", "named in the UI language");
+    for id in ["webmail", "agora", "gestor", "help"] {
+        assert!(url(id).is_some_and(|u| u.starts_with("https://")), "{id}");
+    }
+    // An organisation's own Oficina is accepted as a typed address.
+    assert_eq!(
+        app.resolve_server(&cc_app::ServerChoice::Custom("oficina.example.coop".into()))
+            .unwrap(),
+        "https://oficina.example.coop/"
+    );
+    assert_eq!(
+        app.resolve_server(&cc_app::ServerChoice::Custom(
+            "http://oficina.example.coop".into()
+        ))
+        .unwrap_err()
+        .code,
+        ErrorCode::InvalidInput,
+        "plain http only on loopback"
+    );
+}
+
+#[test]
+fn every_builtin_profile_is_valid() {
+    for id in Provider::builtin_ids() {
+        let p = Provider::by_id(id).unwrap();
+        assert_eq!(p.id, id);
+        assert!(!p.servers.is_empty() || p.custom_server.allowed, "{id}");
+    }
+    let frama = Provider::by_id("framaspace").unwrap();
+    assert_eq!(
+        frama
+            .server_url(&cc_app::ServerChoice::Preset {
+                id: "space".into(),
+                organisation: Some("asso".into()),
+            })
+            .unwrap(),
+        "https://asso.frama.space"
+    );
+    let generic = Provider::by_id("nextcloud").unwrap();
+    assert!(generic.custom_server.allowed && generic.servers.is_empty());
+    let err = cc_app::Error::from(Provider::by_id("nope").unwrap_err());
+    assert_eq!(err.code, ErrorCode::Provider);
+    assert!(
+        err.message.contains("commonscloud, framaspace, nextcloud"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
@@ -60,24 +152,86 @@ fn only_https_urls_are_opened() {
 #[test]
 fn another_profile_loads_without_code_changes() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("frama.toml");
+    let file = dir.path().join("coop.toml");
+    std::fs::write(
+        dir.path().join("coop.svg"),
+        "<svg xmlns='http://www.w3.org/2000/svg'/>",
+    )
+    .unwrap();
     std::fs::write(
         &file,
-        r#"schema = 1
-id = "framaspace"
-default_language = "en"
-languages = ["en"]
-sign_up_url = "https://www.frama.space/abc/en/"
-password_reset_url = "https://www.frama.space/abc/en/"
+        r##"schema = 1
+id = "nuvol-coop"
+brand = "Núvol Coop"
+default_language = "es"
+languages = ["es"]
+logo = "coop.svg"
+sign_up_url = "https://nuvol.example.coop/alta"
+password_reset_url = "index.php/login"
 [name]
-en = "Framaspace"
-"#,
+es = "Núvol Coop"
+[colors]
+primary = "#aa3300"
+primary_dark = "#772200"
+on_primary = "#ffffff"
+tint = "#fff0e8"
+[[server]]
+id = "org"
+template = "https://{organisation}.nuvol.example.coop"
+[[service]]
+id = "foro"
+kind = "forum"
+url = "https://foro.example.coop"
+[service.name]
+es = "Foro"
+"##,
     )
     .unwrap();
     let provider = Provider::load(&file).unwrap();
     let app = App::open(&dir.path().join("s.sqlite3"), provider).unwrap();
-    assert_eq!(app.info().name, "Framaspace");
-    assert_eq!(app.info().default_language, "en");
+    let info = app.info();
+    assert_eq!(info.name, "Núvol Coop");
+    assert_eq!(info.provider_id, "nuvol-coop");
+    assert_eq!(info.default_language, "es");
+    assert_eq!(info.colors.primary, "#aa3300");
+    assert!(!info.custom_server_allowed);
+    assert_eq!(
+        app.provider().logo_bytes().unwrap().unwrap().as_ref(),
+        b"<svg xmlns='http://www.w3.org/2000/svg'/>"
+    );
+    let services = app.services(None).unwrap();
+    assert_eq!(services.len(), 1);
+    assert_eq!(
+        (services[0].name.as_str(), services[0].url.as_str()),
+        ("Foro", "https://foro.example.coop")
+    );
+    // The per-organisation server: a DNS label fills the template, nothing else.
+    let server = |org: &str| {
+        app.resolve_server(&cc_app::ServerChoice::Preset {
+            id: "org".into(),
+            organisation: Some(org.into()),
+        })
+    };
+    assert_eq!(
+        server("cooperativa-1").unwrap(),
+        "https://cooperativa-1.nuvol.example.coop/"
+    );
+    for bad in ["evil.com/x", "a.b", "", "UPPER", "x@y"] {
+        assert_eq!(
+            server(bad).unwrap_err().code,
+            ErrorCode::InvalidInput,
+            "{bad:?}"
+        );
+    }
+    assert_eq!(
+        app.resolve_server(&cc_app::ServerChoice::Custom(
+            "https://other.example.org".into()
+        ))
+        .unwrap_err()
+        .code,
+        ErrorCode::InvalidInput,
+        "this profile allows no other servers"
+    );
 }
 
 #[test]
@@ -87,14 +241,44 @@ fn invalid_profiles_give_clear_errors() {
         ("not toml at all [", "provider profile test"),
     ];
     for (text, expected) in cases {
-        let err = Provider::parse(text, "test").unwrap_err();
+        let err = cc_app::Error::from(Provider::parse(text, "test").unwrap_err());
         assert_eq!(err.code, ErrorCode::Provider);
         assert!(err.message.contains(expected), "{}", err.message);
     }
     let builtin = include_str!("../../../providers/commonscloud.toml");
-    let http = builtin.replace("https://gent", "http://gent");
-    let err = Provider::parse(&http, "test").unwrap_err();
-    assert!(err.message.contains("sign_up_url"), "{}", err.message);
+    for (from, to, expected) in [
+        ("https://gent", "http://gent", "sign_up_url"),
+        ("#0b6e69", "teal", "colors.primary"),
+        (
+            "url = \"https://bbbsalas.somosnube.coop\"",
+            "url = \"http://bbbsalas.somosnube.coop\"",
+            "service video url",
+        ),
+        (
+            "path = \"index.php/apps/bbb/\"",
+            "path = \"/../x\"",
+            "service video-oficina path",
+        ),
+        ("logos/commonscloud.svg", "../../etc/passwd.svg", "logo"),
+    ] {
+        assert!(builtin.contains(from), "{from}");
+        let err = cc_app::Error::from(
+            Provider::parse(&builtin.replacen(from, to, 1), "test").unwrap_err(),
+        );
+        assert_eq!(err.code, ErrorCode::Provider);
+        assert!(
+            err.message.contains(expected),
+            "{expected}: {}",
+            err.message
+        );
+    }
+    // A missing logo file is reported when the profile is loaded.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.toml");
+    std::fs::write(&file, builtin).unwrap();
+    let err = cc_app::Error::from(Provider::load(&file).unwrap_err());
+    assert_eq!(err.code, ErrorCode::Provider);
+    assert!(err.message.contains("commonscloud.svg"), "{}", err.message);
 }
 
 #[test]

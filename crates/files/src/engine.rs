@@ -134,6 +134,15 @@ fn local_path(root: &Path, p: &SyncPath) -> PathBuf {
     out
 }
 
+fn problem_of(p: &scan::ScanProblem) -> Problem {
+    match p {
+        scan::ScanProblem::Symlink => Problem::Symlink,
+        scan::ScanProblem::NotUtf8 => Problem::NotUtf8,
+        scan::ScanProblem::DuplicateSpelling => Problem::DuplicateSpelling,
+        scan::ScanProblem::Special => Problem::Special,
+    }
+}
+
 /// `name (conflicted copy 2026-11-25 093612).ext`.
 pub fn conflict_name(name: &str, stamp: &str) -> String {
     let (stem, ext) = match name.rfind('.') {
@@ -240,12 +249,7 @@ impl SyncFolder {
             ..PassReport::default()
         };
         for (path, problem) in &scan.problems {
-            let problem = match problem {
-                scan::ScanProblem::Symlink => Problem::Symlink,
-                scan::ScanProblem::NotUtf8 => Problem::NotUtf8,
-                scan::ScanProblem::DuplicateSpelling => Problem::DuplicateSpelling,
-                scan::ScanProblem::Special => Problem::Special,
-            };
+            let problem = problem_of(problem);
             let key = SyncPath::parse(path);
             if journal::note_problem(
                 conn,
@@ -270,6 +274,19 @@ impl SyncFolder {
             &mut progress,
         )
         .await?;
+        // Problems that are gone are forgotten (and reported again if they
+        // come back).
+        let mut current: Vec<(SyncPath, String)> = scan
+            .problems
+            .iter()
+            .map(|(p, k)| (SyncPath::parse(p), format!("{:?}", problem_of(k))))
+            .collect();
+        for a in &plan.actions {
+            if let Action::Report { path, problem } = a {
+                current.push((path.clone(), format!("{problem:?}")));
+            }
+        }
+        journal::retain_problems(conn, self.folder_id, &current)?;
         Ok(report)
     }
 

@@ -175,3 +175,31 @@ pub fn problems(conn: &Connection, folder: i64) -> Result<Vec<(String, String)>,
     let rows = stmt.query_map(params![folder], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// Forgets the problems of a pair that are no longer there: `current`
+/// holds every (path, kind) seen in the pass that just ran.
+pub fn retain_problems(
+    conn: &Connection,
+    folder: i64,
+    current: &[(SyncPath, String)],
+) -> Result<(), JournalError> {
+    let tx = conn.unchecked_transaction()?;
+    let existing: Vec<(String, String)> = {
+        let mut stmt = tx.prepare("SELECT path, kind FROM sync_problems WHERE folder_id = ?1")?;
+        let rows = stmt.query_map(params![folder], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for (path, kind) in existing {
+        if !current
+            .iter()
+            .any(|(p, k)| p.as_str() == path && *k == kind)
+        {
+            tx.execute(
+                "DELETE FROM sync_problems WHERE folder_id = ?1 AND path = ?2 AND kind = ?3",
+                params![folder, path, kind],
+            )?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}

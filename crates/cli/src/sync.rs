@@ -1,0 +1,382 @@
+//! `commonscloud sync` and `commonscloud status`: the file sync engine from
+//! the command line.
+//!
+//! Exit codes of `sync` (besides the shared ones): 0 when the last pass
+//! completed with both sides in sync; 10 when it completed but left
+//! conflicts, unsyncable names or failed actions (listed); 11 when the
+//! mass-delete guard stopped it (nothing deleted); 12 when the folders could
+//! not be scanned or listed (nothing changed).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+use cc_dav::{ClientConfig, Credentials, DavClient};
+use cc_files::engine::{PassOptions, PassReport, Progress, SyncError, SyncFolder};
+use cc_files::ignore::IgnoreRules;
+use cc_files::{journal, status};
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use url::Url;
+
+use crate::Context;
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Sync a local folder with a folder on the server (two-way).
+    Sync(Box<SyncArgs>),
+    /// Show the last pass of each synced folder: pending work, conflicts
+    /// and errors, from the state file (no network).
+    Status,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The local folder.
+    #[arg(long, value_name = "DIR")]
+    local: PathBuf,
+    /// The server folder (a WebDAV URL, e.g.
+    /// https://oficina.commonscloud.coop/remote.php/dav/files/ana/);
+    /// with --account, defaults to the account's files.
+    #[arg(long, value_name = "URL")]
+    remote: Option<Url>,
+    /// The user name. The password comes from the environment variable
+    /// COMMONSCLOUD_PASSWORD (never from the command line).
+    #[arg(long, value_name = "NAME", conflicts_with = "account")]
+    user: Option<String>,
+    /// A signed-in account (see `commonscloud accounts`): its app password
+    /// comes from the OS keyring.
+    #[arg(long, value_name = "ACCOUNT")]
+    account: Option<String>,
+    /// One pass, then exit (otherwise keep watching and syncing).
+    #[arg(long)]
+    once: bool,
+    /// Let a pass delete more than the mass-delete guard allows.
+    #[arg(long)]
+    allow_mass_delete: bool,
+    /// Allow plain http to a server that is not this computer.
+    #[arg(long)]
+    allow_insecure: bool,
+    /// Seconds between two looks at the server when nothing changes
+    /// locally.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    poll: u64,
+    /// Transfers in flight at once.
+    #[arg(long, default_value_t = 8)]
+    parallel: usize,
+    /// A file of extra ignore patterns (sync-exclude.lst format).
+    #[arg(long, value_name = "FILE")]
+    exclude_from: Option<PathBuf>,
+}
+
+pub const EXIT_LEFTOVERS: u8 = 10;
+pub const EXIT_MASS_DELETE: u8 = 11;
+pub const EXIT_UNREACHABLE: u8 = 12;
+
+/// The failure of a sync command: a message and an exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+fn fail(code: u8, message: impl Into<String>) -> Failure {
+    Failure {
+        code,
+        message: message.into(),
+    }
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn stamp() -> String {
+    // Local time, for the member's eyes: `2026-11-25 093612`.
+    chrono::Local::now().format("%Y-%m-%d %H%M%S").to_string()
+}
+
+pub async fn run(ctx: &Context, cmd: SyncCommand) -> Result<(), Failure> {
+    match cmd {
+        SyncCommand::Sync(args) => sync(ctx, *args).await,
+        SyncCommand::Status => show_status(ctx),
+    }
+}
+
+fn open_store(ctx: &Context) -> Result<cc_store::Store, Failure> {
+    let path = match &ctx.state {
+        Some(p) => p.clone(),
+        None => cc_store::default_state_path().map_err(|e| fail(1, e.to_string()))?,
+    };
+    cc_store::Store::open(path).map_err(|e| fail(1, e.to_string()))
+}
+
+async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
+    if !args.local.is_dir() {
+        return Err(fail(2, format!("{} is not a folder", args.local.display())));
+    }
+    let local = args
+        .local
+        .canonicalize()
+        .map_err(|e| fail(2, format!("{}: {e}", args.local.display())))?;
+    let (client, remote) = match (&args.user, &args.account) {
+        (Some(user), None) => {
+            let password = std::env::var("COMMONSCLOUD_PASSWORD").map_err(|_| {
+                fail(
+                    2,
+                    "no password: set COMMONSCLOUD_PASSWORD, or sign in with `commonscloud login` and pass --account",
+                )
+            })?;
+            let remote = args
+                .remote
+                .clone()
+                .ok_or_else(|| fail(2, "--remote URL is needed with --user"))?;
+            let client = DavClient::new(
+                ClientConfig {
+                    allow_insecure: args.allow_insecure,
+                    ..ClientConfig::default()
+                },
+                Some(Credentials {
+                    user: user.clone(),
+                    password,
+                }),
+            )
+            .map_err(|e| fail(1, e.to_string()))?;
+            (client, remote)
+        }
+        (None, Some(account)) => {
+            let app = ctx
+                .open_app(None)
+                .map_err(|e| fail(crate::exit_code(e.code), e.message))?;
+            let acc = app
+                .find_account(account)
+                .map_err(|e| fail(crate::exit_code(e.code), e.message))?;
+            let (client, files) = app
+                .files_client(acc.id)
+                .await
+                .map_err(|e| fail(crate::exit_code(e.code), e.message))?;
+            (client, args.remote.clone().unwrap_or(files))
+        }
+        _ => {
+            return Err(fail(
+                2,
+                "give either --user NAME (with COMMONSCLOUD_PASSWORD) or --account ACCOUNT",
+            ));
+        }
+    };
+    let remote = cc_dav::href::as_collection(&remote);
+    client
+        .check_url("PROPFIND", &remote)
+        .map_err(|e| fail(2, e.to_string()))?;
+    let extra = match &args.exclude_from {
+        Some(f) => {
+            std::fs::read_to_string(f).map_err(|e| fail(2, format!("{}: {e}", f.display())))?
+        }
+        None => String::new(),
+    };
+    let ignore = IgnoreRules::new(&extra).map_err(|e| fail(2, e.to_string()))?;
+    let store = open_store(ctx)?;
+    let pair = journal::folder_pair(
+        store.connection(),
+        &local.to_string_lossy(),
+        remote.as_str(),
+        now_secs(),
+    )
+    .map_err(|e| fail(2, e.to_string()))?;
+    let folder = SyncFolder {
+        local_root: local.clone(),
+        remote_root: remote,
+        client,
+        ignore,
+        folder_id: pair.id,
+    };
+    let mut watch = if args.once {
+        None
+    } else {
+        Some(cc_files::watch::LocalWatch::new(&local).map_err(|e| fail(1, e.to_string()))?)
+    };
+    loop {
+        let outcome = run_passes(&store, &folder, &args).await;
+        match &watch {
+            None => return outcome,
+            Some(_) => {
+                if let Err(f) = &outcome {
+                    eprintln!("commonscloud: {}", f.message);
+                }
+            }
+        }
+        let w = watch.as_mut().expect("watching");
+        w.drain();
+        let wake = w
+            .wait(
+                Duration::from_secs(args.poll.max(1)),
+                Duration::from_millis(1500),
+            )
+            .await;
+        tracing::info!(?wake, "next pass");
+    }
+}
+
+/// Passes until nothing is left to do (at most three: a conflict copy or
+/// a retried upload needs a second one).
+async fn run_passes(
+    store: &cc_store::Store,
+    folder: &SyncFolder,
+    args: &SyncArgs,
+) -> Result<(), Failure> {
+    let mut merged = PassReport::default();
+    let mut last = PassReport::default();
+    for _ in 0..3 {
+        let opts = PassOptions {
+            allow_mass_delete: args.allow_mass_delete,
+            parallel: args.parallel.max(1),
+            conflict_stamp: stamp(),
+            now: now_secs(),
+            ..PassOptions::default()
+        };
+        let bar = progress_bar();
+        let result = folder
+            .sync_once(store.connection(), &opts, |p| match p {
+                Progress::Scanning => bar.set_message("scanning the local folder"),
+                Progress::Listing => bar.set_message("listing the server folder"),
+                Progress::Planned { actions } => {
+                    bar.set_length(actions as u64);
+                    bar.set_message("syncing");
+                }
+                Progress::Done { path } => {
+                    bar.inc(1);
+                    if bar.is_hidden() {
+                        println!("synced {path}");
+                    }
+                }
+            })
+            .await;
+        bar.finish_and_clear();
+        let report = match result {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = status::record_pass(
+                    store.connection(),
+                    folder.folder_id,
+                    now_secs(),
+                    Err(&e.to_string()),
+                );
+                return Err(match e {
+                    SyncError::MassDelete { .. } => fail(
+                        EXIT_MASS_DELETE,
+                        format!("{e}: run again with --allow-mass-delete"),
+                    ),
+                    SyncError::Scan(_) | SyncError::Listing(_) => {
+                        fail(EXIT_UNREACHABLE, e.to_string())
+                    }
+                    SyncError::Journal(_) => fail(1, e.to_string()),
+                });
+            }
+        };
+        let _ = status::record_pass(
+            store.connection(),
+            folder.folder_id,
+            now_secs(),
+            Ok(&report),
+        );
+        summarise(&report);
+        merged.conflicts.extend(report.conflicts.clone());
+        merged.problems.extend(report.problems.clone());
+        let done = report.planned == 0 && report.failures.is_empty();
+        last = report;
+        if done {
+            break;
+        }
+    }
+    let mut lines = Vec::new();
+    for c in &merged.conflicts {
+        lines.push(format!("conflict: your version was kept as {c}"));
+    }
+    for (p, problem) in &merged.problems {
+        lines.push(format!("not synced: {p} ({problem:?})"));
+    }
+    for f in &last.failures {
+        lines.push(format!("failed: {}: {}", f.path, f.error));
+    }
+    if last.planned > 0 && last.failures.is_empty() {
+        lines.push(format!("{} actions still pending", last.planned));
+    }
+    if lines.is_empty() {
+        println!("in sync");
+        Ok(())
+    } else {
+        Err(fail(EXIT_LEFTOVERS, lines.join("\n")))
+    }
+}
+
+fn summarise(r: &PassReport) {
+    if r.planned > 0 {
+        println!(
+            "{} up, {} down, {} folders, {} deleted here, {} deleted on the server",
+            r.uploaded, r.downloaded, r.folders, r.deleted_local, r.deleted_remote
+        );
+    }
+}
+
+fn progress_bar() -> ProgressBar {
+    if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
+    } else {
+        ProgressBar::hidden()
+    }
+}
+
+fn show_status(ctx: &Context) -> Result<(), Failure> {
+    let store = open_store(ctx)?;
+    let folders = status::folders(store.connection()).map_err(|e| fail(1, e.to_string()))?;
+    if folders.is_empty() {
+        println!("no synced folders");
+        return Ok(());
+    }
+    let mut attention = false;
+    for (id, local, remote) in folders {
+        println!("{local} <-> {remote}");
+        match status::last_pass(store.connection(), id).map_err(|e| fail(1, e.to_string()))? {
+            None => println!("  never synced"),
+            Some(p) => {
+                if let Some(a) = &p.aborted {
+                    attention = true;
+                    println!("  last pass stopped: {a}");
+                } else if p.failures.is_empty() && p.conflicts.is_empty() && p.planned == 0 {
+                    println!("  up to date");
+                } else {
+                    println!("  last pass: {} actions", p.planned);
+                }
+                for c in &p.conflicts {
+                    attention = true;
+                    println!("  conflict: {c}");
+                }
+                for f in &p.failures {
+                    attention = true;
+                    println!("  error: {f}");
+                }
+            }
+        }
+        let problems =
+            journal::problems(store.connection(), id).map_err(|e| fail(1, e.to_string()))?;
+        for (path, kind) in problems {
+            attention = true;
+            println!("  not synced: {path} ({kind})");
+        }
+    }
+    if attention {
+        Err(fail(EXIT_LEFTOVERS, "some folders need attention"))
+    } else {
+        Ok(())
+    }
+}
