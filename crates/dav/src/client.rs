@@ -55,7 +55,9 @@ pub struct ClientConfig {
     /// Longest wait for the next bytes of a response.
     pub read_timeout: Duration,
     /// How many times a safe request (GET, HEAD, PROPFIND, REPORT,
-    /// OPTIONS) is retried after a transient failure.
+    /// OPTIONS) is retried after a transient failure. PUT and DELETE are
+    /// retried (at least once) only when the connection broke before an
+    /// answer came.
     pub retries: u32,
     /// The first retry waits this long; each next one twice as long.
     pub backoff: Duration,
@@ -179,6 +181,13 @@ impl DavClient {
             method.as_str(),
             "GET" | "HEAD" | "OPTIONS" | "PROPFIND" | "REPORT"
         );
+        // PUT and DELETE are idempotent (RFC 9110 9.2.2): sending them again
+        // after a connection that broke before any answer is harmless (a
+        // repeated guarded PUT gets 412, a repeated DELETE 404). Servers
+        // close idle keep-alive connections at any moment (Apache under
+        // load), so this is an everyday case. A timeout is not retried for
+        // them: the server may still be working on the request.
+        let idempotent = safe || matches!(method.as_str(), "PUT" | "DELETE");
         let mut attempt = 0u32;
         loop {
             let result = build(self.request(method, url)).send().await;
@@ -198,7 +207,17 @@ impl DavClient {
                 }
                 Err(e) => DavError::new(method.as_str(), url, map_reqwest(&e)),
             };
-            if safe && err.is_transient() && attempt < self.config.retries {
+            let retry = (safe && err.is_transient())
+                || (idempotent
+                    && matches!(err.kind, ErrorKind::Transport(_) | ErrorKind::Connect(_)));
+            // Safe requests follow the configured count; a PUT or DELETE on
+            // a broken connection gets at least one more try.
+            let limit = if safe {
+                self.config.retries
+            } else {
+                self.config.retries.max(1)
+            };
+            if retry && attempt < limit {
                 let wait = self.backoff(attempt);
                 tracing::debug!(%url, error = %err, ?wait, "retrying");
                 tokio::time::sleep(wait).await;

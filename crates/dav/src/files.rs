@@ -279,13 +279,17 @@ impl DavClient {
             )
         };
         let len = tokio::fs::metadata(path).await.map_err(io)?.len();
-        let file = tokio::fs::File::open(path).await.map_err(io)?;
-        // The body can be sent only once: a PUT is never retried here.
-        let body = std::sync::Mutex::new(Some(reqwest::Body::wrap_stream(
-            tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024),
-        )));
+        // Each attempt streams the file again from its start.
+        std::fs::File::open(path).map_err(io)?;
+        let path = path.to_path_buf();
         self.put_inner(url, opts, len, move || {
-            body.lock().ok().and_then(|mut b| b.take())
+            let file = std::fs::File::open(&path).ok()?;
+            Some(reqwest::Body::wrap_stream(
+                tokio_util::io::ReaderStream::with_capacity(
+                    tokio::fs::File::from_std(file),
+                    256 * 1024,
+                ),
+            ))
         })
         .await
     }

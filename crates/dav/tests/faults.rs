@@ -114,10 +114,33 @@ async fn a_download_cut_midway_is_an_error_and_resumes_with_range() {
 }
 
 #[tokio::test]
-async fn an_upload_is_not_retried_by_the_client() {
+async fn an_upload_cut_by_a_broken_connection_is_sent_again_whole() {
     let (server, proxy, url) = setup().await;
     proxy.set_fault_for(Fault::ResetAfter(Dir::Up, 10_000), 1);
-    let err = client(&server, 3)
+    let target = url.join("up.bin").unwrap();
+    let data: Vec<u8> = (0..100_000u32).map(|i| (i % 239) as u8).collect();
+    client(&server, 0)
+        .put_bytes(&target, Bytes::from(data.clone()), &PutOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        proxy.connections(),
+        2,
+        "sent again once, on a new connection"
+    );
+    let mut back = Vec::new();
+    client(&server, 0)
+        .get(&target, &mut back, 0, None)
+        .await
+        .unwrap();
+    assert_eq!(back, data, "the second attempt sent the whole body");
+}
+
+#[tokio::test]
+async fn an_upload_that_keeps_breaking_fails_without_looping() {
+    let (server, proxy, url) = setup().await;
+    proxy.set_fault(Fault::ResetAfter(Dir::Up, 10_000));
+    let err = client(&server, 0)
         .put_bytes(
             &url.join("up.bin").unwrap(),
             Bytes::from(vec![7u8; 100_000]),
@@ -126,11 +149,7 @@ async fn an_upload_is_not_retried_by_the_client() {
         .await
         .unwrap_err();
     assert!(err.is_transient(), "{err}");
-    assert_eq!(
-        proxy.connections(),
-        1,
-        "a PUT is sent once; the caller decides"
-    );
+    assert_eq!(proxy.connections(), 2, "one retry, then the caller decides");
 }
 
 #[tokio::test]
