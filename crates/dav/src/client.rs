@@ -310,31 +310,40 @@ impl DavClient {
                 ))));
             }
         }
-        let mut reader = MultistatusReader::new(
-            body_reader(resp, self.config.limits.max_body_bytes),
-            self.config.limits,
-        );
         let xml_err = |e: XmlError| match e {
             XmlError::Timeout => err(ErrorKind::Timeout),
             other => err(ErrorKind::Xml(other)),
         };
-        while let Some(raw) = reader.next().await.map_err(xml_err)? {
+        let resolver = href::Resolver::new(url).map_err(|e| err(ErrorKind::Href(e)))?;
+        let (mut responses, parser) = spawn_parser(
+            body_reader(resp, self.config.limits.max_body_bytes),
+            self.config.limits,
+        );
+        while let Some(raw) = responses.recv().await {
+            let raw = raw.map_err(xml_err)?;
             let mut hrefs = Vec::with_capacity(raw.hrefs.len());
             for h in &raw.hrefs {
-                hrefs.push(href::resolve(url, h).map_err(|e| err(ErrorKind::Href(e)))?);
+                hrefs.push(resolver.resolve(h).map_err(|e| err(ErrorKind::Href(e)))?);
             }
-            // The status-only form may name several resources at once.
+            // The status-only form may name several resources at once; the
+            // properties go with the last one.
             let last = hrefs.len() - 1;
+            let (mut propstats, mut error) = (Some(raw.propstats), raw.error);
             for (i, h) in hrefs.into_iter().enumerate() {
                 let r = if i == last {
-                    Resource::new(h, raw.status, raw.propstats.clone(), raw.error.clone())
+                    Resource::new(
+                        h,
+                        raw.status,
+                        propstats.take().unwrap_or_default(),
+                        error.take(),
+                    )
                 } else {
                     Resource::new(h, raw.status, Vec::new(), None)
                 };
                 on_resource(r)?;
             }
         }
-        Ok(reader.sync_token().map(str::to_owned))
+        Ok(parser.await.ok().flatten())
     }
 
     /// The resource at `url` itself (PROPFIND depth 0).
@@ -357,9 +366,55 @@ impl DavClient {
     }
 }
 
+/// Parses a multistatus body on a blocking thread with the synchronous
+/// reader, handing the responses over through a small bounded channel:
+/// parsing overlaps with what the caller does with each response, and
+/// memory stays bounded by the channel. The task's result is
+/// the document's sync-token. An error is the last item sent.
+pub fn spawn_parser<R>(
+    body: R,
+    limits: Limits,
+) -> (
+    tokio::sync::mpsc::Receiver<std::result::Result<xml::RawResponse, XmlError>>,
+    tokio::task::JoinHandle<Option<String>>,
+)
+where
+    R: AsyncBufRead + Unpin + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(256);
+    // The bridge blocks its thread on the async body: made here, inside
+    // the runtime, used on a blocking thread.
+    let bridge = tokio_util::io::SyncIoBridge::new(body);
+    let task = tokio::task::spawn_blocking(move || {
+        // Large reads through the bridge: each one is a trip into the
+        // runtime, so they must be few.
+        let buffered = std::io::BufReader::with_capacity(256 * 1024, bridge);
+        let mut reader = MultistatusReader::new(buffered, limits);
+        loop {
+            match reader.next() {
+                Ok(Some(r)) => {
+                    if tx.blocking_send(Ok(r)).is_err() {
+                        // The caller stopped reading.
+                        return None;
+                    }
+                }
+                Ok(None) => return reader.sync_token().map(str::to_owned),
+                Err(e) => {
+                    let _ = tx.blocking_send(Err(e));
+                    return None;
+                }
+            }
+        }
+    });
+    (rx, task)
+}
+
 /// Turns a response body into an `AsyncBufRead`, failing once more than
 /// `limit` bytes arrive.
-pub(crate) fn body_reader(resp: Response, limit: u64) -> impl AsyncBufRead + Unpin {
+pub(crate) fn body_reader(
+    resp: Response,
+    limit: u64,
+) -> impl AsyncBufRead + Unpin + Send + 'static {
     let mut seen: u64 = 0;
     let stream = resp.bytes_stream().map(move |chunk| match chunk {
         Ok(bytes) => {

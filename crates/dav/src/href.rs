@@ -92,56 +92,103 @@ fn decoded_segments(path: &str, raw: &str) -> Result<Vec<String>, HrefError> {
 /// Resolves `href` against `request` (the URL the request went to) and
 /// checks that it names `request` itself or something below it.
 pub fn resolve(request: &Url, href: &str) -> Result<Href, HrefError> {
-    let raw = href.trim();
-    if raw.is_empty() {
-        return Err(HrefError::Empty);
+    Resolver::new(request)
+        .map_err(|_| HrefError::Invalid(request.as_str().into()))?
+        .resolve(href)
+}
+
+/// Resolves many hrefs against one request URL (its path decoded once).
+#[derive(Debug, Clone)]
+pub struct Resolver {
+    request: Url,
+    base: Vec<String>,
+}
+
+/// Whether a raw path segment is `.` or `..`, percent-encoded or not.
+fn is_dot_segment(seg: &str) -> bool {
+    // "%2e%2e" is the longest spelling of "..".
+    if seg.is_empty() || seg.len() > 6 {
+        return false;
     }
-    if raw.len() > MAX_HREF_BYTES {
-        return Err(HrefError::TooLong);
-    }
-    if raw.chars().any(char::is_control) {
-        return Err(HrefError::ControlChar(raw.into()));
-    }
-    // Dot segments are refused before joining, because joining would
-    // silently normalise them away. Check the raw path part only (a query or
-    // fragment may legitimately hold dots).
-    let path_part = raw.split(['?', '#']).next().unwrap_or("");
-    let after_authority = match path_part.find("://") {
-        Some(i) => {
-            let rest = &path_part[i + 3..];
-            rest.find('/').map(|j| &rest[j..]).unwrap_or("")
+    let mut dots = 0;
+    let mut rest = seg;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            rest = r;
+        } else if rest.len() >= 3 && rest.as_bytes()[..3].eq_ignore_ascii_case(b"%2e") {
+            rest = &rest[3..];
+        } else {
+            return false;
         }
-        None => path_part,
-    };
-    for seg in after_authority.split('/') {
-        let decoded: Vec<u8> = percent_decode_str(seg).collect();
-        if decoded == b"." || decoded == b".." {
+        dots += 1;
+    }
+    dots <= 2
+}
+
+impl Resolver {
+    pub fn new(request: &Url) -> Result<Self, HrefError> {
+        let base = decoded_segments(request.path(), request.as_str())?;
+        Ok(Resolver {
+            request: request.clone(),
+            base,
+        })
+    }
+
+    /// See [`resolve`].
+    pub fn resolve(&self, href: &str) -> Result<Href, HrefError> {
+        let request = &self.request;
+        let raw = href.trim();
+        if raw.is_empty() {
+            return Err(HrefError::Empty);
+        }
+        if raw.len() > MAX_HREF_BYTES {
+            return Err(HrefError::TooLong);
+        }
+        if raw.chars().any(char::is_control) {
+            return Err(HrefError::ControlChar(raw.into()));
+        }
+        // Dot segments are refused before joining, because joining would
+        // silently normalise them away. Check the raw path part only (a
+        // query or fragment may legitimately hold dots).
+        let path_part = raw.split(['?', '#']).next().unwrap_or("");
+        let after_authority = match path_part.find("://") {
+            Some(i) => {
+                let rest = &path_part[i + 3..];
+                rest.find('/').map(|j| &rest[j..]).unwrap_or("")
+            }
+            None => path_part,
+        };
+        if after_authority.split('/').any(is_dot_segment) {
             return Err(HrefError::DotSegment(raw.into()));
         }
+        let url = request
+            .join(raw)
+            .map_err(|_| HrefError::Invalid(raw.into()))?;
+        if url.scheme() != request.scheme()
+            || !url
+                .host_str()
+                .unwrap_or("")
+                .eq_ignore_ascii_case(request.host_str().unwrap_or(""))
+            || url.port_or_known_default() != request.port_or_known_default()
+            || !url.username().is_empty()
+            || url.password().is_some()
+        {
+            return Err(HrefError::ForeignOrigin(raw.into()));
+        }
+        let segments = decoded_segments(url.path(), raw)?;
+        let base = &self.base;
+        if segments.len() < base.len() || segments[..base.len()] != base[..] {
+            return Err(HrefError::OutsideCollection(raw.into()));
+        }
+        let trailing_slash = url.path().ends_with('/');
+        let mut segments = segments;
+        let rel = segments.split_off(base.len());
+        Ok(Href {
+            trailing_slash,
+            rel,
+            url,
+        })
     }
-    let url = request
-        .join(raw)
-        .map_err(|_| HrefError::Invalid(raw.into()))?;
-    if url.scheme() != request.scheme()
-        || url.host_str().map(str::to_ascii_lowercase)
-            != request.host_str().map(str::to_ascii_lowercase)
-        || url.port_or_known_default() != request.port_or_known_default()
-        || !url.username().is_empty()
-        || url.password().is_some()
-    {
-        return Err(HrefError::ForeignOrigin(raw.into()));
-    }
-    let base = decoded_segments(request.path(), request.as_str())
-        .map_err(|_| HrefError::Invalid(request.as_str().into()))?;
-    let segments = decoded_segments(url.path(), raw)?;
-    if segments.len() < base.len() || segments[..base.len()] != base[..] {
-        return Err(HrefError::OutsideCollection(raw.into()));
-    }
-    Ok(Href {
-        trailing_slash: url.path().ends_with('/'),
-        rel: segments[base.len()..].to_vec(),
-        url,
-    })
 }
 
 /// Appends names to a collection URL, percent-encoding each one.
@@ -268,6 +315,26 @@ mod tests {
         assert!(matches!(resolve(&b, &long), Err(HrefError::NameTooLong(_))));
         let huge = format!("/remote.php/dav/files/ana/{}", "a/".repeat(5000));
         assert!(matches!(resolve(&b, &huge), Err(HrefError::TooLong)));
+    }
+
+    #[test]
+    fn dot_segments_in_every_spelling() {
+        for dot in [".", "..", "%2e", "%2E%2e", ".%2e", "%2e."] {
+            assert!(is_dot_segment(dot), "{dot}");
+        }
+        for not in [
+            "",
+            "...",
+            "a.",
+            ".a",
+            "%2e%2e%2e",
+            "%2f",
+            "x",
+            "é\u{202e}h",
+            ".é",
+        ] {
+            assert!(!is_dot_segment(not), "{not}");
+        }
     }
 
     #[test]

@@ -14,13 +14,10 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use cc_dav::href;
 use cc_dav::xml::{DAV, Element, Limits, MultistatusReader, PropStat, QName, RawResponse};
 use proptest::prelude::*;
-use tokio::io::{AsyncRead, ReadBuf};
 use url::Url;
 
 // ---------------------------------------------------------------------------
@@ -63,23 +60,18 @@ struct Pieces {
     max: usize,
 }
 
-impl AsyncRead for Pieces {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        let this = &mut *self;
-        if this.rng.chance(20) {
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
+impl std::io::Read for Pieces {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.rng.chance(20) {
+            // Interrupted reads happen: the reader must simply retry.
+            return Err(std::io::ErrorKind::Interrupted.into());
         }
-        let n = (1 + this.rng.below(this.max))
-            .min(this.data.len() - this.pos)
-            .min(buf.remaining());
-        buf.put_slice(&this.data[this.pos..this.pos + n]);
-        this.pos += n;
-        Poll::Ready(Ok(()))
+        let n = (1 + self.rng.below(self.max))
+            .min(self.data.len() - self.pos)
+            .min(buf.len());
+        buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }
 
@@ -101,21 +93,16 @@ fn parse(
         rng,
         max,
     };
-    let reader = tokio::io::BufReader::with_capacity(cap, pieces);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    runtime.block_on(async move {
-        let mut r = MultistatusReader::new(reader, Limits::default());
-        let mut out = Vec::new();
-        loop {
-            match r.next().await {
-                Ok(Some(resp)) => out.push(resp),
-                Ok(None) => return (out, Ok(r.sync_token().map(str::to_owned))),
-                Err(e) => return (out, Err(e)),
-            }
+    let reader = std::io::BufReader::with_capacity(cap, pieces);
+    let mut r = MultistatusReader::new(reader, Limits::default());
+    let mut out = Vec::new();
+    loop {
+        match r.next() {
+            Ok(Some(resp)) => out.push(resp),
+            Ok(None) => return (out, Ok(r.sync_token().map(str::to_owned))),
+            Err(e) => return (out, Err(e)),
         }
-    })
+    }
 }
 
 // ---------------------------------------------------------------------------
