@@ -391,7 +391,7 @@ where
         let buffered = std::io::BufReader::with_capacity(256 * 1024, bridge);
         let mut reader = MultistatusReader::new(buffered, limits);
         loop {
-            match reader.next() {
+            match reader.next_response() {
                 Ok(Some(r)) => {
                     if tx.blocking_send(Ok(r)).is_err() {
                         // The caller stopped reading.

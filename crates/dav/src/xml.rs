@@ -430,7 +430,7 @@ impl<R: BufRead> MultistatusReader<R> {
     }
 
     /// The `<DAV:sync-token>` of the document (sync-collection), available
-    /// once [`next`](Self::next) returned `None`.
+    /// once [`next_response`](Self::next_response) returned `None`.
     pub fn sync_token(&self) -> Option<&str> {
         self.sync_token.as_deref()
     }
@@ -557,7 +557,7 @@ impl<R: BufRead> MultistatusReader<R> {
     }
 
     /// The next `<response>`, or `None` at the end of the document.
-    pub fn next(&mut self) -> Result<Option<RawResponse>, XmlError> {
+    pub fn next_response(&mut self) -> Result<Option<RawResponse>, XmlError> {
         if self.finished {
             return Ok(None);
         }
@@ -701,7 +701,7 @@ mod tests {
     fn all(xml: &str) -> Result<(Vec<RawResponse>, Option<String>), XmlError> {
         let mut r = MultistatusReader::new(xml.as_bytes(), Limits::default());
         let mut out = Vec::new();
-        while let Some(x) = r.next()? {
+        while let Some(x) = r.next_response()? {
             out.push(x);
         }
         Ok((out, r.sync_token().map(str::to_owned)))
@@ -759,7 +759,10 @@ mod tests {
                 ..Limits::default()
             },
         );
-        assert_eq!(r.next().unwrap_err(), XmlError::ResponseTooLarge(1000));
+        assert_eq!(
+            r.next_response().unwrap_err(),
+            XmlError::ResponseTooLarge(1000)
+        );
     }
 
     #[test]

@@ -97,7 +97,7 @@ fn parse(
     let mut r = MultistatusReader::new(reader, Limits::default());
     let mut out = Vec::new();
     loop {
-        match r.next() {
+        match r.next_response() {
             Ok(Some(resp)) => out.push(resp),
             Ok(None) => return (out, Ok(r.sync_token().map(str::to_owned))),
             Err(e) => return (out, Err(e)),
