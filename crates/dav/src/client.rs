@@ -374,14 +374,14 @@ impl DavClient {
 pub fn spawn_parser<R>(
     body: R,
     limits: Limits,
-) -> (
-    tokio::sync::mpsc::Receiver<std::result::Result<xml::RawResponse, XmlError>>,
-    tokio::task::JoinHandle<Option<String>>,
-)
+) -> (ParsedResponses, tokio::task::JoinHandle<Option<String>>)
 where
     R: AsyncBufRead + Unpin + Send + 'static,
 {
-    let (tx, rx) = tokio::sync::mpsc::channel(256);
+    // Responses travel in batches: one wake-up per batch, not per entry.
+    const BATCH: usize = 64;
+    let (tx, rx) =
+        tokio::sync::mpsc::channel::<Vec<std::result::Result<xml::RawResponse, XmlError>>>(8);
     // The bridge blocks its thread on the async body: made here, inside
     // the runtime, used on a blocking thread.
     let bridge = tokio_util::io::SyncIoBridge::new(body);
@@ -390,23 +390,52 @@ where
         // runtime, so they must be few.
         let buffered = std::io::BufReader::with_capacity(256 * 1024, bridge);
         let mut reader = MultistatusReader::new(buffered, limits);
+        let mut batch = Vec::with_capacity(BATCH);
         loop {
-            match reader.next_response() {
-                Ok(Some(r)) => {
-                    if tx.blocking_send(Ok(r)).is_err() {
-                        // The caller stopped reading.
-                        return None;
-                    }
-                }
-                Ok(None) => return reader.sync_token().map(str::to_owned),
-                Err(e) => {
-                    let _ = tx.blocking_send(Err(e));
+            let (item, last) = match reader.next_response() {
+                Ok(Some(r)) => (Some(Ok(r)), false),
+                Ok(None) => (None, true),
+                Err(e) => (Some(Err(e)), true),
+            };
+            batch.extend(item);
+            if (last || batch.len() >= BATCH) && !batch.is_empty() {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                if tx.blocking_send(full).is_err() {
+                    // The caller stopped reading.
                     return None;
                 }
             }
+            if last {
+                return reader.sync_token().map(str::to_owned);
+            }
         }
     });
-    (rx, task)
+    (
+        ParsedResponses {
+            rx,
+            pending: std::collections::VecDeque::new(),
+        },
+        task,
+    )
+}
+
+/// The responses a [`spawn_parser`] task hands over, one at a time.
+#[derive(Debug)]
+pub struct ParsedResponses {
+    rx: tokio::sync::mpsc::Receiver<Vec<std::result::Result<xml::RawResponse, XmlError>>>,
+    pending: std::collections::VecDeque<std::result::Result<xml::RawResponse, XmlError>>,
+}
+
+impl ParsedResponses {
+    /// The next response, an error (the last item), or `None` at the end.
+    pub async fn recv(&mut self) -> Option<std::result::Result<xml::RawResponse, XmlError>> {
+        loop {
+            if let Some(r) = self.pending.pop_front() {
+                return Some(r);
+            }
+            self.pending.extend(self.rx.recv().await?);
+        }
+    }
 }
 
 /// Turns a response body into an `AsyncBufRead`, failing once more than
