@@ -331,19 +331,7 @@ impl App {
         let key = rec.keyring_user.clone();
         let password = self.keyring(move |k| k.read(&key)).await?;
         let server = normalise_server_url(&rec.server_url)?;
-        let files = rec
-            .files_url
-            .as_deref()
-            .and_then(|u| Url::parse(u).ok())
-            .unwrap_or_else(|| files_root(&server, &rec.user_id));
-        let dav = dav_client(
-            Credentials {
-                user: rec.login_name.clone(),
-                password,
-            },
-            3,
-        )?;
-        Ok((dav, files))
+        Ok((dav_for(&rec, password, 3)?, files_url_of(&rec, &server)))
     }
 
     /// Checks an account: maintenance, a revoked or expired password,
@@ -367,18 +355,8 @@ impl App {
         };
         let server = normalise_server_url(&rec.server_url)?;
         let nc = NextcloudClient::new(&server, &self.http)?;
-        let files = rec
-            .files_url
-            .as_deref()
-            .and_then(|u| Url::parse(u).ok())
-            .unwrap_or_else(|| files_root(&server, &rec.user_id));
-        let dav = dav_client(
-            Credentials {
-                user: rec.login_name.clone(),
-                password: password.clone(),
-            },
-            0,
-        )?;
+        let files = files_url_of(&rec, &server);
+        let dav = dav_for(&rec, password.clone(), 0)?;
         let health = check_health(&nc, &dav, &files, &password).await;
         tracing::info!(account = rec.id, ?health, "account health");
         match health {
@@ -541,4 +519,27 @@ impl App {
             .provider
             .services_for(server.as_ref(), &self.ui_language()))
     }
+}
+
+/// The account's files root: as discovered, else the Nextcloud default.
+fn files_url_of(rec: &AccountRecord, server: &Url) -> Url {
+    rec.files_url
+        .as_deref()
+        .and_then(|u| Url::parse(u).ok())
+        .unwrap_or_else(|| files_root(server, &rec.user_id))
+}
+
+/// A DAV client signed in as the account.
+fn dav_for(
+    rec: &AccountRecord,
+    password: String,
+    retries: u32,
+) -> Result<cc_dav::DavClient, Error> {
+    Ok(dav_client(
+        Credentials {
+            user: rec.login_name.clone(),
+            password,
+        },
+        retries,
+    )?)
 }

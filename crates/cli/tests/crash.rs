@@ -5,8 +5,6 @@
 //!
 //! `CC_CRASH_ROUNDS` sets the number of kills (default 20).
 
-use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -27,23 +25,6 @@ fn content(i: usize) -> Vec<u8> {
     }
     v.truncate(len);
     v
-}
-
-fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
 }
 
 /// A small deterministic generator (xorshift), so a failing run can be
@@ -185,8 +166,8 @@ async fn killed_at_random_moments_then_finished_loses_nothing() {
     }
     assert!(ok, "the sync did not finish cleanly after the crashes");
 
-    let local_tree = tree(&local);
-    let remote_tree = tree(&server.root().join("data"));
+    let local_tree = cc_harness::files_below(&local);
+    let remote_tree = cc_harness::files_below(&server.root().join("data"));
     let temp: Vec<&String> = local_tree
         .keys()
         .chain(remote_tree.keys())

@@ -145,6 +145,21 @@ pub struct PutInfo {
     pub mtime_accepted: bool,
 }
 
+impl PutInfo {
+    /// Reads the answer to a PUT (or to the MOVE that ends a chunked
+    /// upload): Nextcloud's `OC-ETag`, `OC-FileId`, `X-OC-MTime`.
+    pub fn from_response(resp: &reqwest::Response) -> Self {
+        let h = resp.headers();
+        let get = |n: &str| h.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        PutInfo {
+            status: resp.status().as_u16(),
+            etag: get("OC-ETag").or_else(|| get("ETag")),
+            file_id: get("OC-FileId"),
+            mtime_accepted: get("X-OC-MTime").as_deref() == Some("accepted"),
+        }
+    }
+}
+
 /// What a download delivered.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct GetInfo {
@@ -355,14 +370,7 @@ impl DavClient {
             })
             .await?;
         let resp = check_status("PUT", url, resp).await?;
-        let h = resp.headers();
-        let get = |n: &str| h.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        Ok(PutInfo {
-            status: resp.status().as_u16(),
-            etag: get("OC-ETag").or_else(|| get("ETag")),
-            file_id: get("OC-FileId"),
-            mtime_accepted: get("X-OC-MTime").as_deref() == Some("accepted"),
-        })
+        Ok(PutInfo::from_response(&resp))
     }
 
     /// Creates a folder (`MKCOL`). An existing one is [`ErrorKind::NotAllowed`].

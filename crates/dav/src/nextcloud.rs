@@ -284,14 +284,7 @@ impl DavClient {
             )
             .await?;
         let resp = check_status("MOVE", &assemble, resp).await?;
-        let h = resp.headers();
-        let get = |n: &str| h.get(n).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        Ok(PutInfo {
-            status: resp.status().as_u16(),
-            etag: get("OC-ETag").or_else(|| get("ETag")),
-            file_id: get("OC-FileId"),
-            mtime_accepted: get("X-OC-MTime").as_deref() == Some("accepted"),
-        })
+        Ok(PutInfo::from_response(&resp))
     }
 
     /// Abandons a chunked upload (deletes its upload folder).

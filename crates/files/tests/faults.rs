@@ -3,8 +3,6 @@
 //! Whatever happens, once the faults stop a pass brings both trees to the
 //! same content, nothing is lost and no temporary file is left visible.
 
-use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -37,24 +35,6 @@ fn client(server: &Server, base: &str) -> (DavClient, Url) {
 
 fn content(i: usize) -> Vec<u8> {
     format!("file {i} ").repeat(300 + i % 7 * 50).into_bytes()
-}
-
-/// Every file below `root` with its content, skipping nothing.
-fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -141,8 +121,8 @@ async fn dropped_reset_and_stalled_connections_lose_nothing() {
         .unwrap();
     assert!(last.in_sync(), "{last:#?}");
 
-    let local_tree = tree(&local);
-    let remote_tree = tree(&server.root().join("data"));
+    let local_tree = cc_harness::files_below(&local);
+    let remote_tree = cc_harness::files_below(&server.root().join("data"));
     assert_eq!(
         local_tree.len(),
         120,

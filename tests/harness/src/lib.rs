@@ -32,3 +32,30 @@ pub fn workspace_root() -> std::path::PathBuf {
         .expect("tests/harness sits two levels below the workspace root")
         .to_path_buf()
 }
+
+/// Every file below `root`, by its path relative to `root` (`/`-joined),
+/// with its content: for comparing a synced folder with a server's data
+/// folder.
+pub fn files_below(root: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let p = e.expect("directory entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(root)
+                    .expect("below root")
+                    .to_string_lossy()
+                    .into_owned();
+                out.insert(
+                    rel,
+                    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
+                );
+            }
+        }
+    }
+    out
+}
