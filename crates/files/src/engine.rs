@@ -560,25 +560,35 @@ impl Ctx<'_> {
             .await
             .map_err(e2s)?;
         let after = self.stat(p)?;
-        // The server's new state: from the answer, else read back.
+        let local = if after == before {
+            after
+        } else {
+            // Changed while it was sent: record the state before, so the
+            // next pass sees a local change and sends it again.
+            before.clone()
+        };
+        // The server's new state: from the answer when it tells the ETag
+        // (Nextcloud's OC-ETag), else read back with one PROPFIND.
+        if let Some(etag) = info.etag {
+            return Ok(Outcome::Record(Synced {
+                kind: Kind::File,
+                local,
+                etag: Some(etag),
+                remote_size: before.size,
+                remote_mtime: None,
+                file_id: info.file_id,
+            }));
+        }
         let stat = self
             .folder
             .client
             .stat(&url, cc_dav::files::FILE_PROPS)
             .await
             .map_err(e2s)?;
-        let etag = info.etag.or_else(|| stat.etag().map(str::to_owned));
-        let local = if after == before {
-            after
-        } else {
-            // Changed while it was sent: record the state before, so the
-            // next pass sees a local change and sends it again.
-            before
-        };
         Ok(Outcome::Record(Synced {
             kind: Kind::File,
             local,
-            etag,
+            etag: stat.etag().map(str::to_owned),
             remote_size: stat.content_length().unwrap_or(0),
             remote_mtime: stat
                 .last_modified()
