@@ -255,6 +255,40 @@ struct After {
     remote: bool,
 }
 
+/// A local file the server has not got: sent (created), or, in a read-only
+/// folder, kept locally and reported.
+fn send_new(
+    p: &SyncPath,
+    perms: RemotePerms,
+    reports: &mut Vec<Action>,
+) -> (Option<Action>, After) {
+    if perms.writable {
+        let upload = Action::Upload {
+            path: p.clone(),
+            if_match: None,
+        };
+        (
+            Some(upload),
+            After {
+                local: true,
+                remote: true,
+            },
+        )
+    } else {
+        reports.push(Action::Report {
+            path: p.clone(),
+            problem: Problem::ReadOnly,
+        });
+        (
+            None,
+            After {
+                local: true,
+                remote: false,
+            },
+        )
+    }
+}
+
 /// Plans one pass.
 pub fn plan(
     local: &BTreeMap<SyncPath, LocalMeta>,
@@ -367,29 +401,7 @@ pub fn plan(
         let d = match (l, r, j) {
             (None, None, None) => continue,
             (None, None, Some(_)) => (Some(Action::Forget(p.clone())), none),
-            (Some(_), None, None) => {
-                if perms.writable {
-                    (
-                        Some(Action::Upload {
-                            path: p.clone(),
-                            if_match: None,
-                        }),
-                        both,
-                    )
-                } else {
-                    reports.push(Action::Report {
-                        path: p.clone(),
-                        problem: Problem::ReadOnly,
-                    });
-                    (
-                        None,
-                        After {
-                            local: true,
-                            remote: false,
-                        },
-                    )
-                }
-            }
+            (Some(_), None, None) => send_new(&p, perms, &mut reports),
             (None, Some(_), None) => (Some(Action::Download { path: p.clone() }), both),
             (Some(l), Some(r), None) => {
                 if l.size == r.size {
@@ -416,27 +428,7 @@ pub fn plan(
             }
             (Some(l), None, Some(j)) => {
                 if local_changed(l, j) {
-                    if perms.writable {
-                        (
-                            Some(Action::Upload {
-                                path: p.clone(),
-                                if_match: None,
-                            }),
-                            both,
-                        )
-                    } else {
-                        reports.push(Action::Report {
-                            path: p.clone(),
-                            problem: Problem::ReadOnly,
-                        });
-                        (
-                            None,
-                            After {
-                                local: true,
-                                remote: false,
-                            },
-                        )
-                    }
+                    send_new(&p, perms, &mut reports)
                 } else {
                     (Some(Action::DeleteLocal(p.clone())), none)
                 }
