@@ -242,15 +242,18 @@ async fn run_passes(
             .sync_once(store.connection(), &opts, |p| match p {
                 Progress::Scanning => bar.set_message("scanning the local folder"),
                 Progress::Listing => bar.set_message("listing the server folder"),
-                Progress::Planned { actions } => {
+                Progress::Planned { actions, .. } => {
                     bar.set_length(actions as u64);
                     bar.set_message("syncing");
                 }
-                Progress::Done { path } => {
+                Progress::Done { path, .. } => {
                     bar.inc(1);
                     if bar.is_hidden() {
                         println!("synced {path}");
                     }
+                }
+                Progress::Failed { path, error } => {
+                    bar.println(format!("failed: {path}: {error}"));
                 }
             })
             .await;

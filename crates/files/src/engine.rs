@@ -122,8 +122,41 @@ pub struct SyncFolder {
 pub enum Progress {
     Scanning,
     Listing,
-    Planned { actions: usize },
-    Done { path: SyncPath },
+    /// The work of the pass: actions (reports excluded) and the bytes the
+    /// transfers among them move.
+    Planned {
+        actions: usize,
+        bytes: u64,
+    },
+    /// One action finished; `bytes` it moved over the network.
+    Done {
+        path: SyncPath,
+        done: Done,
+        bytes: u64,
+    },
+    /// One action failed (kept for the next pass); `error` in English.
+    Failed {
+        path: SyncPath,
+        error: String,
+    },
+}
+
+/// What a finished action did, for an activity list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Done {
+    Uploaded,
+    Downloaded,
+    DeletedLocal,
+    DeletedRemote,
+    /// A folder made on either side.
+    Folder,
+    /// Both sides changed: the local version was kept as a conflicted
+    /// copy (recorded in the journal's open conflicts).
+    Conflict,
+    /// A name that cannot sync, reported.
+    NotSynced,
+    /// Only the journal changed (both sides already agreed).
+    Recorded,
 }
 
 fn local_path(root: &Path, p: &SyncPath) -> PathBuf {
@@ -261,8 +294,19 @@ impl SyncFolder {
                 report.problems.push((key, problem));
             }
         }
+        let bytes = plan
+            .work()
+            .map(|a| match a {
+                Action::Upload { path, .. } => scan.entries.get(path).map_or(0, |e| e.meta.size),
+                Action::Download { path }
+                | Action::Compare { path }
+                | Action::Conflict { path } => listing.entries.get(path).map_or(0, |e| e.meta.size),
+                _ => 0,
+            })
+            .sum();
         progress(Progress::Planned {
             actions: report.planned,
+            bytes,
         });
         self.execute(
             conn,
@@ -287,6 +331,10 @@ impl SyncFolder {
             }
         }
         journal::retain_problems(conn, self.folder_id, &current)?;
+        // Conflicts whose copy the member moved or deleted are closed.
+        journal::retain_conflicts(conn, self.folder_id, |copy| {
+            local_path(&self.local_root, copy).exists()
+        })?;
         Ok(report)
     }
 
@@ -367,10 +415,18 @@ impl SyncFolder {
         progress: &mut impl FnMut(Progress),
     ) -> Result<(), SyncError> {
         let path = action.path().clone();
+        let mut bytes = 0;
+        let mut conflict = false;
         match outcome {
-            Ok(Outcome::Record(s)) => journal::record(conn, self.folder_id, &path, &s)?,
+            Ok(Outcome::Record(s)) => {
+                bytes = transferred(action, &s);
+                journal::record(conn, self.folder_id, &path, &s)?
+            }
             Ok(Outcome::RecordWithConflict(s, copy)) => {
+                bytes = transferred(action, &s);
+                conflict = true;
                 journal::record(conn, self.folder_id, &path, &s)?;
+                journal::note_conflict(conn, self.folder_id, &path, &copy, opts.now)?;
                 report.conflicts.push(copy);
             }
             Ok(Outcome::Forget) => journal::forget(conn, self.folder_id, &path)?,
@@ -386,6 +442,10 @@ impl SyncFolder {
                 }
             }
             Err(error) => {
+                progress(Progress::Failed {
+                    path: path.clone(),
+                    error: error.clone(),
+                });
                 report.failures.push(Failure {
                     path: path.clone(),
                     action: format!("{action:?}"),
@@ -404,8 +464,29 @@ impl SyncFolder {
             Action::MkdirLocal(_) | Action::MkdirRemote(_) => report.folders += 1,
             _ => {}
         }
-        progress(Progress::Done { path });
+        let done = match action {
+            _ if conflict => Done::Conflict,
+            Action::Upload { .. } => Done::Uploaded,
+            Action::Download { .. } | Action::Compare { .. } | Action::Conflict { .. } => {
+                Done::Downloaded
+            }
+            Action::DeleteLocal(_) | Action::RemoveDirLocal(_) => Done::DeletedLocal,
+            Action::DeleteRemote { .. } | Action::RemoveDirRemote(_) => Done::DeletedRemote,
+            Action::MkdirLocal(_) | Action::MkdirRemote(_) => Done::Folder,
+            Action::Report { .. } => Done::NotSynced,
+            Action::Record(_) | Action::Forget(_) => Done::Recorded,
+        };
+        progress(Progress::Done { path, done, bytes });
         Ok(())
+    }
+}
+
+/// Bytes an action moved over the network, from what it recorded.
+fn transferred(action: &Action, s: &Synced) -> u64 {
+    match action {
+        Action::Upload { .. } => s.local.size,
+        Action::Download { .. } | Action::Compare { .. } | Action::Conflict { .. } => s.remote_size,
+        _ => 0,
     }
 }
 

@@ -203,3 +203,71 @@ pub fn retain_problems(
     tx.commit()?;
     Ok(())
 }
+
+/// Remembers an open conflict: `copy` holds the member's version of `path`.
+pub fn note_conflict(
+    conn: &Connection,
+    folder: i64,
+    path: &SyncPath,
+    copy: &SyncPath,
+    now: i64,
+) -> Result<(), JournalError> {
+    conn.execute(
+        "INSERT OR REPLACE INTO sync_conflicts(folder_id, copy_path, path, found) VALUES (?1, ?2, ?3, ?4)",
+        params![folder, copy.as_str(), path.as_str(), now],
+    )?;
+    Ok(())
+}
+
+/// An open conflict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenConflict {
+    pub folder: i64,
+    pub path: String,
+    pub copy: String,
+    pub found: i64,
+}
+
+/// The open conflicts of every pair, newest first.
+pub fn conflicts(conn: &Connection) -> Result<Vec<OpenConflict>, JournalError> {
+    let mut stmt = conn.prepare(
+        "SELECT folder_id, path, copy_path, found FROM sync_conflicts ORDER BY found DESC, copy_path",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(OpenConflict {
+            folder: r.get(0)?,
+            path: r.get(1)?,
+            copy: r.get(2)?,
+            found: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Closes a conflict (resolved by the member).
+pub fn close_conflict(conn: &Connection, folder: i64, copy: &str) -> Result<bool, JournalError> {
+    let n = conn.execute(
+        "DELETE FROM sync_conflicts WHERE folder_id = ?1 AND copy_path = ?2",
+        params![folder, copy],
+    )?;
+    Ok(n == 1)
+}
+
+/// Keeps the open conflicts of a pair whose copy `exists`.
+pub fn retain_conflicts(
+    conn: &Connection,
+    folder: i64,
+    exists: impl Fn(&SyncPath) -> bool,
+) -> Result<(), JournalError> {
+    let copies: Vec<String> = {
+        let mut stmt = conn.prepare("SELECT copy_path FROM sync_conflicts WHERE folder_id = ?1")?;
+        let rows = stmt.query_map(params![folder], |r| r.get(0))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    for copy in copies {
+        if !exists(&SyncPath::parse(&copy)) {
+            close_conflict(conn, folder, &copy)?;
+        }
+    }
+    Ok(())
+}

@@ -73,6 +73,24 @@ pub const MIGRATIONS: &[&str] = &[
         conflicts   TEXT NOT NULL,
         aborted     TEXT
     ) STRICT;",
+    // 4: what the desktop app shows: selective sync per pair, open
+    // conflicts (until the member resolves them or the copy goes), and the
+    // recent activity (trimmed by the app).
+    "ALTER TABLE sync_folders ADD COLUMN excluded TEXT NOT NULL DEFAULT '[]';
+    CREATE TABLE sync_conflicts (
+        folder_id INTEGER NOT NULL REFERENCES sync_folders(id) ON DELETE CASCADE,
+        copy_path TEXT NOT NULL,
+        path      TEXT NOT NULL,
+        found     INTEGER NOT NULL,
+        PRIMARY KEY (folder_id, copy_path)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE sync_activity (
+        id        INTEGER PRIMARY KEY,
+        folder_id INTEGER NOT NULL REFERENCES sync_folders(id) ON DELETE CASCADE,
+        at        INTEGER NOT NULL,
+        kind      TEXT NOT NULL,
+        path      TEXT NOT NULL
+    ) STRICT;",
 ];
 
 /// The schema version this build writes.

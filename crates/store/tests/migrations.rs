@@ -16,6 +16,16 @@ const SEEDS: &[(u32, &str, &str)] = &[
          WHERE f.id = 7 AND j.etag = '\"e1\"'",
     ),
     (
+        4,
+        "INSERT INTO sync_folders(id, local_root, remote_url, created_at, excluded)
+         VALUES (8, '/home/ana/Equip', 'https://oficina.commonscloud.coop/remote.php/dav/files/anap/Equip/', 1764000000, '[\"Fotos\"]');
+         INSERT INTO sync_conflicts(folder_id, copy_path, path, found)
+         VALUES (8, 'a (conflicted copy 2026-11-25 093612).odt', 'a.odt', 1764000001);
+         INSERT INTO sync_activity(folder_id, at, kind, path) VALUES (8, 1764000002, 'uploaded', 'a.odt')",
+        "SELECT count(*) FROM sync_folders f JOIN sync_conflicts c ON c.folder_id = f.id
+         JOIN sync_activity a ON a.folder_id = f.id WHERE f.excluded = '[\"Fotos\"]'",
+    ),
+    (
         1,
         "INSERT INTO settings(key, value) VALUES ('language', 'es')",
         "SELECT count(*) FROM settings WHERE key = 'language' AND value = 'es'",
@@ -41,11 +51,17 @@ const SEEDS: &[(u32, &str, &str)] = &[
 
 /// Checks of what a migration itself does to older rows: run after
 /// upgrading from any version below `.0`.
-const UPGRADE_CHECKS: &[(u32, &str)] = &[(
-    2,
-    "SELECT count(*) FROM accounts WHERE user_id = 'anap'
-       AND keyring_user = 'anap@https://oficina.commonscloud.coop' AND needs_sign_in = 0",
-)];
+const UPGRADE_CHECKS: &[(u32, &str)] = &[
+    (
+        2,
+        "SELECT count(*) FROM accounts WHERE user_id = 'anap'
+           AND keyring_user = 'anap@https://oficina.commonscloud.coop' AND needs_sign_in = 0",
+    ),
+    (
+        4,
+        "SELECT count(*) = 0 FROM sync_folders WHERE excluded <> '[]'",
+    ),
+];
 
 #[test]
 fn upgrades_from_every_earlier_version_keeping_data() {
