@@ -89,6 +89,16 @@ pub struct LoginStarted {
     pub login_url: String,
 }
 
+/// A server address that answers as a Nextcloud.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerCheck {
+    /// The normalised address to sign in to.
+    pub server: String,
+    /// `Nextcloud 33.0.1`.
+    pub product: String,
+}
+
 /// What signing out did.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "camelCase")]
@@ -173,6 +183,25 @@ impl App {
         Ok(url.to_string())
     }
 
+    /// Checks, live, that a typed address is a Nextcloud the app can sign
+    /// in to (reachable, https unless loopback, not in maintenance), for
+    /// the first onboarding screen. Nothing is stored.
+    pub async fn check_server(&self, address: &str) -> Result<ServerCheck, Error> {
+        let url = normalise_server_url(address)?;
+        check_transport(&url)?;
+        let nc = NextcloudClient::new(&url, &self.http)?;
+        let status = check_server(&nc).await?;
+        let name = if status.productname.is_empty() {
+            "Nextcloud"
+        } else {
+            status.productname.as_str()
+        };
+        Ok(ServerCheck {
+            server: url.to_string(),
+            product: format!("{name} {}", status.versionstring).trim().to_owned(),
+        })
+    }
+
     /// Starts a Login Flow v2 on `server`: checks the server (reachable,
     /// a Nextcloud, not in maintenance) and returns the page to open in
     /// the system browser.
@@ -223,8 +252,12 @@ impl App {
             .map_err(|_| Error::poisoned())?
             .remove(&login_id);
         let grant = result?;
-        self.complete_sign_in(&grant.server, &grant.login_name, &grant.app_password)
-            .await
+        let account = self
+            .complete_sign_in(&grant.server, &grant.login_name, &grant.app_password)
+            .await?;
+        // Signed in again: its folder pairs sync again.
+        self.restart_account(account.id).await?;
+        Ok(account)
     }
 
     /// Cancels a sign-in in progress; its `finish_login` returns
@@ -407,6 +440,9 @@ impl App {
         delete_files: bool,
     ) -> Result<SignOutReport, Error> {
         let rec = self.with_store(|s| records::get(s.connection(), account_id))?;
+        // Its folder pairs stop syncing first (their rows go with the
+        // account; their files stay unless asked).
+        let pairs = self.stop_account_pairs(account_id)?;
         let mut warnings = Vec::new();
         let key = rec.keyring_user.clone();
         let mut revoked_on_server = false;
@@ -469,6 +505,9 @@ impl App {
             files_deleted,
             "signed out"
         );
+        for id in pairs {
+            self.hub.forget(id);
+        }
         Ok(SignOutReport {
             account: rec.into(),
             revoked_on_server,

@@ -35,6 +35,10 @@ pub enum ErrorCode {
     /// The server answered something unexpected (not a Nextcloud, a
     /// protocol error).
     Server,
+    /// The local folder is missing, not a folder, or cannot be written.
+    LocalFolder,
+    /// A pass would delete more than the guard allows: ask the member.
+    MassDelete,
 }
 
 /// The one error type of the façade: a code for programs and a message

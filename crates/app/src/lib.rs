@@ -7,24 +7,35 @@
 
 mod accounts;
 mod error;
+mod folders;
 pub mod provider;
+mod settings;
+mod sync;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
 
-pub use accounts::{Account, LoginStarted, SignOutReport};
+pub use accounts::{Account, LoginStarted, ServerCheck, SignOutReport};
 pub use cc_account::health::Health;
 pub use cc_account::{HttpConfig, Keyring, PollPolicy};
 pub use error::{Error, ErrorCode};
+pub use folders::{
+    ActivityItem, Conflict, FolderPair, LocalFolderCheck, NewFolderPair, NotSynced, RemoteFolder,
+    Resolution,
+};
+pub use settings::{Settings, SettingsPatch};
+pub use sync::{
+    EventSink, FolderStatus, MassDelete, Notice, NoticeKind, Overall, SyncEvent, SyncProgress,
+};
 pub use provider::{Provider, ServerChoice, ServiceLink};
 use serde::Serialize;
 
 /// Languages the UI is translated into.
 pub const LANGUAGES: &[&str] = cc_account::provider::LANGUAGES;
 
-const LANGUAGE_KEY: &str = "ui.language";
+use settings::LANGUAGE_KEY;
 
 /// The UI language for an OS locale (`ca-ES`, `es_ES.UTF-8`, `en`), or
 /// `None` when the UI is not translated into it (`C`, `POSIX`, `fr-FR`).
@@ -65,6 +76,22 @@ pub struct AppInfo {
     /// Whether the member may type any server address, and its example.
     pub custom_server_allowed: bool,
     pub custom_server_hint: Option<String>,
+    /// What the "another server" choice is called, in each language.
+    pub custom_server_label: BTreeMap<String, String>,
+    /// The servers of the profile the member picks from.
+    pub servers: Vec<ServerInfo>,
+}
+
+/// A server of the provider profile, as the first onboarding screen shows
+/// it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerInfo {
+    pub id: String,
+    pub url: Option<String>,
+    /// An address with `{organisation}` in it.
+    pub template: Option<String>,
+    pub label: BTreeMap<String, String>,
 }
 
 /// The provider's palette (`#rrggbb`).
@@ -77,13 +104,6 @@ pub struct ColorsInfo {
     pub tint: String,
 }
 
-/// Preferences the member chose.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct Settings {
-    /// The UI language the member picked; `None` follows the OS.
-    pub language: Option<String>,
-}
 
 // The desktop shell keeps the app in Tauri's state, shared by threads.
 const _: fn() = || {
@@ -102,13 +122,16 @@ pub struct App {
     poll: PollPolicy,
     logins: Mutex<HashMap<u64, accounts::PendingLogin>>,
     next_login: AtomicU64,
+    hub: std::sync::Arc<sync::Hub>,
 }
 
 impl App {
     /// Opens the app with the state file at `state` and the given provider.
     pub fn open(state: &Path, provider: Provider) -> Result<Self, Error> {
         let store = cc_store::Store::open(state)?;
+        let hub = sync::Hub::new(store.path().to_path_buf());
         Ok(App {
+            hub,
             provider,
             store: Mutex::new(store),
             keyring: Keyring::default(),
@@ -156,14 +179,18 @@ impl App {
             password_reset_url: p.password_reset_for(None),
             custom_server_allowed: p.custom_server.allowed,
             custom_server_hint: p.custom_server.hint.clone(),
+            custom_server_label: p.custom_server.label.clone(),
+            servers: p
+                .servers
+                .iter()
+                .map(|s| ServerInfo {
+                    id: s.id.clone(),
+                    url: s.url.clone(),
+                    template: s.template.clone(),
+                    label: s.label.clone(),
+                })
+                .collect(),
         }
-    }
-
-    pub fn settings(&self) -> Result<Settings, Error> {
-        let store = self.store.lock().map_err(|_| Error::poisoned())?;
-        Ok(Settings {
-            language: store.setting(LANGUAGE_KEY)?,
-        })
     }
 
     /// Stores the member's UI language; refuses one the UI does not have.

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cc_dav::files::{Precondition, PutOptions};
-use cc_dav::{DavClient, DavError, ErrorKind};
+use cc_dav::{DavClient, DavError, ErrorKind, Throttle};
 use rusqlite::Connection;
 use sha1::{Digest, Sha1};
 use tokio::io::AsyncWriteExt;
@@ -60,6 +60,12 @@ pub struct PassOptions {
     pub conflict_stamp: String,
     /// Seconds since the epoch, for the journal.
     pub now: i64,
+    /// Upload limit in bytes per second, shared by all the uploads of the
+    /// pass (`None`: as fast as the network goes).
+    pub upload_limit: Option<u64>,
+    /// Download limit in bytes per second, shared by all the downloads of
+    /// the pass.
+    pub download_limit: Option<u64>,
 }
 
 impl Default for PassOptions {
@@ -70,6 +76,8 @@ impl Default for PassOptions {
             parallel: 8,
             conflict_stamp: "0000-00-00 000000".into(),
             now: 0,
+            upload_limit: None,
+            download_limit: None,
         }
     }
 }
@@ -98,6 +106,31 @@ pub struct PassReport {
     /// Actions planned, reports excluded.
     pub planned: usize,
     pub remote_requests: usize,
+    /// What went through the upload limit (zero without one).
+    pub limited_up: LimitStats,
+    /// What went through the download limit (zero without one).
+    pub limited_down: LimitStats,
+}
+
+/// The accounting of a bandwidth limit over one pass.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LimitStats {
+    /// Bytes sent or received under the limit (a transfer sent again
+    /// counts again).
+    pub bytes: u64,
+    /// Time the transfers slept to keep to the limit, added up over the
+    /// transfers.
+    pub waited: std::time::Duration,
+}
+
+impl LimitStats {
+    fn of(t: Option<&Throttle>) -> Self {
+        t.map(|t| LimitStats {
+            bytes: t.bytes(),
+            waited: t.waited(),
+        })
+        .unwrap_or_default()
+    }
 }
 
 impl PassReport {
@@ -202,7 +235,7 @@ fn sha1_file(path: &Path) -> std::io::Result<String> {
 
 /// Moves a local file or folder to the trash; where the OS has none, into
 /// `.commonscloud-trash/` at the sync root. Never unlinks.
-fn to_trash(root: &Path, path: &Path) -> std::io::Result<()> {
+pub fn to_trash(root: &Path, path: &Path) -> std::io::Result<()> {
     if trash::delete(path).is_ok() {
         return Ok(());
     }
@@ -354,6 +387,8 @@ impl SyncFolder {
             listing,
             scan,
             stamp: opts.conflict_stamp.clone(),
+            up: opts.upload_limit.map(Throttle::new),
+            down: opts.download_limit.map(Throttle::new),
         });
         // Transfers run in parallel in chunks; the rest in order.
         let mut batch: Vec<&Action> = Vec::new();
@@ -380,6 +415,8 @@ impl SyncFolder {
         }
         self.run_batch(conn, &ctx, &mut batch, opts, report, progress)
             .await?;
+        report.limited_up = LimitStats::of(ctx.up.as_ref());
+        report.limited_down = LimitStats::of(ctx.down.as_ref());
         Ok(())
     }
 
@@ -503,6 +540,9 @@ struct Ctx<'a> {
     listing: &'a RemoteListing,
     scan: &'a LocalScan,
     stamp: String,
+    /// The pass's bandwidth limits, shared by its transfers.
+    up: Option<Throttle>,
+    down: Option<Throttle>,
 }
 
 fn e2s(e: impl std::fmt::Display) -> String {
@@ -632,6 +672,7 @@ impl Ctx<'_> {
             mtime: std::fs::metadata(&path)
                 .ok()
                 .and_then(|m| m.modified().ok()),
+            throttle: self.up.clone(),
             ..PutOptions::default()
         };
         let info = self
@@ -689,7 +730,11 @@ impl Ctx<'_> {
             &hex::encode(Sha1::digest(p.as_str().as_bytes()))[..12]
         ));
         let mut f = tokio::fs::File::create(&tmp).await.map_err(e2s)?;
-        let got = self.folder.client.get(&r.url, &mut f, 0, None).await;
+        let got = self
+            .folder
+            .client
+            .get_limited(&r.url, &mut f, 0, None, self.down.as_ref())
+            .await;
         let got = match got {
             Ok(g) => g,
             Err(e) => {

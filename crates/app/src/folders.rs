@@ -1,0 +1,772 @@
+//! Folder pairs as the desktop app shows them: adding and removing pairs,
+//! choosing what to sync (the server's folder tree, the local folder),
+//! selective sync, open conflicts and the recent activity.
+//!
+//! The background syncing itself lives in [`crate::sync`].
+
+use std::path::{Path, PathBuf};
+
+use cc_account::records;
+use cc_dav::Depth;
+use cc_files::journal;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::sync::{FolderStatus, Live, MassDelete, SyncProgress};
+use crate::{App, Error, ErrorCode};
+
+/// A folder pair as the UI shows it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct FolderPair {
+    pub id: i64,
+    pub account_id: i64,
+    pub local_path: String,
+    /// The server folder from the account's files root (`""` for all).
+    pub remote_path: String,
+    /// The folder in the server's web interface.
+    pub web_url: String,
+    pub status: FolderStatus,
+    pub paused: bool,
+    pub progress: Option<SyncProgress>,
+    /// Seconds since the epoch of the last pass that completed.
+    pub last_sync: Option<i64>,
+    pub error: Option<Error>,
+    pub mass_delete: Option<MassDelete>,
+    pub conflicts: usize,
+    pub not_synced: Vec<NotSynced>,
+    pub excluded: Vec<String>,
+}
+
+/// A name that does not sync, and why.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct NotSynced {
+    pub path: String,
+    pub reason: String,
+}
+
+/// What `add_folder` needs.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct NewFolderPair {
+    pub account_id: i64,
+    pub local_path: String,
+    pub remote_path: String,
+    #[serde(default)]
+    pub excluded: Vec<String>,
+}
+
+/// A folder of the server, for the folder chooser.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct RemoteFolder {
+    pub path: String,
+    pub name: String,
+    pub size: Option<u64>,
+    pub has_children: bool,
+}
+
+/// What the app found at a local folder the member picked.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct LocalFolderCheck {
+    pub path: String,
+    pub exists: bool,
+    pub non_empty: bool,
+    pub entries: usize,
+    pub already_synced: bool,
+    pub problem: Option<ErrorCode>,
+}
+
+/// An open conflict.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Conflict {
+    pub folder_id: i64,
+    pub path: String,
+    pub copy_path: String,
+    pub found: i64,
+}
+
+/// How the member resolves a conflict.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Resolution {
+    /// The member's version replaces the server's (the server's goes to
+    /// the trash here; the server keeps its own version history).
+    Mine,
+    /// The member's version goes to the trash.
+    Theirs,
+    /// Both stay; the copy becomes an ordinary file.
+    Both,
+}
+
+/// One line of the recent activity.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivityItem {
+    pub id: i64,
+    pub folder_id: i64,
+    pub at: i64,
+    pub kind: String,
+    pub path: String,
+}
+
+/// How many activity rows the state file keeps.
+pub(crate) const ACTIVITY_KEPT: i64 = 1000;
+
+/// A pair's row, as the workers and the UI need it.
+#[derive(Debug, Clone)]
+pub(crate) struct PairRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub local_root: PathBuf,
+    pub remote_url: Url,
+    pub paused: bool,
+    pub excluded: Vec<String>,
+    /// The account's files root and web address.
+    pub files_root: Url,
+    pub server: String,
+}
+
+impl PairRow {
+    fn remote_path(&self) -> String {
+        remote_rel(&self.files_root, &self.remote_url)
+    }
+}
+
+/// The path of `url` below `root`, decoded, without slashes at the ends.
+fn remote_rel(root: &Url, url: &Url) -> String {
+    let r = root.path().trim_end_matches('/');
+    let p = url.path();
+    let rel = p.strip_prefix(r).unwrap_or(p).trim_matches('/');
+    rel.split('/')
+        .map(|s| percent_decode(s))
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+fn files_root_of(server: &str, files_url: Option<&str>, user_id: &str) -> Result<Url, Error> {
+    if let Some(u) = files_url.and_then(|u| Url::parse(u).ok()) {
+        return Ok(cc_dav::href::as_collection(&u));
+    }
+    let server = cc_account::server::normalise_server_url(server)?;
+    Ok(cc_account::endpoints::files_root(&server, user_id))
+}
+
+pub(crate) fn read_pairs(conn: &Connection, only: Option<i64>) -> Result<Vec<PairRow>, Error> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT f.id, f.account_id, f.local_root, f.remote_url, f.paused, f.excluded,
+                    a.server_url, a.files_url, a.user_id
+             FROM sync_folders f JOIN accounts a ON a.id = f.account_id
+             WHERE ?1 IS NULL OR f.id = ?1 ORDER BY f.id",
+        )
+        .map_err(storage)?;
+    let rows = stmt
+        .query_map(params![only], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, bool>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, Option<String>>(7)?,
+                r.get::<_, String>(8)?,
+            ))
+        })
+        .map_err(storage)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, account_id, local, remote, paused, excluded, server, files_url, user) =
+            row.map_err(storage)?;
+        let remote_url = Url::parse(&remote)
+            .map_err(|e| Error::new(ErrorCode::Storage, format!("pair {id}: {e}")))?;
+        out.push(PairRow {
+            id,
+            account_id,
+            local_root: PathBuf::from(local),
+            remote_url,
+            paused,
+            excluded: serde_json::from_str(&excluded).unwrap_or_default(),
+            files_root: files_root_of(&server, files_url.as_deref(), &user)?,
+            server,
+        });
+    }
+    Ok(out)
+}
+
+pub(crate) fn read_pair(conn: &Connection, id: i64) -> Result<PairRow, Error> {
+    read_pairs(conn, Some(id))?
+        .pop()
+        .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no folder pair {id}")))
+}
+
+fn storage(e: impl std::fmt::Display) -> Error {
+    Error::new(ErrorCode::Storage, e.to_string())
+}
+
+impl From<journal::JournalError> for Error {
+    fn from(e: journal::JournalError) -> Self {
+        match e {
+            journal::JournalError::PairedElsewhere { .. } => {
+                Error::new(ErrorCode::InvalidInput, e.to_string())
+            }
+            other => storage(other),
+        }
+    }
+}
+
+/// The pair as the UI shows it: the row, what its worker is doing, and
+/// the journal's open conflicts and unsyncable names.
+pub(crate) fn folder_pair(conn: &Connection, row: &PairRow, live: &Live) -> FolderPair {
+    let conflicts: usize = conn
+        .query_row(
+            "SELECT count(*) FROM sync_conflicts WHERE folder_id = ?1",
+            params![row.id],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n as usize)
+        .unwrap_or(0);
+    let not_synced = journal::problems(conn, row.id)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(path, kind)| NotSynced {
+            path,
+            reason: reason_of(&kind).to_owned(),
+        })
+        .collect();
+    let last_sync = live.last_sync.or_else(|| {
+        cc_files::status::last_pass(conn, row.id)
+            .ok()
+            .flatten()
+            .filter(|p| p.aborted.is_none())
+            .map(|p| p.finished_at)
+    });
+    let remote_path = row.remote_path();
+    let web_url = format!(
+        "{}/index.php/apps/files/?dir=/{}",
+        row.server.trim_end_matches('/'),
+        percent_encoding::utf8_percent_encode(&remote_path, QUERY_SET)
+    );
+    let status = if row.paused {
+        FolderStatus::Paused
+    } else {
+        live.status
+    };
+    FolderPair {
+        id: row.id,
+        account_id: row.account_id,
+        local_path: row.local_root.to_string_lossy().into_owned(),
+        remote_path,
+        web_url,
+        status,
+        paused: row.paused,
+        progress: live.progress.clone(),
+        last_sync,
+        error: live.error.clone(),
+        mass_delete: live.mass_delete.clone(),
+        conflicts,
+        not_synced,
+        excluded: row.excluded.clone(),
+    }
+}
+
+const QUERY_SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.');
+
+/// The UI's reason for the engine's `Problem` (stored by its Debug name).
+fn reason_of(kind: &str) -> &'static str {
+    match kind {
+        "Symlink" => "symlink",
+        "NotUtf8" => "not_utf8",
+        "DuplicateSpelling" => "duplicate_spelling",
+        "Special" => "special",
+        k if k.starts_with("CaseClash") => "case_clash",
+        k if k.starts_with("NotPortable") || k.starts_with("Unportable") => "not_portable",
+        k if k.starts_with("TypeChange") || k.starts_with("TypeClash") => "type_change",
+        k if k.starts_with("ReadOnly") => "read_only",
+        _ => "other",
+    }
+}
+
+/// Escapes glob characters so a folder name matches only itself.
+fn glob_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '*' | '?' | '[' | ']' | '{' | '}' | '\\' | '!' => {
+                out.push('[');
+                out.push(c);
+                out.push(']');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The ignore rules of a pair: the defaults, the member's list and the
+/// folders left out by selective sync (anchored at the pair's root).
+pub(crate) fn ignore_rules(
+    user_list: &str,
+    excluded: &[String],
+) -> Result<cc_files::ignore::IgnoreRules, Error> {
+    let mut text = String::from(user_list);
+    for e in excluded {
+        let e = e.trim_matches('/');
+        if e.is_empty() {
+            continue;
+        }
+        text.push('\n');
+        text.push_str(&e.split('/').map(glob_literal).collect::<Vec<_>>().join("/"));
+    }
+    cc_files::ignore::IgnoreRules::new(&text)
+        .map_err(|e| Error::new(ErrorCode::InvalidInput, e.to_string()))
+}
+
+/// `~` and `~/x` expanded against the home folder.
+fn expand_home(path: &str) -> Result<PathBuf, Error> {
+    let path = path.trim();
+    if path == "~" || path.starts_with("~/") {
+        let home = directories::BaseDirs::new()
+            .map(|d| d.home_dir().to_path_buf())
+            .ok_or_else(|| Error::new(ErrorCode::System, "no home folder"))?;
+        return Ok(home.join(path.trim_start_matches('~').trim_start_matches('/')));
+    }
+    let p = PathBuf::from(path);
+    if !p.is_absolute() {
+        return Err(Error::new(
+            ErrorCode::InvalidInput,
+            format!("{path:?} is not an absolute path"),
+        ));
+    }
+    Ok(p)
+}
+
+fn normalise_excluded(excluded: &[String]) -> Vec<String> {
+    let mut v: Vec<String> = excluded
+        .iter()
+        .map(|e| e.trim_matches('/').to_owned())
+        .filter(|e| !e.is_empty() && !e.split('/').any(|s| s == ".." || s == "."))
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+impl App {
+    pub(crate) fn pair_row(&self, id: i64) -> Result<PairRow, Error> {
+        let store = self.store.lock().map_err(|_| Error::poisoned())?;
+        read_pair(store.connection(), id)
+    }
+
+    /// Every folder pair of a signed-in account, with what it is doing.
+    pub fn folders(&self) -> Result<Vec<FolderPair>, Error> {
+        let store = self.store.lock().map_err(|_| Error::poisoned())?;
+        let rows = read_pairs(store.connection(), None)?;
+        Ok(rows
+            .iter()
+            .map(|r| folder_pair(store.connection(), r, &self.hub.live(r.id)))
+            .collect())
+    }
+
+    /// One folder pair.
+    pub fn folder(&self, id: i64) -> Result<FolderPair, Error> {
+        let store = self.store.lock().map_err(|_| Error::poisoned())?;
+        let row = read_pair(store.connection(), id)?;
+        Ok(folder_pair(store.connection(), &row, &self.hub.live(id)))
+    }
+
+    /// Where the first folder goes: `~/<brand>` (`~/CommonsCloud`).
+    pub fn default_local_folder(&self) -> Result<String, Error> {
+        let home = directories::BaseDirs::new()
+            .map(|d| d.home_dir().to_path_buf())
+            .ok_or_else(|| Error::new(ErrorCode::System, "no home folder"))?;
+        Ok(home
+            .join(&self.provider.brand)
+            .to_string_lossy()
+            .into_owned())
+    }
+
+    /// What is at a local folder the member picked: created if missing,
+    /// merged if not empty, refused if already synced or not writable.
+    pub fn check_local_folder(&self, path: &str) -> Result<LocalFolderCheck, Error> {
+        let p = expand_home(path)?;
+        let store = self.store.lock().map_err(|_| Error::poisoned())?;
+        let mut stmt = store
+            .connection()
+            .prepare("SELECT local_root FROM sync_folders")
+            .map_err(storage)?;
+        let roots: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .map_err(storage)?
+            .collect::<Result<_, _>>()
+            .map_err(storage)?;
+        let already_synced = roots.iter().any(|r| {
+            let r = Path::new(r);
+            p.starts_with(r) || r.starts_with(&p)
+        });
+        let mut check = LocalFolderCheck {
+            path: p.to_string_lossy().into_owned(),
+            exists: false,
+            non_empty: false,
+            entries: 0,
+            already_synced,
+            problem: None,
+        };
+        match std::fs::metadata(&p) {
+            Ok(m) if m.is_dir() => {
+                check.exists = true;
+                match std::fs::read_dir(&p) {
+                    Ok(d) => check.entries = d.count(),
+                    Err(_) => check.problem = Some(ErrorCode::LocalFolder),
+                }
+                check.non_empty = check.entries > 0;
+                if m.permissions().readonly() {
+                    check.problem = Some(ErrorCode::LocalFolder);
+                }
+            }
+            Ok(_) => check.problem = Some(ErrorCode::LocalFolder),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // It will be created: its nearest existing parent must be a
+                // folder.
+                let parent = p.ancestors().skip(1).find(|a| a.exists());
+                if !parent.is_some_and(Path::is_dir) {
+                    check.problem = Some(ErrorCode::LocalFolder);
+                }
+            }
+            Err(_) => check.problem = Some(ErrorCode::LocalFolder),
+        }
+        Ok(check)
+    }
+
+    /// The sub-folders of `path` on the account's server, with sizes where
+    /// the server gives them (Nextcloud's `oc:size`).
+    pub async fn list_remote_folders(
+        &self,
+        account_id: i64,
+        path: &str,
+    ) -> Result<Vec<RemoteFolder>, Error> {
+        let names: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        if names.iter().any(|n| *n == ".." || *n == ".") {
+            return Err(Error::new(ErrorCode::InvalidInput, "no . or .. in paths"));
+        }
+        let (client, root) = self.files_client(account_id).await?;
+        let url = cc_dav::href::as_collection(&cc_dav::href::join_names(&root, names.iter().map(|s| s.as_ref())));
+        let mut out = Vec::new();
+        client
+            .list(&url, Depth::One, |e| {
+                if e.is_dir && !e.path.is_empty() {
+                    let name = e.path.last().cloned().unwrap_or_default();
+                    let mut full: Vec<&str> = names.clone();
+                    full.push(&name);
+                    out.push(RemoteFolder {
+                        path: full.join("/"),
+                        name,
+                        size: e.recursive_size,
+                        // Unknown without listing it: offered for expanding;
+                        // an empty folder shows it has nothing inside.
+                        has_children: true,
+                    });
+                }
+                Ok(())
+            })
+            .await
+            .map_err(dav_error)?;
+        out.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        Ok(out)
+    }
+
+    /// Adds a folder pair and starts syncing it at once. The local folder
+    /// is created when missing; a non-empty one is merged (nothing is
+    /// deleted on either side).
+    pub async fn add_folder(&self, pair: NewFolderPair) -> Result<FolderPair, Error> {
+        let check = self.check_local_folder(&pair.local_path)?;
+        if check.already_synced {
+            return Err(Error::new(
+                ErrorCode::InvalidInput,
+                format!("{} is already synced (or inside/around a synced folder)", check.path),
+            ));
+        }
+        if let Some(code) = check.problem {
+            return Err(Error::new(
+                code,
+                format!("{} cannot be used as a synced folder", check.path),
+            ));
+        }
+        let names: Vec<String> = pair
+            .remote_path
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if names.iter().any(|n| n == ".." || n == ".") {
+            return Err(Error::new(ErrorCode::InvalidInput, "no . or .. in paths"));
+        }
+        let (client, root) = self.files_client(pair.account_id).await?;
+        let remote = cc_dav::href::as_collection(&cc_dav::href::join_names(&root, names.iter().map(|s| s.as_ref())));
+        // The server folder must exist (and be reachable) before anything
+        // is recorded.
+        let mut is_dir = false;
+        client
+            .list(&remote, Depth::Zero, |e| {
+                is_dir = e.is_dir;
+                Ok(())
+            })
+            .await
+            .map_err(dav_error)?;
+        if !is_dir {
+            return Err(Error::new(
+                ErrorCode::InvalidInput,
+                format!("{remote} is not a folder"),
+            ));
+        }
+        let local = PathBuf::from(&check.path);
+        std::fs::create_dir_all(&local).map_err(|e| {
+            Error::new(
+                ErrorCode::LocalFolder,
+                format!("cannot create {}: {e}", local.display()),
+            )
+        })?;
+        let local = local.canonicalize().map_err(|e| {
+            Error::new(ErrorCode::LocalFolder, format!("{}: {e}", local.display()))
+        })?;
+        let excluded = normalise_excluded(&pair.excluded);
+        let id = {
+            let store = self.store.lock().map_err(|_| Error::poisoned())?;
+            let conn = store.connection();
+            let fp =
+                journal::folder_pair(conn, &local.to_string_lossy(), remote.as_str(), now())?;
+            conn.execute(
+                "UPDATE sync_folders SET account_id = ?2, excluded = ?3, paused = 0 WHERE id = ?1",
+                params![
+                    fp.id,
+                    pair.account_id,
+                    serde_json::to_string(&excluded).unwrap_or_else(|_| "[]".into())
+                ],
+            )
+            .map_err(storage)?;
+            if records::get(conn, pair.account_id)
+                .map(|a| a.local_folder.is_none())
+                .unwrap_or(false)
+            {
+                let _ = records::set_local_folder(conn, pair.account_id, Some(&local));
+            }
+            fp.id
+        };
+        tracing::info!(folder = id, local = %local.display(), remote = %remote, "folder pair added");
+        self.hub.start_worker(self.pair_row(id)?, client);
+        self.folder(id)
+    }
+
+    /// Stops syncing a pair and forgets its journal; its files stay where
+    /// they are, on this computer and on the server.
+    pub fn remove_folder(&self, id: i64) -> Result<(), Error> {
+        self.pair_row(id)?;
+        self.hub.stop_worker(id);
+        let store = self.store.lock().map_err(|_| Error::poisoned())?;
+        store
+            .connection()
+            .execute("DELETE FROM sync_folders WHERE id = ?1", params![id])
+            .map_err(storage)?;
+        drop(store);
+        self.hub.forget(id);
+        Ok(())
+    }
+
+    /// Selective sync: folders (paths from the pair's root) left out.
+    /// Their local copies stay on disk; the UI asks before unticking.
+    pub fn set_excluded(&self, id: i64, excluded: &[String]) -> Result<FolderPair, Error> {
+        let excluded = normalise_excluded(excluded);
+        ignore_rules(&self.settings()?.ignore_list, &excluded)?;
+        {
+            let store = self.store.lock().map_err(|_| Error::poisoned())?;
+            let n = store
+                .connection()
+                .execute(
+                    "UPDATE sync_folders SET excluded = ?2 WHERE id = ?1",
+                    params![id, serde_json::to_string(&excluded).unwrap_or_default()],
+                )
+                .map_err(storage)?;
+            if n == 0 {
+                return Err(Error::new(ErrorCode::NotFound, format!("no folder pair {id}")));
+            }
+        }
+        self.hub.wake(id);
+        self.folder(id)
+    }
+
+    /// Every open conflict, newest first.
+    pub fn conflicts(&self) -> Result<Vec<Conflict>, Error> {
+        let store = self.store.lock().map_err(|_| Error::poisoned())?;
+        Ok(journal::conflicts(store.connection())?
+            .into_iter()
+            .map(|c| Conflict {
+                folder_id: c.folder,
+                path: c.path,
+                copy_path: c.copy,
+                found: c.found,
+            })
+            .collect())
+    }
+
+    fn open_conflict_row(&self, folder: i64, copy: &str) -> Result<(PairRow, Conflict), Error> {
+        let row = self.pair_row(folder)?;
+        let c = self
+            .conflicts()?
+            .into_iter()
+            .find(|c| c.folder_id == folder && c.copy_path == copy)
+            .ok_or_else(|| {
+                Error::new(ErrorCode::NotFound, format!("no open conflict {copy:?}"))
+            })?;
+        Ok((row, c))
+    }
+
+    /// The two files of a conflict on disk: the server's version and the
+    /// member's.
+    pub fn conflict_files(&self, folder: i64, copy: &str) -> Result<(PathBuf, PathBuf), Error> {
+        let (row, c) = self.open_conflict_row(folder, copy)?;
+        Ok((
+            local_file(&row.local_root, &c.path),
+            local_file(&row.local_root, &c.copy_path),
+        ))
+    }
+
+    /// Resolves a conflict; the next pass carries the result over.
+    pub fn resolve_conflict(
+        &self,
+        folder: i64,
+        copy: &str,
+        resolution: Resolution,
+    ) -> Result<(), Error> {
+        let (row, c) = self.open_conflict_row(folder, copy)?;
+        let original = local_file(&row.local_root, &c.path);
+        let copy_file = local_file(&row.local_root, &c.copy_path);
+        let local_err = |e: std::io::Error| Error::new(ErrorCode::LocalFolder, e.to_string());
+        match resolution {
+            Resolution::Mine => {
+                if !copy_file.exists() {
+                    return Err(Error::new(
+                        ErrorCode::NotFound,
+                        format!("{} is gone", copy_file.display()),
+                    ));
+                }
+                if original.exists() {
+                    cc_files::engine::to_trash(&row.local_root, &original).map_err(local_err)?;
+                }
+                std::fs::rename(&copy_file, &original).map_err(local_err)?;
+            }
+            Resolution::Theirs => {
+                if copy_file.exists() {
+                    cc_files::engine::to_trash(&row.local_root, &copy_file).map_err(local_err)?;
+                }
+            }
+            Resolution::Both => {}
+        }
+        {
+            let store = self.store.lock().map_err(|_| Error::poisoned())?;
+            journal::close_conflict(store.connection(), folder, copy)?;
+        }
+        tracing::info!(folder, copy, ?resolution, "conflict resolved");
+        self.hub.wake(folder);
+        self.hub.emit_folder(self, folder);
+        Ok(())
+    }
+
+    /// The recent activity of every pair, newest first (at most 200).
+    pub fn activity(&self) -> Result<Vec<ActivityItem>, Error> {
+        let store = self.store.lock().map_err(|_| Error::poisoned())?;
+        read_activity(store.connection(), 200)
+    }
+}
+
+pub(crate) fn read_activity(conn: &Connection, limit: i64) -> Result<Vec<ActivityItem>, Error> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT id, folder_id, at, kind, path FROM sync_activity ORDER BY id DESC LIMIT ?1",
+        )
+        .map_err(storage)?;
+    let rows = stmt
+        .query_map(params![limit], |r| {
+            Ok(ActivityItem {
+                id: r.get(0)?,
+                folder_id: r.get(1)?,
+                at: r.get(2)?,
+                kind: r.get(3)?,
+                path: r.get(4)?,
+            })
+        })
+        .map_err(storage)?;
+    rows.collect::<Result<_, _>>().map_err(storage)
+}
+
+/// Adds one activity row; returns it.
+pub(crate) fn add_activity(
+    conn: &Connection,
+    folder: i64,
+    at: i64,
+    kind: &str,
+    path: &str,
+) -> Option<ActivityItem> {
+    conn.execute(
+        "INSERT INTO sync_activity(folder_id, at, kind, path) VALUES (?1, ?2, ?3, ?4)",
+        params![folder, at, kind, path],
+    )
+    .ok()?;
+    Some(ActivityItem {
+        id: conn.last_insert_rowid(),
+        folder_id: folder,
+        at,
+        kind: kind.to_owned(),
+        path: path.to_owned(),
+    })
+}
+
+/// Keeps the newest [`ACTIVITY_KEPT`] activity rows.
+pub(crate) fn trim_activity(conn: &Connection) {
+    let max: Option<i64> = conn
+        .query_row("SELECT max(id) FROM sync_activity", [], |r| r.get(0))
+        .optional()
+        .ok()
+        .flatten()
+        .flatten();
+    if let Some(max) = max {
+        let _ = conn.execute(
+            "DELETE FROM sync_activity WHERE id <= ?1",
+            params![max - ACTIVITY_KEPT],
+        );
+    }
+}
+
+fn local_file(root: &Path, rel: &str) -> PathBuf {
+    let mut p = root.to_path_buf();
+    for n in rel.split('/').filter(|n| !n.is_empty() && *n != ".." && *n != ".") {
+        p.push(n);
+    }
+    p
+}
+
+pub(crate) fn dav_error(e: cc_dav::DavError) -> Error {
+    Error::from(cc_account::AccountError::Dav(e))
+}
+
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,807 @@
+//! Syncing in the background: one worker per folder pair, each on its own
+//! thread with its own tokio runtime and its own connection to the state
+//! file (the engine keeps a SQLite connection across awaits, which cannot
+//! be shared between threads), streaming what it does as [`SyncEvent`]s.
+//!
+//! A worker runs passes until both sides agree, then sleeps until the local
+//! folder changes (watcher, debounced), the polling interval ends, or the
+//! app asks (sync now, resume, settings changed). Pausing drops the pass in
+//! flight: the engine is built so that stopping at any instant is safe (the
+//! crash test kills it at random moments).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use cc_dav::DavClient;
+use cc_files::engine::{Done, PassOptions, PassReport, Progress, SyncError, SyncFolder};
+use cc_files::{journal, status};
+use rusqlite::{Connection, params};
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::folders::{self, ActivityItem, FolderPair, PairRow};
+use crate::{App, Error, ErrorCode};
+
+/// What a folder pair is doing.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FolderStatus {
+    UpToDate,
+    Syncing,
+    Paused,
+    Offline,
+    /// Conflicts, names that cannot sync, or a question for the member.
+    Attention,
+    /// Cannot sync at all until the member acts (sign in again, the local
+    /// folder is gone).
+    Error,
+    /// Not synced yet since the app started.
+    #[default]
+    Waiting,
+}
+
+/// Progress of the pass in flight.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncProgress {
+    pub done: usize,
+    pub total: usize,
+    pub bytes: u64,
+    pub bytes_per_second: u64,
+    pub current: Option<String>,
+}
+
+/// The mass-delete guard stopped a pass: it asks the member.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct MassDelete {
+    pub deletes: usize,
+    pub tracked: usize,
+}
+
+/// What the workers know about a pair beyond its row in the state file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Live {
+    pub status: FolderStatus,
+    pub progress: Option<SyncProgress>,
+    pub error: Option<Error>,
+    pub mass_delete: Option<MassDelete>,
+    pub last_sync: Option<i64>,
+}
+
+/// Something worth a desktop notification (never one per file).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// Conflicted copies were made in a pass (`count`).
+    Conflicts,
+    /// The pair stopped and needs the member (see the pair's error or
+    /// mass-delete question).
+    NeedsYou,
+    /// The first sync of a pair finished.
+    FirstSync,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub folder_id: i64,
+    pub count: usize,
+    pub code: Option<ErrorCode>,
+}
+
+/// What the app pushes to the UI while it runs.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SyncEvent {
+    Folder {
+        folder: FolderPair,
+    },
+    Activity {
+        item: ActivityItem,
+    },
+    Removed {
+        #[serde(rename = "folderId")]
+        folder_id: i64,
+    },
+    Notice {
+        notice: Notice,
+    },
+}
+
+/// The app's state across all pairs, for the tray icon.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Overall {
+    /// No folder pair yet.
+    Idle,
+    UpToDate,
+    Syncing,
+    Paused,
+    Offline,
+    Error,
+}
+
+/// Where events go (the desktop shell emits them to the webview).
+pub type EventSink = Arc<dyn Fn(SyncEvent) + Send + Sync>;
+
+#[derive(Debug)]
+enum Command {
+    SyncNow,
+    Pause,
+    Resume,
+    AllowMassDelete,
+    Stop,
+}
+
+#[derive(Debug)]
+struct Worker {
+    tx: mpsc::UnboundedSender<Command>,
+}
+
+/// The workers and what they report.
+pub(crate) struct Hub {
+    state_path: PathBuf,
+    sink: RwLock<Option<EventSink>>,
+    live: Mutex<HashMap<i64, Live>>,
+    workers: Mutex<HashMap<i64, Worker>>,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub")
+            .field("state_path", &self.state_path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Hub {
+    pub(crate) fn new(state_path: PathBuf) -> Arc<Self> {
+        Arc::new(Hub {
+            state_path,
+            sink: RwLock::new(None),
+            live: Mutex::new(HashMap::new()),
+            workers: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub(crate) fn live(&self, id: i64) -> Live {
+        self.live
+            .lock()
+            .map(|l| l.get(&id).cloned().unwrap_or_default())
+            .unwrap_or_default()
+    }
+
+    fn update(&self, id: i64, f: impl FnOnce(&mut Live)) -> Live {
+        let mut map = match self.live.lock() {
+            Ok(m) => m,
+            Err(p) => p.into_inner(),
+        };
+        let l = map.entry(id).or_default();
+        f(l);
+        l.clone()
+    }
+
+    pub(crate) fn forget(&self, id: i64) {
+        if let Ok(mut m) = self.live.lock() {
+            m.remove(&id);
+        }
+        self.emit(SyncEvent::Removed { folder_id: id });
+    }
+
+    fn emit(&self, e: SyncEvent) {
+        let sink = self.sink.read().ok().and_then(|s| s.clone());
+        if let Some(sink) = sink {
+            sink(e);
+        }
+    }
+
+    /// Emits a pair's current state (read through `app`'s connection).
+    pub(crate) fn emit_folder(&self, app: &App, id: i64) {
+        if let Ok(f) = app.folder(id) {
+            self.emit(SyncEvent::Folder { folder: f });
+        }
+    }
+
+    fn send(&self, id: i64, c: Command) -> bool {
+        self.workers
+            .lock()
+            .ok()
+            .and_then(|w| w.get(&id).map(|w| w.tx.send(c).is_ok()))
+            .unwrap_or(false)
+    }
+
+    pub(crate) fn wake(&self, id: i64) {
+        self.send(id, Command::SyncNow);
+    }
+
+    pub(crate) fn stop_worker(&self, id: i64) {
+        if let Ok(mut w) = self.workers.lock()
+            && let Some(w) = w.remove(&id)
+        {
+            let _ = w.tx.send(Command::Stop);
+        }
+    }
+
+    /// Starts (or restarts) the worker of a pair.
+    pub(crate) fn start_worker(self: &Arc<Self>, row: PairRow, client: DavClient) {
+        self.stop_worker(row.id);
+        let (tx, rx) = mpsc::unbounded_channel();
+        let hub = self.clone();
+        let id = row.id;
+        let spawned = std::thread::Builder::new()
+            .name(format!("sync-{id}"))
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        tracing::error!(folder = id, "no runtime for the sync worker: {e}");
+                        return;
+                    }
+                };
+                rt.block_on(worker(hub, row, client, rx));
+            });
+        match spawned {
+            Ok(_) => {
+                if let Ok(mut w) = self.workers.lock() {
+                    w.insert(id, Worker { tx });
+                }
+            }
+            Err(e) => {
+                self.update(id, |l| {
+                    l.status = FolderStatus::Error;
+                    l.error = Some(Error::new(ErrorCode::System, e.to_string()));
+                });
+            }
+        }
+    }
+
+    /// A pair that cannot start (no password, signed out...).
+    pub(crate) fn set_failed(&self, id: i64, error: Error) {
+        self.update(id, |l| {
+            l.status = status_of_error(&error);
+            l.error = Some(error);
+            l.progress = None;
+        });
+    }
+}
+
+fn status_of_error(e: &Error) -> FolderStatus {
+    match e.code {
+        ErrorCode::Offline | ErrorCode::Maintenance => FolderStatus::Offline,
+        _ => FolderStatus::Error,
+    }
+}
+
+/// Settings a worker reads before each pass (the member may change them
+/// while it runs).
+struct PassSettings {
+    poll: Duration,
+    ignore: Result<cc_files::ignore::IgnoreRules, Error>,
+}
+
+fn pass_settings(conn: &Connection, row: &PairRow) -> PassSettings {
+    let s = crate::settings::read(conn);
+    PassSettings {
+        poll: Duration::from_secs(s.poll_seconds),
+        ignore: folders::ignore_rules(&s.ignore_list, &row.excluded),
+    }
+}
+
+fn stamp() -> String {
+    chrono::Local::now().format("%Y-%m-%d %H%M%S").to_string()
+}
+
+/// How a pass ended, for the status and the next wait.
+enum Ended {
+    Done,
+    /// Offline or in maintenance: try again sooner than the poll interval.
+    Retry,
+    /// Needs the member (sign in again, local folder gone, mass delete):
+    /// no retry until asked.
+    Stuck,
+}
+
+async fn worker(
+    hub: Arc<Hub>,
+    mut row: PairRow,
+    client: DavClient,
+    mut rx: mpsc::UnboundedReceiver<Command>,
+) {
+    let id = row.id;
+    let store = match cc_store::Store::open(&hub.state_path) {
+        Ok(s) => s,
+        Err(e) => {
+            hub.set_failed(id, e.into());
+            return;
+        }
+    };
+    let conn = store.connection();
+    let mut watch = cc_files::watch::LocalWatch::new(&row.local_root).ok();
+    let mut allow_mass_delete = false;
+    let mut paused = row.paused;
+    let mut run_now = !paused;
+    loop {
+        let mut ended = Ended::Done;
+        if run_now && !paused {
+            if let Ok(r) = folders::read_pair(conn, id) {
+                row = r;
+            }
+            if watch.is_none() {
+                watch = cc_files::watch::LocalWatch::new(&row.local_root).ok();
+            }
+            if let Some(w) = watch.as_mut() {
+                w.drain();
+            }
+            let pass = run_passes(&hub, conn, &row, &client, allow_mass_delete);
+            tokio::pin!(pass);
+            let mut again = false;
+            let outcome = loop {
+                tokio::select! {
+                    o = &mut pass => break Some(o),
+                    c = rx.recv() => match c {
+                        None | Some(Command::Stop) => return,
+                        Some(Command::Pause) => {
+                            paused = true;
+                            break None;
+                        }
+                        Some(Command::AllowMassDelete) => allow_mass_delete = true,
+                        Some(Command::SyncNow | Command::Resume) => again = true,
+                    },
+                }
+            };
+            match outcome {
+                Some(e) => {
+                    ended = e;
+                    allow_mass_delete = false;
+                }
+                None => {
+                    set_paused(conn, id, true);
+                    hub.update(id, |l| {
+                        l.status = FolderStatus::Paused;
+                        l.progress = None;
+                    });
+                    emit_pair(&hub, conn, id);
+                }
+            }
+            if again && !paused {
+                continue;
+            }
+        }
+        run_now = false;
+        let settings = pass_settings(conn, &row);
+        let wait = match ended {
+            Ended::Retry => settings.poll.min(Duration::from_secs(30)),
+            _ => settings.poll,
+        };
+        let watching = !paused && !matches!(ended, Ended::Stuck);
+        tokio::select! {
+            c = rx.recv() => match c {
+                None | Some(Command::Stop) => return,
+                Some(Command::Pause) => {
+                    paused = true;
+                    set_paused(conn, id, true);
+                    hub.update(id, |l| { l.status = FolderStatus::Paused; l.progress = None; });
+                    emit_pair(&hub, conn, id);
+                }
+                Some(Command::Resume) => {
+                    paused = false;
+                    set_paused(conn, id, false);
+                    run_now = true;
+                }
+                Some(Command::SyncNow) => run_now = true,
+                Some(Command::AllowMassDelete) => {
+                    allow_mass_delete = true;
+                    run_now = true;
+                }
+            },
+            _ = wait_for_change(watch.as_mut(), wait), if watching => run_now = true,
+        }
+    }
+}
+
+async fn wait_for_change(watch: Option<&mut cc_files::watch::LocalWatch>, poll: Duration) {
+    match watch {
+        Some(w) => {
+            let wake = w.wait(poll, Duration::from_millis(1500)).await;
+            tracing::debug!(?wake, "sync worker woke");
+        }
+        None => tokio::time::sleep(poll).await,
+    }
+}
+
+fn set_paused(conn: &Connection, id: i64, paused: bool) {
+    let _ = conn.execute(
+        "UPDATE sync_folders SET paused = ?2 WHERE id = ?1",
+        params![id, paused],
+    );
+}
+
+fn emit_pair(hub: &Hub, conn: &Connection, id: i64) {
+    if let Ok(row) = folders::read_pair(conn, id) {
+        hub.emit(SyncEvent::Folder {
+            folder: folders::folder_pair(conn, &row, &hub.live(id)),
+        });
+    }
+}
+
+fn activity_kind(d: Done) -> Option<&'static str> {
+    Some(match d {
+        Done::Uploaded => "uploaded",
+        Done::Downloaded => "downloaded",
+        Done::DeletedLocal => "deleted_local",
+        Done::DeletedRemote => "deleted_remote",
+        Done::Folder => "folder",
+        Done::Conflict => "conflict",
+        Done::NotSynced => "not_synced",
+        Done::Recorded => return None,
+    })
+}
+
+/// Passes until both sides agree (at most three: a conflicted copy or a
+/// file that changed while it was sent needs another one).
+async fn run_passes(
+    hub: &Hub,
+    conn: &Connection,
+    row: &PairRow,
+    client: &DavClient,
+    allow_mass_delete: bool,
+) -> Ended {
+    let id = row.id;
+    let settings = pass_settings(conn, row);
+    let ignore = match settings.ignore {
+        Ok(i) => i,
+        Err(e) => {
+            hub.set_failed(id, e);
+            emit_pair(hub, conn, id);
+            return Ended::Stuck;
+        }
+    };
+    let before = hub.live(id);
+    let first_sync = status::last_pass(conn, id)
+        .ok()
+        .flatten()
+        .is_none_or(|p| p.aborted.is_some() && before.last_sync.is_none());
+    let folder = SyncFolder {
+        local_root: row.local_root.clone(),
+        remote_root: row.remote_url.clone(),
+        client: client.clone(),
+        ignore,
+        folder_id: id,
+    };
+    let mut conflicts = 0;
+    for _ in 0..3 {
+        let opts = PassOptions {
+            allow_mass_delete,
+            conflict_stamp: stamp(),
+            now: folders::now(),
+            ..PassOptions::default()
+        };
+        hub.update(id, |l| {
+            l.status = FolderStatus::Syncing;
+            l.progress = Some(SyncProgress::default());
+            l.mass_delete = None;
+        });
+        emit_pair(hub, conn, id);
+        let started = Instant::now();
+        let mut last_emit = Instant::now();
+        let result = folder
+            .sync_once(conn, &opts, |p| {
+                let mut force = false;
+                let live = hub.update(id, |l| {
+                    let prog = l.progress.get_or_insert_with(SyncProgress::default);
+                    match &p {
+                        Progress::Scanning | Progress::Listing => {}
+                        Progress::Planned { actions, .. } => {
+                            prog.total = *actions;
+                            force = true;
+                        }
+                        Progress::Done { path, bytes, .. } => {
+                            prog.done += 1;
+                            prog.bytes += bytes;
+                            prog.current = Some(path.to_string());
+                        }
+                        Progress::Failed { path, .. } => {
+                            prog.done += 1;
+                            prog.current = Some(path.to_string());
+                        }
+                    }
+                    let secs = started.elapsed().as_secs_f64();
+                    if secs > 0.0 {
+                        prog.bytes_per_second = (prog.bytes as f64 / secs) as u64;
+                    }
+                });
+                let item = match &p {
+                    Progress::Done { path, done, .. } => activity_kind(*done).and_then(|k| {
+                        folders::add_activity(conn, id, folders::now(), k, path.as_str())
+                    }),
+                    Progress::Failed { path, .. } => {
+                        folders::add_activity(conn, id, folders::now(), "error", path.as_str())
+                    }
+                    _ => None,
+                };
+                if let Some(item) = item {
+                    hub.emit(SyncEvent::Activity { item });
+                }
+                if force || last_emit.elapsed() >= Duration::from_millis(250) {
+                    last_emit = Instant::now();
+                    if let Ok(row) = folders::read_pair(conn, id) {
+                        hub.emit(SyncEvent::Folder {
+                            folder: folders::folder_pair(conn, &row, &live),
+                        });
+                    }
+                }
+            })
+            .await;
+        folders::trim_activity(conn);
+        match result {
+            Ok(report) => {
+                let _ = status::record_pass(conn, id, folders::now(), Ok(&report));
+                conflicts += report.conflicts.len();
+                if done(&report) {
+                    break;
+                }
+            }
+            Err(e) => {
+                let _ = status::record_pass(conn, id, folders::now(), Err(&e.to_string()));
+                let (error, mass, ended) = classify(e);
+                let live = hub.update(id, |l| {
+                    l.progress = None;
+                    l.mass_delete = mass.clone();
+                    l.status = if mass.is_some() {
+                        FolderStatus::Attention
+                    } else {
+                        status_of_error(&error)
+                    };
+                    l.error = if mass.is_some() { None } else { Some(error.clone()) };
+                });
+                if error.code == ErrorCode::Unauthorized {
+                    let _ = cc_account::records::set_needs_sign_in(conn, row.account_id, true);
+                }
+                if matches!(ended, Ended::Stuck) && before.status != live.status
+                    || before.mass_delete.is_none() && mass.is_some()
+                {
+                    hub.emit(SyncEvent::Notice {
+                        notice: Notice {
+                            kind: NoticeKind::NeedsYou,
+                            folder_id: id,
+                            count: mass.as_ref().map_or(0, |m| m.deletes),
+                            code: Some(error.code),
+                        },
+                    });
+                }
+                emit_pair(hub, conn, id);
+                return ended;
+            }
+        }
+    }
+    let open_conflicts = journal::conflicts(conn)
+        .map(|c| c.iter().filter(|c| c.folder == id).count())
+        .unwrap_or(0);
+    let problems = journal::problems(conn, id).map(|p| p.len()).unwrap_or(0);
+    let failures = status::last_pass(conn, id)
+        .ok()
+        .flatten()
+        .map_or(0, |p| p.failures.len());
+    let attention = open_conflicts > 0 || problems > 0 || failures > 0;
+    hub.update(id, |l| {
+        l.progress = None;
+        l.error = None;
+        l.mass_delete = None;
+        l.last_sync = Some(folders::now());
+        l.status = if attention {
+            FolderStatus::Attention
+        } else {
+            FolderStatus::UpToDate
+        };
+    });
+    if conflicts > 0 {
+        hub.emit(SyncEvent::Notice {
+            notice: Notice {
+                kind: NoticeKind::Conflicts,
+                folder_id: id,
+                count: conflicts,
+                code: None,
+            },
+        });
+    }
+    if first_sync {
+        hub.emit(SyncEvent::Notice {
+            notice: Notice {
+                kind: NoticeKind::FirstSync,
+                folder_id: id,
+                count: 0,
+                code: None,
+            },
+        });
+    }
+    emit_pair(hub, conn, id);
+    Ended::Done
+}
+
+fn done(r: &PassReport) -> bool {
+    r.planned == 0 && r.failures.is_empty()
+}
+
+fn classify(e: SyncError) -> (Error, Option<MassDelete>, Ended) {
+    match e {
+        SyncError::MassDelete { deletes, tracked } => (
+            Error::new(ErrorCode::MassDelete, e.to_string()),
+            Some(MassDelete { deletes, tracked }),
+            Ended::Stuck,
+        ),
+        SyncError::Listing(d) => {
+            let err = folders::dav_error(d);
+            let ended = match err.code {
+                ErrorCode::Offline | ErrorCode::Maintenance => Ended::Retry,
+                ErrorCode::Unauthorized => Ended::Stuck,
+                _ => Ended::Retry,
+            };
+            (err, None, ended)
+        }
+        SyncError::Scan(s) => (
+            Error::new(ErrorCode::LocalFolder, s.to_string()),
+            None,
+            Ended::Stuck,
+        ),
+        SyncError::Journal(j) => (Error::new(ErrorCode::Storage, j.to_string()), None, Ended::Stuck),
+    }
+}
+
+impl App {
+    /// Starts syncing every folder pair in the background; events go to
+    /// `sink`. Pairs whose account cannot be used (signed out, no keyring)
+    /// show the error instead.
+    pub async fn start_sync(&self, sink: EventSink) -> Result<(), Error> {
+        if let Ok(mut s) = self.hub.sink.write() {
+            *s = Some(sink);
+        }
+        let rows = {
+            let store = self.store.lock().map_err(|_| Error::poisoned())?;
+            folders::read_pairs(store.connection(), None)?
+        };
+        for row in rows {
+            self.start_pair(row).await;
+        }
+        Ok(())
+    }
+
+    async fn start_pair(&self, row: PairRow) {
+        let id = row.id;
+        match self.files_client(row.account_id).await {
+            Ok((client, _)) => self.hub.start_worker(row, client),
+            Err(e) => {
+                tracing::warn!(folder = id, code = ?e.code, "cannot start syncing: {}", e.message);
+                self.hub.set_failed(id, e);
+                self.hub.emit_folder(self, id);
+            }
+        }
+    }
+
+    /// Stops the workers of an account's pairs; returns their ids.
+    pub(crate) fn stop_account_pairs(&self, account_id: i64) -> Result<Vec<i64>, Error> {
+        let rows = {
+            let store = self.store.lock().map_err(|_| Error::poisoned())?;
+            folders::read_pairs(store.connection(), None)?
+        };
+        let ids: Vec<i64> = rows
+            .iter()
+            .filter(|r| r.account_id == account_id)
+            .map(|r| r.id)
+            .collect();
+        for id in &ids {
+            self.hub.stop_worker(*id);
+        }
+        Ok(ids)
+    }
+
+    /// Restarts the pairs of an account (after it signed in again), when
+    /// the app syncs in the background (not in the command line).
+    pub async fn restart_account(&self, account_id: i64) -> Result<(), Error> {
+        if self.hub.sink.read().map(|s| s.is_none()).unwrap_or(true) {
+            return Ok(());
+        }
+        let rows = {
+            let store = self.store.lock().map_err(|_| Error::poisoned())?;
+            folders::read_pairs(store.connection(), None)?
+        };
+        for row in rows.into_iter().filter(|r| r.account_id == account_id) {
+            self.hub.update(row.id, |l| *l = Live::default());
+            self.start_pair(row).await;
+        }
+        Ok(())
+    }
+
+    pub fn pause_folder(&self, id: i64) -> Result<FolderPair, Error> {
+        self.pair_row(id)?;
+        {
+            let store = self.store.lock().map_err(|_| Error::poisoned())?;
+            set_paused(store.connection(), id, true);
+        }
+        self.hub.update(id, |l| {
+            l.status = FolderStatus::Paused;
+            l.progress = None;
+        });
+        self.hub.send(id, Command::Pause);
+        let f = self.folder(id)?;
+        self.hub.emit(SyncEvent::Folder { folder: f.clone() });
+        Ok(f)
+    }
+
+    pub async fn resume_folder(&self, id: i64) -> Result<FolderPair, Error> {
+        let row = self.pair_row(id)?;
+        {
+            let store = self.store.lock().map_err(|_| Error::poisoned())?;
+            set_paused(store.connection(), id, false);
+        }
+        self.hub.update(id, |l| l.status = FolderStatus::Waiting);
+        if !self.hub.send(id, Command::Resume) {
+            // No worker (it could not start): try again now.
+            let mut row = row;
+            row.paused = false;
+            self.start_pair(row).await;
+        }
+        let f = self.folder(id)?;
+        self.hub.emit(SyncEvent::Folder { folder: f.clone() });
+        Ok(f)
+    }
+
+    pub async fn sync_now(&self, id: i64) -> Result<(), Error> {
+        let row = self.pair_row(id)?;
+        if !self.hub.send(id, Command::SyncNow) {
+            self.start_pair(row).await;
+        }
+        Ok(())
+    }
+
+    /// The member agreed to the deletions the guard stopped.
+    pub fn allow_mass_delete(&self, id: i64) -> Result<(), Error> {
+        self.pair_row(id)?;
+        if !self.hub.send(id, Command::AllowMassDelete) {
+            return Err(Error::new(
+                ErrorCode::NotFound,
+                format!("folder pair {id} is not syncing"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Wakes every worker (settings changed).
+    pub(crate) fn wake_all(&self) {
+        let ids: Vec<i64> = self
+            .hub
+            .workers
+            .lock()
+            .map(|w| w.keys().copied().collect())
+            .unwrap_or_default();
+        for id in ids {
+            self.hub.wake(id);
+        }
+    }
+
+    /// The state of all pairs together, for the tray.
+    pub fn overall(&self) -> Overall {
+        let folders = self.folders().unwrap_or_default();
+        if folders.is_empty() {
+            return Overall::Idle;
+        }
+        let any = |s: FolderStatus| folders.iter().any(|f| f.status == s);
+        if any(FolderStatus::Error) || any(FolderStatus::Attention) {
+            Overall::Error
+        } else if any(FolderStatus::Syncing) {
+            Overall::Syncing
+        } else if any(FolderStatus::Offline) {
+            Overall::Offline
+        } else if folders.iter().all(|f| f.status == FolderStatus::Paused) {
+            Overall::Paused
+        } else {
+            Overall::UpToDate
+        }
+    }
+}
