@@ -64,6 +64,8 @@ pub fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::KeyringUnavailable => 6,
         ErrorCode::Timeout => 7,
         ErrorCode::Cancelled => 130,
+        ErrorCode::LocalFolder => 2,
+        ErrorCode::MassDelete => sync::EXIT_MASS_DELETE,
         ErrorCode::Storage
         | ErrorCode::Provider
         | ErrorCode::System

@@ -67,6 +67,38 @@ pub struct SyncArgs {
     /// A file of extra ignore patterns (sync-exclude.lst format).
     #[arg(long, value_name = "FILE")]
     exclude_from: Option<PathBuf>,
+    /// Upload limit in bytes per second, shared by all uploads; a k or M
+    /// suffix means KiB/s or MiB/s (e.g. 500k).
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    upload_limit: Option<u64>,
+    /// Download limit in bytes per second, shared by all downloads (k, M
+    /// as for --upload-limit).
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    download_limit: Option<u64>,
+}
+
+/// `1500`, `500k`, `2M` (KiB and MiB) → bytes per second.
+fn parse_rate(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let (num, unit) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c.to_ascii_lowercase()),
+        _ => (t, 'b'),
+    };
+    let factor = match unit {
+        'b' => 1,
+        'k' => 1024,
+        'm' => 1024 * 1024,
+        other => return Err(format!("unknown unit {other:?}: use a number, or k or M")),
+    };
+    let n: u64 = num
+        .trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a rate (e.g. 1500, 500k or 2M)"))?;
+    match n.checked_mul(factor) {
+        Some(0) => Err("a limit must be above 0 (leave the option out for no limit)".into()),
+        Some(v) => Ok(v),
+        None => Err(format!("{s:?} is too large")),
+    }
 }
 
 pub const EXIT_LEFTOVERS: u8 = 10;
@@ -235,6 +267,8 @@ async fn run_passes(
             parallel: args.parallel.max(1),
             conflict_stamp: stamp(),
             now: now_secs(),
+            upload_limit: args.upload_limit,
+            download_limit: args.download_limit,
             ..PassOptions::default()
         };
         let bar = progress_bar();
@@ -381,5 +415,21 @@ fn show_status(ctx: &Context) -> Result<(), Failure> {
         Err(fail(EXIT_LEFTOVERS, "some folders need attention"))
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_rate;
+
+    #[test]
+    fn rates_with_and_without_units() {
+        assert_eq!(parse_rate("1500"), Ok(1500));
+        assert_eq!(parse_rate("500k"), Ok(500 * 1024));
+        assert_eq!(parse_rate("2M"), Ok(2 * 1024 * 1024));
+        assert!(parse_rate("0").is_err());
+        assert!(parse_rate("fast").is_err());
+        assert!(parse_rate("3g").unwrap_err().contains("unit"));
+        assert!(parse_rate("99999999999999999999").is_err());
     }
 }

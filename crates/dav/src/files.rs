@@ -28,6 +28,7 @@ use url::Url;
 use crate::client::{DavClient, Depth, check_status, header_value, map_reqwest};
 use crate::error::{DavError, ErrorKind, Result};
 use crate::resource::{Checksum, Permissions, Resource, strip_weak};
+use crate::throttle::{PIECE, Throttle, limit_stream};
 use crate::xml::{NC, OC, QName};
 
 /// Properties asked for in file listings: the WebDAV ones every server
@@ -132,6 +133,9 @@ pub struct PutOptions {
     /// Checksum to store (`OC-Checksum: SHA1:…`, stored by Nextcloud).
     pub checksum: Option<Checksum>,
     pub content_type: Option<String>,
+    /// A bandwidth limit the body is sent under (shared with other
+    /// transfers).
+    pub throttle: Option<Throttle>,
 }
 
 /// What the server said after an upload.
@@ -168,6 +172,18 @@ pub struct GetInfo {
     pub written: u64,
     /// The full size of the resource, when the server told it.
     pub total: Option<u64>,
+}
+
+/// A request body of bytes held in memory, sent under `throttle` when
+/// there is one.
+pub fn limited_body(data: bytes::Bytes, throttle: Option<&Throttle>) -> reqwest::Body {
+    match throttle {
+        Some(t) => reqwest::Body::wrap_stream(limit_stream(
+            futures_util::stream::iter([Ok::<_, std::io::Error>(data)]),
+            t.clone(),
+        )),
+        None => reqwest::Body::from(data),
+    }
 }
 
 /// The `If-Match` value for a remembered ETag (see the Apache quirk above).
@@ -214,6 +230,19 @@ impl DavClient {
         offset: u64,
         if_range: Option<&str>,
     ) -> Result<GetInfo> {
+        self.get_limited(url, writer, offset, if_range, None).await
+    }
+
+    /// [`get`](Self::get) under a bandwidth limit: each piece received
+    /// takes its tokens from `throttle` before it is written.
+    pub async fn get_limited<W: AsyncWrite + Unpin>(
+        &self,
+        url: &Url,
+        writer: &mut W,
+        offset: u64,
+        if_range: Option<&str>,
+        throttle: Option<&Throttle>,
+    ) -> Result<GetInfo> {
         let if_range = if_range
             .map(|e| header_value("GET", url, strip_weak(e)))
             .transpose()?;
@@ -258,6 +287,9 @@ impl DavClient {
         let mut written = 0u64;
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| DavError::new("GET", url, map_reqwest(&e)))?;
+            if let Some(t) = throttle {
+                t.acquire(chunk.len() as u64).await;
+            }
             writer
                 .write_all(&chunk)
                 .await
@@ -297,14 +329,19 @@ impl DavClient {
         // Each attempt streams the file again from its start.
         std::fs::File::open(path).map_err(io)?;
         let path = path.to_path_buf();
+        let throttle = opts.throttle.clone();
         self.put_inner(url, opts, len, move || {
-            let file = std::fs::File::open(&path).ok()?;
-            Some(reqwest::Body::wrap_stream(
-                tokio_util::io::ReaderStream::with_capacity(
-                    tokio::fs::File::from_std(file),
+            let file = tokio::fs::File::from_std(std::fs::File::open(&path).ok()?);
+            Some(match &throttle {
+                Some(t) => reqwest::Body::wrap_stream(limit_stream(
+                    tokio_util::io::ReaderStream::with_capacity(file, PIECE),
+                    t.clone(),
+                )),
+                None => reqwest::Body::wrap_stream(tokio_util::io::ReaderStream::with_capacity(
+                    file,
                     256 * 1024,
-                ),
-            ))
+                )),
+            })
         })
         .await
     }
@@ -317,8 +354,9 @@ impl DavClient {
         opts: &PutOptions,
     ) -> Result<PutInfo> {
         let len = data.len() as u64;
+        let throttle = opts.throttle.clone();
         self.put_inner(url, opts, len, move || {
-            Some(reqwest::Body::from(data.clone()))
+            Some(limited_body(data.clone(), throttle.as_ref()))
         })
         .await
     }

@@ -10,6 +10,7 @@
 //! - [`files`]: listings, streamed GET/PUT with preconditions, MKCOL,
 //!   MOVE/COPY, DELETE.
 //! - [`nextcloud`]: chunked upload v2 and bulk upload.
+//! - [`throttle`]: a bandwidth limit shared by several transfers.
 //! - [`pim`]: CalDAV/CardDAV discovery, collections, sync-collection with
 //!   its ctag/ETag fallback, multiget, guarded writes.
 
@@ -20,9 +21,11 @@ pub mod href;
 pub mod nextcloud;
 pub mod pim;
 pub mod resource;
+pub mod throttle;
 pub mod xml;
 
 pub use client::{ClientConfig, Credentials, DavClient, Depth};
 pub use error::{DavError, ErrorKind};
 pub use files::{FileEntry, GetInfo, Precondition, PutInfo, PutOptions};
 pub use resource::{Checksum, Permissions, Resource};
+pub use throttle::Throttle;

@@ -31,9 +31,10 @@ use url::Url;
 
 use crate::client::{DavClient, Depth, check_status, header_value};
 use crate::error::{DavError, ErrorKind, Result};
-use crate::files::PutInfo;
+use crate::files::{PutInfo, limited_body};
 use crate::href::join_names;
 use crate::resource::Checksum;
+use crate::throttle::Throttle;
 use crate::xml::QName;
 
 /// Smallest chunk Nextcloud accepts (except the last one).
@@ -109,6 +110,8 @@ pub struct ChunkedUpload {
     pub mtime: Option<SystemTime>,
     /// Checksum of the whole file, stored by the server with the file.
     pub checksum: Option<Checksum>,
+    /// A bandwidth limit the chunks are sent under.
+    pub throttle: Option<Throttle>,
 }
 
 impl ChunkedUpload {
@@ -121,6 +124,7 @@ impl ChunkedUpload {
             chunk_size: DEFAULT_CHUNK,
             mtime: None,
             checksum: None,
+            throttle: None,
         }
     }
 }
@@ -251,7 +255,7 @@ impl DavClient {
                     .header("OC-Total-Length", total)
                     .header(CONTENT_TYPE, "application/octet-stream")
                     .header(CONTENT_LENGTH, len)
-                    .body(data.clone())
+                    .body(limited_body(data.clone(), up.throttle.as_ref()))
             })
             .await?;
             done += len;
@@ -302,6 +306,17 @@ impl DavClient {
         bulk_url: &Url,
         files: &[BulkFile],
     ) -> Result<Vec<(String, BulkOutcome)>> {
+        self.bulk_upload_limited(bulk_url, files, None).await
+    }
+
+    /// [`bulk_upload`](Self::bulk_upload) with the body sent under a
+    /// bandwidth limit.
+    pub async fn bulk_upload_limited(
+        &self,
+        bulk_url: &Url,
+        files: &[BulkFile],
+        throttle: Option<&Throttle>,
+    ) -> Result<Vec<(String, BulkOutcome)>> {
         // A boundary that cannot occur in the parts: derived from their
         // checksums and the time.
         let mut seed = format!("{:?}", SystemTime::now());
@@ -340,7 +355,7 @@ impl DavClient {
             .send(&Method::POST, bulk_url, |r| {
                 r.header(CONTENT_TYPE, content_type.clone())
                     .header(CONTENT_LENGTH, body.len())
-                    .body(body.clone())
+                    .body(limited_body(body.clone(), throttle))
             })
             .await?;
         let status = resp.status().as_u16();

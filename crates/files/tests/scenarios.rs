@@ -200,6 +200,7 @@ impl World {
             parallel: 4,
             conflict_stamp: "2026-11-25 101500".into(),
             now: 1_764_000_000,
+            ..PassOptions::default()
         };
         self.folder
             .sync_once(self.store.connection(), &opts, |_| {})
