@@ -91,6 +91,25 @@ pub const MIGRATIONS: &[&str] = &[
         kind      TEXT NOT NULL,
         path      TEXT NOT NULL
     ) STRICT;",
+    // 5: what the sync engine needs to trust its journal without asking
+    // the server again, and to resume uploads after a restart: the
+    // server's permissions of each path (NULL: the server did not tell;
+    // bit 1 write/create, bit 2 delete) and whether it is a share's root;
+    // the Nextcloud chunked uploads under way (the transfer id, and the
+    // local file it was started for, so a changed file starts over).
+    "ALTER TABLE sync_journal ADD COLUMN remote_perms INTEGER;
+    ALTER TABLE sync_journal ADD COLUMN mount_root INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE sync_uploads (
+        folder_id   INTEGER NOT NULL REFERENCES sync_folders(id) ON DELETE CASCADE,
+        path        TEXT NOT NULL,
+        transfer_id TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        mtime_ns    INTEGER NOT NULL,
+        inode       INTEGER NOT NULL,
+        chunk_size  INTEGER NOT NULL,
+        started_at  INTEGER NOT NULL,
+        PRIMARY KEY (folder_id, path)
+    ) STRICT, WITHOUT ROWID;",
 ];
 
 /// The schema version this build writes.

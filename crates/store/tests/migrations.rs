@@ -26,6 +26,17 @@ const SEEDS: &[(u32, &str, &str)] = &[
          JOIN sync_activity a ON a.folder_id = f.id WHERE f.excluded = '[\"Fotos\"]'",
     ),
     (
+        5,
+        "INSERT INTO sync_folders(id, local_root, remote_url, created_at)
+         VALUES (9, '/home/ana/Llegir', 'https://oficina.commonscloud.coop/remote.php/dav/files/anap/Llegir/', 1764000000);
+         INSERT INTO sync_journal(folder_id, path, kind, local_size, local_mtime_ns, local_inode, etag, remote_size, remote_perms, mount_root)
+         VALUES (9, 'normes.txt', 0, 5, 1, 2, '\"e2\"', 5, 0, 0);
+         INSERT INTO sync_uploads(folder_id, path, transfer_id, size, mtime_ns, inode, chunk_size, started_at)
+         VALUES (9, 'gran.bin', 'cc-0123abcd', 12582912, 1764000000000000000, 42, 5242880, 1764000003)",
+        "SELECT count(*) FROM sync_journal j JOIN sync_uploads u ON u.folder_id = j.folder_id
+         WHERE j.folder_id = 9 AND j.remote_perms = 0 AND u.transfer_id = 'cc-0123abcd' AND u.chunk_size = 5242880",
+    ),
+    (
         1,
         "INSERT INTO settings(key, value) VALUES ('language', 'es')",
         "SELECT count(*) FROM settings WHERE key = 'language' AND value = 'es'",
@@ -60,6 +71,11 @@ const UPGRADE_CHECKS: &[(u32, &str)] = &[
     (
         4,
         "SELECT count(*) = 0 FROM sync_folders WHERE excluded <> '[]'",
+    ),
+    // Journal rows from before v5: permissions unknown, not share roots.
+    (
+        5,
+        "SELECT count(*) = 0 FROM sync_journal WHERE remote_perms IS NOT NULL OR mount_root <> 0",
     ),
 ];
 
