@@ -575,6 +575,8 @@ impl Ctx<'_> {
             remote_size: r.meta.size,
             remote_mtime: r.meta.mtime,
             file_id: r.meta.file_id.clone(),
+            perms: r.meta.perms,
+            mount_root: r.meta.mount_root,
         }
     }
 
@@ -607,6 +609,8 @@ impl Ctx<'_> {
                     remote_size: 0,
                     remote_mtime: None,
                     file_id: None,
+                    perms: None,
+                    mount_root: false,
                 }))
             }
             Action::Upload { path, if_match } => self.upload(path, if_match.as_deref()).await,
@@ -699,6 +703,8 @@ impl Ctx<'_> {
                 remote_size: before.size,
                 remote_mtime: None,
                 file_id: info.file_id,
+                perms: None,
+                mount_root: false,
             }));
         }
         let stat = self
@@ -717,6 +723,8 @@ impl Ctx<'_> {
                 .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
                 .map(|d| d.as_secs() as i64),
             file_id: stat.file_id().map(str::to_owned),
+            perms: stat.permissions().as_ref().map(remote::perms_of),
+            mount_root: false,
         }))
     }
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::path::SyncPath;
-use crate::plan::{Kind, LocalMeta, Synced};
+use crate::plan::{Kind, LocalMeta, RemotePerms, Synced};
 
 /// A folder pair.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +27,18 @@ fn kind_to_int(k: Kind) -> i64 {
 
 fn kind_from_int(i: i64) -> Kind {
     if i == 1 { Kind::Dir } else { Kind::File }
+}
+
+/// Bit 1: write/create; bit 2: delete (the `remote_perms` column).
+fn perms_to_int(p: RemotePerms) -> i64 {
+    i64::from(p.writable) | (i64::from(p.deletable) << 1)
+}
+
+fn perms_from_int(i: i64) -> RemotePerms {
+    RemotePerms {
+        writable: i & 1 != 0,
+        deletable: i & 2 != 0,
+    }
 }
 
 /// Finds or creates the pair for `local_root` ↔ `remote_url`. A local
@@ -84,7 +96,8 @@ pub enum JournalError {
 /// Loads a pair's journal.
 pub fn load(conn: &Connection, folder: i64) -> Result<BTreeMap<SyncPath, Synced>, JournalError> {
     let mut stmt = conn.prepare(
-        "SELECT path, kind, local_size, local_mtime_ns, local_inode, etag, remote_size, remote_mtime, file_id
+        "SELECT path, kind, local_size, local_mtime_ns, local_inode, etag, remote_size, remote_mtime, file_id,
+                remote_perms, mount_root
          FROM sync_journal WHERE folder_id = ?1",
     )?;
     let rows = stmt.query_map(params![folder], |r| {
@@ -103,6 +116,8 @@ pub fn load(conn: &Connection, folder: i64) -> Result<BTreeMap<SyncPath, Synced>
                 remote_size: r.get::<_, i64>(6)? as u64,
                 remote_mtime: r.get(7)?,
                 file_id: r.get(8)?,
+                perms: r.get::<_, Option<i64>>(9)?.map(perms_from_int),
+                mount_root: r.get::<_, i64>(10)? != 0,
             },
         ))
     })?;
@@ -122,11 +137,13 @@ pub fn record(
     s: &Synced,
 ) -> Result<(), JournalError> {
     conn.execute(
-        "INSERT INTO sync_journal(folder_id, path, kind, local_size, local_mtime_ns, local_inode, etag, remote_size, remote_mtime, file_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+        "INSERT INTO sync_journal(folder_id, path, kind, local_size, local_mtime_ns, local_inode, etag, remote_size, remote_mtime, file_id,
+                                  remote_perms, mount_root)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
          ON CONFLICT(folder_id, path) DO UPDATE SET kind = excluded.kind, local_size = excluded.local_size,
            local_mtime_ns = excluded.local_mtime_ns, local_inode = excluded.local_inode, etag = excluded.etag,
-           remote_size = excluded.remote_size, remote_mtime = excluded.remote_mtime, file_id = excluded.file_id",
+           remote_size = excluded.remote_size, remote_mtime = excluded.remote_mtime, file_id = excluded.file_id,
+           remote_perms = excluded.remote_perms, mount_root = excluded.mount_root",
         params![
             folder,
             path.as_str(),
@@ -137,7 +154,9 @@ pub fn record(
             s.etag,
             s.remote_size as i64,
             s.remote_mtime,
-            s.file_id
+            s.file_id,
+            s.perms.map(perms_to_int),
+            i64::from(s.mount_root)
         ],
     )?;
     Ok(())

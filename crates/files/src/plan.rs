@@ -72,6 +72,10 @@ pub struct Synced {
     pub remote_size: u64,
     pub remote_mtime: Option<i64>,
     pub file_id: Option<String>,
+    /// The server's permissions when it told them (Nextcloud).
+    pub perms: Option<RemotePerms>,
+    /// The root of a share (Nextcloud `nc:is-mount-root`).
+    pub mount_root: bool,
 }
 
 /// One step of a plan.
@@ -352,24 +356,63 @@ pub fn plan(
     }
     let skip = |p: &SyncPath| skip_prefixes.iter().any(|s| p.starts_with(s));
 
-    // The permissions that apply to a path: those of its nearest known
-    // folder on the server.
+    // The permissions that apply to what is inside a folder: those of the
+    // nearest folder above the path whose permissions the server told.
+    // On a share's root, D (and N, V) mean the member may unshare (or
+    // rename, move) the share, not delete what is inside: its content is
+    // deletable only where it is also writable (a read-only share shows
+    // `SGDNV`, and a DELETE inside gets 403).
+    let content = |r: &RemoteMeta, perms: RemotePerms| -> RemotePerms {
+        if r.mount_root {
+            RemotePerms {
+                writable: perms.writable,
+                deletable: perms.writable && perms.deletable,
+            }
+        } else {
+            perms
+        }
+    };
     let perms_of = |p: &SyncPath| -> RemotePerms {
-        for anc in std::iter::once(p.clone()).chain(p.ancestors()) {
+        for anc in p.ancestors() {
             if let Some(r) = remote.get(&anc)
                 && r.kind == Kind::Dir
-                && &anc != p
                 && let Some(perms) = r.perms
             {
-                return perms;
+                return content(r, perms);
             }
         }
-        if let Some(perms) = remote.get(&SyncPath::root()).and_then(|r| r.perms) {
-            return perms;
+        if let Some(r) = remote.get(&SyncPath::root())
+            && let Some(perms) = r.perms
+        {
+            return content(r, perms);
         }
         RemotePerms {
             writable: true,
             deletable: true,
+        }
+    };
+    // Whether the member's local deletion of `p` may be carried to the
+    // server: never for a share's root (it is put back: unsharing is done
+    // on the web) nor for anything below a share root the member removed
+    // locally; otherwise as the entry's own permissions say, or, when the
+    // server did not tell them, its folder's.
+    let removed_share_roots: Vec<&SyncPath> = remote
+        .iter()
+        .filter(|(p, r)| {
+            r.mount_root
+                && r.kind == Kind::Dir
+                && !local.contains_key(*p)
+                && journal.contains_key(*p)
+        })
+        .map(|(p, _)| p)
+        .collect();
+    let may_delete_remote = |p: &SyncPath, r: &RemoteMeta| -> bool {
+        if r.mount_root || removed_share_roots.iter().any(|s| p.starts_with(s)) {
+            return false;
+        }
+        match r.perms {
+            Some(own) => own.deletable,
+            None => perms_of(p).deletable,
         }
     };
 
@@ -413,7 +456,7 @@ pub fn plan(
             (None, Some(r), Some(j)) => {
                 if remote_changed(r, j) {
                     (Some(Action::Download { path: p.clone() }), both)
-                } else if r.mount_root || !perms.deletable {
+                } else if !may_delete_remote(&p, r) {
                     // Deleted locally in a place the server keeps: restore.
                     (Some(Action::Download { path: p.clone() }), both)
                 } else {
@@ -559,7 +602,7 @@ pub fn plan(
             }
             // Gone locally, known before.
             (false, Some(r), true) => {
-                if need || r.mount_root || !perms.deletable {
+                if need || !may_delete_remote(&p, r) {
                     if r.mount_root {
                         reports.push(Action::Report {
                             path: p.clone(),
@@ -611,5 +654,217 @@ pub fn plan(
         deletes: delete_files,
         tracked,
         mass_delete,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> SyncPath {
+        SyncPath::parse(s)
+    }
+
+    fn lfile(size: u64) -> LocalMeta {
+        LocalMeta {
+            kind: Kind::File,
+            size,
+            mtime_ns: 1,
+            inode: size + 100,
+        }
+    }
+
+    fn ldir() -> LocalMeta {
+        LocalMeta {
+            kind: Kind::Dir,
+            size: 0,
+            mtime_ns: 1,
+            inode: 7,
+        }
+    }
+
+    /// A permission string as Nextcloud sends it.
+    fn perms(letters: &str) -> RemotePerms {
+        RemotePerms {
+            writable: letters.contains(['W', 'C', 'K']),
+            deletable: letters.contains('D'),
+        }
+    }
+
+    fn rdir(letters: Option<&str>, mount_root: bool) -> RemoteMeta {
+        RemoteMeta {
+            kind: Kind::Dir,
+            etag: Some("\"d\"".into()),
+            size: 0,
+            mtime: None,
+            file_id: None,
+            perms: letters.map(perms),
+            mount_root,
+        }
+    }
+
+    fn rfile(size: u64, letters: Option<&str>) -> RemoteMeta {
+        RemoteMeta {
+            kind: Kind::File,
+            etag: Some(format!("\"f{size}\"")),
+            size,
+            mtime: None,
+            file_id: None,
+            perms: letters.map(perms),
+            mount_root: false,
+        }
+    }
+
+    fn synced(l: &LocalMeta, r: &RemoteMeta) -> Synced {
+        Synced {
+            kind: l.kind,
+            local: l.clone(),
+            etag: r.etag.clone(),
+            remote_size: r.size,
+            remote_mtime: r.mtime,
+            file_id: None,
+            perms: r.perms,
+            mount_root: r.mount_root,
+        }
+    }
+
+    /// Both sides and the journal agree on `entries`.
+    fn agreed(
+        entries: &[(&str, LocalMeta, RemoteMeta)],
+    ) -> (
+        BTreeMap<SyncPath, LocalMeta>,
+        BTreeMap<SyncPath, RemoteMeta>,
+        BTreeMap<SyncPath, Synced>,
+    ) {
+        let mut l = BTreeMap::new();
+        let mut r = BTreeMap::new();
+        let mut j = BTreeMap::new();
+        for (path, lm, rm) in entries {
+            l.insert(p(path), lm.clone());
+            r.insert(p(path), rm.clone());
+            j.insert(p(path), synced(lm, rm));
+        }
+        (l, r, j)
+    }
+
+    #[test]
+    fn a_new_local_file_in_a_read_only_share_is_reported_not_sent() {
+        let (mut l, r, j) = agreed(&[("Llegir", ldir(), rdir(Some("SGDNV"), true))]);
+        l.insert(p("Llegir/de-ana.txt"), lfile(5));
+        let plan = plan(&l, &r, &j, Options::default());
+        assert_eq!(
+            plan.actions,
+            vec![Action::Report {
+                path: p("Llegir/de-ana.txt"),
+                problem: Problem::ReadOnly
+            }]
+        );
+    }
+
+    #[test]
+    fn a_local_edit_in_a_read_only_share_becomes_a_conflict_copy() {
+        let (mut l, r, j) = agreed(&[
+            ("Llegir", ldir(), rdir(Some("SGDNV"), true)),
+            ("Llegir/normes.txt", lfile(5), rfile(5, None)),
+        ]);
+        l.insert(p("Llegir/normes.txt"), lfile(6));
+        let plan = plan(&l, &r, &j, Options::default());
+        assert_eq!(
+            plan.actions,
+            vec![
+                Action::Conflict {
+                    path: p("Llegir/normes.txt")
+                },
+                Action::Report {
+                    path: p("Llegir/normes.txt"),
+                    problem: Problem::ReadOnly
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn a_local_deletion_in_a_read_only_share_is_restored_not_sent() {
+        // The share root's D is about unsharing; a DELETE inside gets 403
+        // (recording 099).
+        let (mut l, r, j) = agreed(&[
+            ("Llegir", ldir(), rdir(Some("SGDNV"), true)),
+            ("Llegir/normes.txt", lfile(5), rfile(5, None)),
+            ("Llegir/sub", ldir(), rdir(None, false)),
+        ]);
+        l.remove(&p("Llegir/normes.txt"));
+        l.remove(&p("Llegir/sub"));
+        let plan = plan(&l, &r, &j, Options::default());
+        assert_eq!(
+            plan.actions,
+            vec![
+                Action::MkdirLocal(p("Llegir/sub")),
+                Action::Download {
+                    path: p("Llegir/normes.txt")
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_whose_own_permissions_forbid_deleting_is_restored() {
+        let (mut l, r, j) = agreed(&[("a.txt", lfile(3), rfile(3, Some("RGNVW")))]);
+        l.remove(&p("a.txt"));
+        let plan = plan(&l, &r, &j, Options::default());
+        assert_eq!(plan.actions, vec![Action::Download { path: p("a.txt") }]);
+    }
+
+    #[test]
+    fn a_local_deletion_in_a_writable_share_is_carried_over() {
+        let (mut l, r, j) = agreed(&[
+            ("Equip", ldir(), rdir(Some("SRGDNVCK"), true)),
+            ("Equip/vell.txt", lfile(4), rfile(4, Some("SRGDNVW"))),
+        ]);
+        l.remove(&p("Equip/vell.txt"));
+        let plan = plan(&l, &r, &j, Options::default());
+        assert_eq!(
+            plan.actions,
+            vec![Action::DeleteRemote {
+                path: p("Equip/vell.txt"),
+                if_match: Some("\"f4\"".into())
+            }]
+        );
+    }
+
+    #[test]
+    fn a_share_root_removed_locally_is_put_back_with_its_content() {
+        // Removing the share's folder locally must not empty the share on
+        // the server: everything comes back, reported once.
+        let (mut l, r, j) = agreed(&[
+            ("Equip", ldir(), rdir(Some("SRGDNVCK"), true)),
+            ("Equip/benvinguda.txt", lfile(4), rfile(4, Some("SRGDNVW"))),
+            ("Equip/actes", ldir(), rdir(Some("SRGDNVCK"), false)),
+            ("Equip/actes/gener.md", lfile(8), rfile(8, Some("SRGDNVW"))),
+        ]);
+        l.retain(|k, _| !k.starts_with(&p("Equip")));
+        let plan = plan(&l, &r, &j, Options::default());
+        assert!(
+            plan.actions.iter().all(|a| !a.is_delete()),
+            "{:?}",
+            plan.actions
+        );
+        assert_eq!(
+            plan.actions,
+            vec![
+                Action::MkdirLocal(p("Equip")),
+                Action::MkdirLocal(p("Equip/actes")),
+                Action::Download {
+                    path: p("Equip/actes/gener.md")
+                },
+                Action::Download {
+                    path: p("Equip/benvinguda.txt")
+                },
+                Action::Report {
+                    path: p("Equip"),
+                    problem: Problem::ShareRoot
+                }
+            ]
+        );
+        assert!(!plan.mass_delete);
     }
 }

@@ -30,11 +30,16 @@ pub struct RemoteListing {
     pub requests: usize,
 }
 
-fn to_entry(e: &FileEntry) -> RemoteEntry {
-    let perms = e.permissions.map(|p| RemotePerms {
+/// What the planner needs of Nextcloud's permission letters.
+pub fn perms_of(p: &cc_dav::Permissions) -> RemotePerms {
+    RemotePerms {
         writable: p.write || p.create_file || p.create_folder,
         deletable: p.delete,
-    });
+    }
+}
+
+fn to_entry(e: &FileEntry) -> RemoteEntry {
+    let perms = e.permissions.as_ref().map(perms_of);
     RemoteEntry {
         meta: RemoteMeta {
             kind: if e.is_dir { Kind::Dir } else { Kind::File },

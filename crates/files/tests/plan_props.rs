@@ -124,6 +124,8 @@ impl Model {
                     remote_size: size,
                     remote_mtime: None,
                     file_id: None,
+                    perms: None,
+                    mount_root: false,
                 },
                 content,
             ),
