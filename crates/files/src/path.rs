@@ -101,6 +101,26 @@ impl SyncPath {
     pub fn case_key(&self) -> String {
         self.0.to_lowercase()
     }
+
+    /// The entries of a sorted map that lie strictly below `self`.
+    ///
+    /// They are not simply those after `self` in key order: `a-b.txt` and
+    /// `a.txt` sort between `a` and `a/x` (`-` and `.` come before `/`), so
+    /// the walk starts at `a/`, where everything below `a` begins.
+    pub fn below<'m, V>(
+        &self,
+        map: &'m std::collections::BTreeMap<SyncPath, V>,
+    ) -> impl Iterator<Item = (&'m SyncPath, &'m V)> + 'm {
+        let start = if self.is_root() {
+            SyncPath::root()
+        } else {
+            SyncPath(format!("{}/", self.0))
+        };
+        let me = self.clone();
+        map.range(start..)
+            .take_while(move |(k, _)| k.starts_with(&me))
+            .filter(|(k, _)| !k.is_root())
+    }
 }
 
 impl fmt::Display for SyncPath {

@@ -528,14 +528,9 @@ pub fn plan(
         let (l, r, j) = (local.get(&p), remote.get(&p), journal.get(&p));
         // What survives below, on each side.
         let mut below = After::default();
-        for (q, (_, after)) in decided.range(p.clone()..) {
-            if !q.starts_with(&p) {
-                break;
-            }
-            if q != &p {
-                below.local |= after.local;
-                below.remote |= after.remote;
-            }
+        for (_, (_, after)) in p.below(&decided) {
+            below.local |= after.local;
+            below.remote |= after.remote;
         }
         // Skipped (reported) content keeps its folder on its side.
         for s in &skip_prefixes {
@@ -866,5 +861,42 @@ mod tests {
             ]
         );
         assert!(!plan.mass_delete);
+    }
+
+    #[test]
+    fn a_folder_is_kept_for_content_that_sorts_after_a_sibling() {
+        // `a-b.txt` sorts between `a` and `a/x.txt`: the folder must still
+        // see that its content survives.
+        let (mut l, mut r, j) = agreed(&[
+            ("a", ldir(), rdir(None, false)),
+            ("a/x.txt", lfile(1), rfile(1, None)),
+            ("a-b.txt", lfile(2), rfile(2, None)),
+        ]);
+        // The server deleted the folder; the member edited the file in it.
+        r.remove(&p("a"));
+        r.remove(&p("a/x.txt"));
+        l.insert(p("a/x.txt"), lfile(9));
+        let plan = plan(&l, &r, &j, Options::default());
+        assert_eq!(
+            plan.actions,
+            vec![
+                Action::MkdirRemote(p("a")),
+                Action::Upload {
+                    path: p("a/x.txt"),
+                    if_match: None
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn below_walks_only_what_is_inside() {
+        let m: BTreeMap<SyncPath, ()> = ["a", "a-b.txt", "a.txt", "a/x", "a/y/z", "ab", "b"]
+            .iter()
+            .map(|k| (p(k), ()))
+            .collect();
+        let got: Vec<&str> = p("a").below(&m).map(|(k, _)| k.as_str()).collect();
+        assert_eq!(got, ["a/x", "a/y/z"]);
+        assert_eq!(SyncPath::root().below(&m).count(), 7);
     }
 }
