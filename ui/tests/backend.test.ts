@@ -69,9 +69,9 @@ describe('the mock backend', () => {
 
   it('remembers the language', async () => {
     const backend = createMockBackend();
-    expect(await backend.getSettings()).toEqual({ language: null });
+    expect(await backend.getSettings()).toMatchObject({ language: null });
     await backend.setLanguage('es');
-    expect(await backend.getSettings()).toEqual({ language: 'es' });
+    expect(await backend.getSettings()).toMatchObject({ language: 'es' });
   });
 
   it('reads ?locale= and ?language= from the page address', async () => {

@@ -153,11 +153,17 @@ describe('welcome screen: accessibility', () => {
     await user.tab();
     expect(screen.getByRole('combobox', { name: 'Idioma' })).toHaveFocus();
     await user.tab();
+    expect(screen.getByRole('radio', { name: "L'Oficina compartida" })).toHaveFocus();
+    await user.tab();
+    expect(screen.getByRole('button', { name: 'Continua' })).toHaveFocus();
+    await user.tab();
     const button = screen.getByRole('button', { name: 'Crea un compte' });
     expect(button).toHaveFocus();
     expect(button).toHaveAccessibleDescription("El formulari d'alta s'obrirà al teu navegador.");
     await user.keyboard('{Enter}');
     expect(backend.openedUrls).toEqual(['https://gent.commonscloud.coop/registre']);
+    await user.tab();
+    expect(screen.getByRole('button', { name: 'Has oblidat la contrasenya?' })).toHaveFocus();
   });
 
   it('has one heading and a labelled list of what the app does', async () => {

@@ -1,8 +1,48 @@
 /**
  * An in-memory backend for running the UI in a plain browser (`npm run dev`
  * outside Tauri) and in tests. Must not import @tauri-apps/api.
+ *
+ * It keeps state like the real app does (accounts, folder pairs, conflicts,
+ * activity, settings) and can be told to fail any command with any error
+ * code (`errors` option, or `fail()` at any time), so every error state of
+ * the UI can be shown without a server.
+ *
+ * Server addresses for `checkServer`: any `https` host with a dot answers as
+ * a Nextcloud, except hosts starting with `offline.`, `maintenance.`,
+ * `broken.` (server error) or `missing.` (not found), which fail with that
+ * code.
  */
-import type { AppInfo, Backend, Settings } from './backend-types';
+import type {
+  Account,
+  ActivityItem,
+  AppInfo,
+  Backend,
+  BackendError,
+  Conflict,
+  ConflictResolution,
+  ErrorCode,
+  FolderPair,
+  LocalFolderCheck,
+  LoginStarted,
+  NewFolderPair,
+  RemoteFolder,
+  ServerCheck,
+  Settings,
+  SettingsPatch,
+  SignOutReport,
+  SyncEvent,
+} from './backend-types';
+
+/** Every command of the backend (the names of `Backend`'s methods). */
+export type BackendMethod = keyof Backend;
+
+/** A folder of the mock server (the tree `listRemoteFolders` walks). */
+export interface MockRemoteNode {
+  name: string;
+  /** Bytes below it; null when the "server" does not say. */
+  size: number | null;
+  children?: MockRemoteNode[];
+}
 
 export interface MockBackendOptions {
   name?: string;
@@ -17,15 +57,73 @@ export interface MockBackendOptions {
   failOpenUrl?: boolean;
   /** Makes `openUrl` also open the address in a new browser tab (dev server). */
   openInBrowser?: boolean;
+
+  /** Anything else of `app_info` (servers, colours, password reset page…). */
+  info?: Partial<AppInfo>;
+  /** Stored settings other than the language. */
+  settings?: Partial<Omit<Settings, 'language'>>;
+  /** Start with one account and one folder pair (unless `accounts`/`folders` say otherwise). */
+  signedIn?: boolean;
+  accounts?: Account[];
+  folders?: FolderPair[];
+  conflicts?: Conflict[];
+  activity?: ActivityItem[];
+  /** The server's folders (default: `MOCK_TREE`). */
+  tree?: MockRemoteNode[];
+  /** Commands that fail, and with what (a code or a whole error). */
+  errors?: Partial<Record<BackendMethod, ErrorCode | BackendError>>;
+  /** What `checkLocalFolder` says about given paths (after "~" is expanded). */
+  localFolders?: Record<string, Partial<LocalFolderCheck>>;
+  /** `defaultLocalFolder()`; default `/home/ana/CommonsCloud`. */
+  defaultLocalFolder?: string;
+  /** What the folder picker returns; null as when the member closes it. */
+  pickedFolder?: string | null;
+  /**
+   * How `finishLogin` ends: after this many milliseconds, or (null, the
+   * default) only when the test calls `completeLogin()` or the UI cancels.
+   */
+  loginDelayMs?: number | null;
+  /** Answer every command after this many milliseconds (dev server: feels real). */
+  latencyMs?: number;
+  /** Play sync passes with progress on timers (dev server only; tests stay still). */
+  simulate?: boolean;
+  /** The clock, in milliseconds (tests pin it). */
+  now?: () => number;
+}
+
+export interface MockCall {
+  method: BackendMethod;
+  args: unknown[];
 }
 
 export interface MockBackend extends Backend {
-  /** The stored settings, as `set_language` left them. */
+  /** The stored settings, as `set_language` and `update_settings` left them. */
   readonly settings: Settings;
   /** Every address passed to `openUrl`, in order. */
   readonly openedUrls: string[];
   /** Every language passed to `setLanguage`, in order. */
   readonly languageCalls: string[];
+  /** Every command called, in order, with its arguments. */
+  readonly calls: MockCall[];
+  /** The live state (tests may read and change it). */
+  readonly state: {
+    accounts: Account[];
+    folders: FolderPair[];
+    conflicts: Conflict[];
+    activity: ActivityItem[];
+  };
+  /** Calls to `method`'s arguments, in order. */
+  callsTo(method: BackendMethod): unknown[][];
+  /** From now on `method` fails with `error` (null: works again). */
+  fail(method: BackendMethod, error: ErrorCode | BackendError | null): void;
+  /** Ends the pending `finishLogin` successfully, as when the member signed in. */
+  completeLogin(): Promise<void>;
+  /** Ends the pending `finishLogin` with an error. */
+  rejectLogin(code: ErrorCode): Promise<void>;
+  /** Applies a sync event to the state and sends it to the listeners. */
+  emit(event: SyncEvent): void;
+  /** How many `onSyncEvent` listeners are subscribed. */
+  listenerCount(): number;
 }
 
 export const MOCK_DEFAULTS = {
@@ -33,49 +131,643 @@ export const MOCK_DEFAULTS = {
   version: '0.0.0-mock',
   defaultLanguage: 'ca',
   signUpUrl: 'https://gent.commonscloud.coop/registre',
+  server: 'https://oficina.commonscloud.coop',
+  home: '/home/ana',
 } as const;
 
+/** CommonsCloud's profile (providers/commonscloud.toml), as `app_info` reports it. */
+export function mockAppInfo(overrides: Partial<AppInfo> = {}): AppInfo {
+  return {
+    name: MOCK_DEFAULTS.name,
+    version: MOCK_DEFAULTS.version,
+    locale: null,
+    defaultLanguage: MOCK_DEFAULTS.defaultLanguage,
+    signUpUrl: MOCK_DEFAULTS.signUpUrl,
+    providerId: 'commonscloud',
+    names: { ca: 'SomNúvol', es: 'SomosNube', en: 'CommonsCloud' },
+    colors: { primary: '#0b6e69', primaryDark: '#08524e', onPrimary: '#ffffff', tint: '#e8f3f2' },
+    passwordResetUrl: 'https://www.commonscloud.coop/recover-password',
+    servers: [
+      {
+        id: 'oficina',
+        url: MOCK_DEFAULTS.server,
+        template: null,
+        label: {
+          ca: "L'Oficina compartida",
+          es: 'La Oficina compartida',
+          en: 'The shared Oficina',
+        },
+      },
+    ],
+    customServerAllowed: true,
+    customServerHint: 'https://oficina.<your-domain>',
+    customServerLabel: {
+      ca: "L'Oficina de la meva organització",
+      es: 'La Oficina de mi organización',
+      en: "My organisation's own Oficina",
+    },
+    ...overrides,
+  };
+}
+
+export function mockAccount(overrides: Partial<Account> = {}): Account {
+  return {
+    id: 1,
+    providerId: 'commonscloud',
+    server: MOCK_DEFAULTS.server,
+    userId: 'ana',
+    loginName: 'ana',
+    displayName: 'Ana Puig',
+    label: 'ana@oficina.commonscloud.coop',
+    needsSignIn: false,
+    ...overrides,
+  };
+}
+
+export function mockFolder(overrides: Partial<FolderPair> = {}): FolderPair {
+  return {
+    id: 1,
+    accountId: 1,
+    localPath: `${MOCK_DEFAULTS.home}/CommonsCloud`,
+    remotePath: '',
+    webUrl: `${MOCK_DEFAULTS.server}/apps/files/?dir=/`,
+    status: 'up_to_date',
+    paused: false,
+    progress: null,
+    lastSync: null,
+    error: null,
+    massDelete: null,
+    conflicts: 0,
+    notSynced: [],
+    excluded: [],
+    ...overrides,
+  };
+}
+
+const MB = 1_000_000;
+
+/** The default server: a small cooperative's shared files. */
+export const MOCK_TREE: MockRemoteNode[] = [
+  {
+    name: 'Documents',
+    size: 48 * MB,
+    children: [
+      { name: 'Actes', size: 3 * MB, children: [{ name: '2025', size: 1.2 * MB }] },
+      { name: 'Informes', size: 45 * MB },
+    ],
+  },
+  {
+    name: 'Fotos',
+    size: 2_400 * MB,
+    children: [
+      { name: '2024', size: 900 * MB },
+      {
+        name: '2025',
+        size: 1_500 * MB,
+        children: [
+          { name: 'Assemblea', size: 300 * MB },
+          { name: 'Estiu', size: 1_200 * MB },
+        ],
+      },
+    ],
+  },
+  {
+    name: 'Projectes',
+    size: 320 * MB,
+    children: [
+      { name: 'Web', size: 120 * MB },
+      { name: 'Hort comunitari', size: 200 * MB },
+    ],
+  },
+  { name: 'Plantilles', size: 850_000 },
+  { name: 'Talk', size: null },
+];
+
+function toError(error: ErrorCode | BackendError): BackendError {
+  return typeof error === 'string' ? { code: error, message: `mock: ${error}` } : error;
+}
+
+function fault(code: ErrorCode, message: string): BackendError {
+  return { code, message };
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** What the mock server answers for an address (see the module comment). */
+export function mockCheckServer(address: string): ServerCheck | BackendError {
+  const trimmed = address.trim();
+  if (!trimmed) return fault('invalid_input', 'empty address');
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `https://${trimmed}`);
+  } catch {
+    return fault('invalid_input', 'not an address');
+  }
+  const host = url.hostname.toLowerCase();
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK.has(host))) {
+    return fault('invalid_input', 'https only');
+  }
+  if (!host.includes('.') && !LOOPBACK.has(host)) return fault('invalid_input', 'no domain');
+  if (host.startsWith('offline.')) return fault('offline', 'cannot connect');
+  if (host.startsWith('maintenance.')) return fault('maintenance', 'maintenance mode');
+  if (host.startsWith('broken.')) return fault('server', 'HTTP 500');
+  if (host.startsWith('missing.')) return fault('not_found', 'no Nextcloud here');
+  const path = url.pathname.replace(/\/+$/, '');
+  return { server: `${url.protocol}//${url.host}${path}`, product: 'Nextcloud 31.0.5' };
+}
+
+function expandHome(path: string): string {
+  return path.replace(/^~(?=$|\/)/, MOCK_DEFAULTS.home);
+}
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
 export function createMockBackend(options: MockBackendOptions = {}): MockBackend {
-  const info: AppInfo = {
+  const now = options.now ?? (() => Date.now());
+  const seconds = () => Math.floor(now() / 1000);
+  const info = mockAppInfo({
     name: options.name ?? MOCK_DEFAULTS.name,
     version: options.version ?? MOCK_DEFAULTS.version,
     locale: options.locale ?? null,
     defaultLanguage: options.defaultLanguage ?? MOCK_DEFAULTS.defaultLanguage,
     signUpUrl: options.signUpUrl ?? MOCK_DEFAULTS.signUpUrl,
+    ...options.info,
+  });
+  const settings: Settings = {
+    language: options.language ?? null,
+    autostart: true,
+    uploadLimitKib: null,
+    downloadLimitKib: null,
+    pollSeconds: 60,
+    ignoreList: '',
+    ...options.settings,
   };
-  const settings: Settings = { language: options.language ?? null };
+  const signedIn = options.signedIn ?? false;
+  const state = {
+    accounts: clone(options.accounts ?? (signedIn ? [mockAccount()] : [])),
+    folders: clone(
+      options.folders ?? (signedIn ? [mockFolder({ lastSync: seconds() - 5 * 60 })] : []),
+    ),
+    conflicts: clone(options.conflicts ?? []),
+    activity: clone(options.activity ?? []),
+  };
+  const tree = options.tree ?? MOCK_TREE;
+  const errors = new Map<BackendMethod, BackendError>();
+  for (const [method, error] of Object.entries(options.errors ?? {})) {
+    if (error) errors.set(method as BackendMethod, toError(error));
+  }
   const openedUrls: string[] = [];
   const languageCalls: string[] = [];
+  const calls: MockCall[] = [];
+  const listeners = new Set<(event: SyncEvent) => void>();
+  const logins = new Map<
+    number,
+    { server: string; settle?: (outcome: BackendError | null) => void }
+  >();
+  let nextLoginId = 1;
+  let nextId = 100;
+  const timers = new Set<ReturnType<typeof setTimeout>>();
 
-  return {
+  function later(ms: number, job: () => void): void {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      job();
+    }, ms);
+    timers.add(timer);
+  }
+
+  /** Records the call, fails it if told to, else runs it (after the latency). */
+  async function call<T>(method: BackendMethod, args: unknown[], body: () => T | Promise<T>) {
+    calls.push({ method, args });
+    if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
+    const error = errors.get(method);
+    if (error) throw { ...error };
+    return body();
+  }
+
+  function account(id: number): Account {
+    const found = state.accounts.find((a) => a.id === id);
+    if (!found) throw fault('not_found', `no account ${id}`);
+    return found;
+  }
+
+  function folder(id: number): FolderPair {
+    const found = state.folders.find((f) => f.id === id);
+    if (!found) throw fault('not_found', `no folder pair ${id}`);
+    return found;
+  }
+
+  function send(event: SyncEvent): void {
+    for (const listener of [...listeners]) listener(clone(event));
+  }
+
+  function apply(event: SyncEvent): void {
+    if (event.type === 'folder') {
+      const index = state.folders.findIndex((f) => f.id === event.folder.id);
+      if (index >= 0) state.folders[index] = clone(event.folder);
+      else state.folders.push(clone(event.folder));
+    } else if (event.type === 'activity') {
+      state.activity.unshift(clone(event.item));
+    } else {
+      state.folders = state.folders.filter((f) => f.id !== event.folderId);
+      state.conflicts = state.conflicts.filter((c) => c.folderId !== event.folderId);
+    }
+  }
+
+  function emit(event: SyncEvent): void {
+    apply(event);
+    send(event);
+  }
+
+  function changed(pair: FolderPair): FolderPair {
+    send({ type: 'folder', folder: pair });
+    return clone(pair);
+  }
+
+  function record(folderId: number, kind: ActivityItem['kind'], path: string): void {
+    emit({ type: 'activity', item: { id: nextId++, folderId, at: seconds(), kind, path } });
+  }
+
+  function nodeAt(path: string): MockRemoteNode[] | null {
+    let level = tree;
+    for (const name of path.split('/').filter(Boolean)) {
+      const next = level.find((n) => n.name === name);
+      if (!next) return null;
+      level = next.children ?? [];
+    }
+    return level;
+  }
+
+  /** Dev server: a pass that moves a few files, with progress. */
+  function simulatePass(pair: FolderPair): void {
+    const files = ['Documents/Informes/informe-anual.odt', 'Fotos/2025/Estiu/platja.jpg', 'Projectes/Web/index.html'];
+    const total = 12;
+    let done = 0;
+    pair.status = 'syncing';
+    pair.progress = { done, total, bytes: 0, bytesPerSecond: 0, current: files[0] ?? null };
+    changed(pair);
+    const step = () => {
+      if (pair.paused || !state.folders.includes(pair)) return;
+      done += 1;
+      const current = files[done % files.length] ?? null;
+      if (done >= total) {
+        pair.status = pair.conflicts > 0 || pair.massDelete ? 'attention' : 'up_to_date';
+        pair.progress = null;
+        pair.lastSync = seconds();
+        changed(pair);
+        record(pair.id, 'downloaded', current ?? '');
+        return;
+      }
+      pair.progress = {
+        done,
+        total,
+        bytes: done * 1_400_000,
+        bytesPerSecond: 2_300_000 + (done % 3) * 400_000,
+        current,
+      };
+      changed(pair);
+      if (done % 4 === 0) record(pair.id, done % 8 === 0 ? 'uploaded' : 'downloaded', current ?? '');
+      later(450, step);
+    };
+    later(450, step);
+  }
+
+  function startPass(pair: FolderPair): void {
+    if (pair.paused) return;
+    if (options.simulate) {
+      simulatePass(pair);
+      return;
+    }
+    pair.status = pair.conflicts > 0 || pair.massDelete ? 'attention' : 'up_to_date';
+    pair.progress = null;
+    pair.error = null;
+    pair.lastSync = seconds();
+    changed(pair);
+  }
+
+  function accountFor(server: string): Account {
+    const existing = state.accounts.find((a) => a.server === server);
+    if (existing) {
+      existing.needsSignIn = false;
+      return existing;
+    }
+    const host = new URL(server).host;
+    const created = mockAccount({
+      id: state.accounts.reduce((max, a) => Math.max(max, a.id), 0) + 1,
+      server,
+      label: `ana@${host}`,
+    });
+    state.accounts.push(created);
+    return created;
+  }
+
+  function settleLogin(outcome: BackendError | null): Promise<void> {
+    const pending = [...logins.values()].find((login) => login.settle);
+    if (!pending?.settle) throw new Error('no sign-in is waiting');
+    pending.settle(outcome);
+    // Let the UI see the answer before the test goes on.
+    return new Promise((resolve) => setTimeout(resolve, 0));
+  }
+
+  const backend: MockBackend = {
     settings,
     openedUrls,
     languageCalls,
-    appInfo: () => Promise.resolve({ ...info }),
-    getSettings: () => Promise.resolve({ ...settings }),
-    setLanguage(language: string) {
-      languageCalls.push(language);
-      settings.language = language;
-      return Promise.resolve();
+    calls,
+    state,
+    callsTo: (method) => calls.filter((c) => c.method === method).map((c) => c.args),
+    fail(method, error) {
+      if (error) errors.set(method, toError(error));
+      else errors.delete(method);
     },
+    completeLogin: () => settleLogin(null),
+    rejectLogin: (code) => settleLogin(fault(code, `mock: ${code}`)),
+    emit,
+    listenerCount: () => listeners.size,
+
+    appInfo: () => call('appInfo', [], () => clone(info)),
+    getSettings: () => call('getSettings', [], () => ({ ...settings })),
+    setLanguage: (language: string) =>
+      call('setLanguage', [language], () => {
+        languageCalls.push(language);
+        settings.language = language;
+      }),
+    updateSettings: (patch: SettingsPatch) =>
+      call('updateSettings', [patch], () => {
+        const poll = patch.pollSeconds;
+        if (poll !== undefined && (!Number.isInteger(poll) || poll < 30 || poll > 3600)) {
+          throw fault('invalid_input', 'pollSeconds out of range');
+        }
+        for (const limit of [patch.uploadLimitKib, patch.downloadLimitKib]) {
+          if (limit !== undefined && limit !== null && (!Number.isInteger(limit) || limit <= 0)) {
+            throw fault('invalid_input', 'bad limit');
+          }
+        }
+        Object.assign(settings, patch);
+        return { ...settings };
+      }),
     openUrl(url: string) {
-      openedUrls.push(url);
-      if (options.failOpenUrl) return Promise.reject(new Error('no browser'));
-      if (options.openInBrowser) window.open(url, '_blank', 'noopener');
-      return Promise.resolve();
+      return call('openUrl', [url], () => {
+        openedUrls.push(url);
+        if (options.failOpenUrl) throw fault('system', 'no browser');
+        if (options.openInBrowser) window.open(url, '_blank', 'noopener');
+      });
     },
+
+    accounts: () => call('accounts', [], () => clone(state.accounts)),
+    checkServer: (address: string) =>
+      call('checkServer', [address], () => {
+        const answer = mockCheckServer(address);
+        if ('code' in answer) throw answer;
+        return answer;
+      }),
+    startLogin: (server: string) =>
+      call('startLogin', [server], (): LoginStarted => {
+        const loginId = nextLoginId++;
+        logins.set(loginId, { server });
+        return { loginId, loginUrl: `${server}/index.php/login/v2/flow/mock${loginId}` };
+      }),
+    finishLogin: (loginId: number) =>
+      call('finishLogin', [loginId], () => {
+        const login = logins.get(loginId);
+        if (!login) throw fault('not_found', `no sign-in ${loginId}`);
+        return new Promise<Account>((resolve, reject) => {
+          login.settle = (outcome) => {
+            logins.delete(loginId);
+            if (outcome) reject(outcome);
+            else resolve(clone(accountFor(login.server)));
+          };
+          const delay = options.loginDelayMs ?? null;
+          if (delay !== null) later(delay, () => login.settle?.(null));
+        });
+      }),
+    cancelLogin: (loginId: number) =>
+      call('cancelLogin', [loginId], () => {
+        const login = logins.get(loginId);
+        logins.delete(loginId);
+        login?.settle?.(fault('cancelled', 'cancelled by the member'));
+      }),
+    signOut: (accountId: number) =>
+      call('signOut', [accountId], (): SignOutReport => {
+        account(accountId);
+        state.accounts = state.accounts.filter((a) => a.id !== accountId);
+        for (const pair of state.folders.filter((f) => f.accountId === accountId)) {
+          emit({ type: 'removed', folderId: pair.id });
+        }
+        return { revokedOnServer: true, filesDeleted: false };
+      }),
+
+    listRemoteFolders: (accountId: number, path: string) =>
+      call('listRemoteFolders', [accountId, path], (): RemoteFolder[] => {
+        account(accountId);
+        const children = nodeAt(path);
+        if (!children) throw fault('not_found', `no folder ${path}`);
+        return children.map((node) => ({
+          path: path ? `${path}/${node.name}` : node.name,
+          name: node.name,
+          size: node.size,
+          hasChildren: (node.children?.length ?? 0) > 0,
+        }));
+      }),
+    defaultLocalFolder: () =>
+      call('defaultLocalFolder', [], () => options.defaultLocalFolder ?? `${MOCK_DEFAULTS.home}/${info.name}`),
+    checkLocalFolder: (path: string) =>
+      call('checkLocalFolder', [path], (): LocalFolderCheck => {
+        const trimmed = path.trim();
+        if (!trimmed) throw fault('invalid_input', 'empty path');
+        const absolute = expandHome(trimmed).replace(/(.)\/+$/, '$1');
+        const base: LocalFolderCheck = {
+          path: absolute,
+          exists: false,
+          nonEmpty: false,
+          entries: 0,
+          alreadySynced: state.folders.some((f) => f.localPath === absolute),
+          problem: absolute.startsWith('/') ? null : 'invalid_input',
+        };
+        if (base.alreadySynced) Object.assign(base, { exists: true, nonEmpty: true, entries: 5 });
+        if (absolute === `${MOCK_DEFAULTS.home}/Documents`) {
+          Object.assign(base, { exists: true, nonEmpty: true, entries: 12 });
+        }
+        return { ...base, ...options.localFolders?.[absolute] };
+      }),
+    pickLocalFolder: () =>
+      call('pickLocalFolder', [], () =>
+        options.pickedFolder === undefined ? `${MOCK_DEFAULTS.home}/Documents` : options.pickedFolder,
+      ),
+
+    folders: () => call('folders', [], () => clone(state.folders)),
+    addFolder: (pair: NewFolderPair) =>
+      call('addFolder', [pair], () => {
+        const owner = account(pair.accountId);
+        const localPath = expandHome(pair.localPath.trim());
+        if (!localPath.startsWith('/')) throw fault('invalid_input', 'not an absolute path');
+        if (state.folders.some((f) => f.localPath === localPath)) {
+          throw fault('local_folder', 'already synced');
+        }
+        const problem = options.localFolders?.[localPath]?.problem;
+        if (problem) throw fault('local_folder', `cannot use ${localPath}`);
+        const created = mockFolder({
+          id: state.folders.reduce((max, f) => Math.max(max, f.id), 0) + 1,
+          accountId: owner.id,
+          localPath,
+          remotePath: pair.remotePath,
+          webUrl: `${owner.server}/apps/files/?dir=/${pair.remotePath}`,
+          status: 'waiting',
+          excluded: [...pair.excluded],
+        });
+        state.folders.push(created);
+        startPass(created);
+        return clone(created);
+      }),
+    removeFolder: (folderId: number) =>
+      call('removeFolder', [folderId], () => {
+        folder(folderId);
+        emit({ type: 'removed', folderId });
+      }),
+    pauseFolder: (folderId: number) =>
+      call('pauseFolder', [folderId], () => {
+        const pair = folder(folderId);
+        Object.assign(pair, { paused: true, status: 'paused', progress: null });
+        return changed(pair);
+      }),
+    resumeFolder: (folderId: number) =>
+      call('resumeFolder', [folderId], () => {
+        const pair = folder(folderId);
+        Object.assign(pair, { paused: false, status: 'waiting', massDelete: null });
+        const answer = clone(pair);
+        startPass(pair);
+        return answer;
+      }),
+    syncNow: (folderId: number) =>
+      call('syncNow', [folderId], () => {
+        startPass(folder(folderId));
+      }),
+    setExcluded: (folderId: number, excluded: string[]) =>
+      call('setExcluded', [folderId, excluded], () => {
+        const pair = folder(folderId);
+        pair.excluded = [...excluded];
+        return changed(pair);
+      }),
+    allowMassDelete: (folderId: number) =>
+      call('allowMassDelete', [folderId], () => {
+        const pair = folder(folderId);
+        pair.massDelete = null;
+        startPass(pair);
+      }),
+    openLocalFolder: (folderId: number) =>
+      call('openLocalFolder', [folderId], () => {
+        folder(folderId);
+      }),
+
+    conflicts: () => call('conflicts', [], () => clone(state.conflicts)),
+    resolveConflict: (folderId: number, copyPath: string, resolution: ConflictResolution) =>
+      call('resolveConflict', [folderId, copyPath, resolution], () => {
+        const pair = folder(folderId);
+        const index = state.conflicts.findIndex(
+          (c) => c.folderId === folderId && c.copyPath === copyPath,
+        );
+        if (index < 0) throw fault('not_found', `no conflict ${copyPath}`);
+        const [resolved] = state.conflicts.splice(index, 1);
+        pair.conflicts = Math.max(0, pair.conflicts - 1);
+        if (pair.status === 'attention' && pair.conflicts === 0 && !pair.massDelete) {
+          pair.status = 'up_to_date';
+        }
+        changed(pair);
+        if (resolution === 'mine' && resolved) record(folderId, 'uploaded', resolved.path);
+      }),
+    openConflict: (folderId: number, copyPath: string) =>
+      call('openConflict', [folderId, copyPath], () => {
+        if (!state.conflicts.some((c) => c.folderId === folderId && c.copyPath === copyPath)) {
+          throw fault('not_found', `no conflict ${copyPath}`);
+        }
+      }),
+    activity: () =>
+      call('activity', [], () => clone(state.activity).sort((a, b) => b.at - a.at).slice(0, 200)),
+
+    onSyncEvent: (listener: (event: SyncEvent) => void) =>
+      call('onSyncEvent', [], () => {
+        listeners.add(listener);
+        return () => {
+          listeners.delete(listener);
+        };
+      }),
+  };
+  return backend;
+}
+
+/** A busy, signed-in state for the dev server (`?state=busy`): every kind of folder pair. */
+function busyState(at: number): Pick<MockBackendOptions, 'accounts' | 'folders' | 'conflicts' | 'activity'> {
+  const home = MOCK_DEFAULTS.home;
+  return {
+    accounts: [mockAccount(), mockAccount({ id: 2, server: 'https://oficina.lesaltres.coop', label: 'ana@oficina.lesaltres.coop', needsSignIn: true })],
+    folders: [
+      mockFolder({
+        lastSync: at - 60,
+        status: 'attention',
+        conflicts: 1,
+        notSynced: [
+          { path: 'Documents/aux.txt', reason: 'not_portable' },
+          { path: 'Fotos/enllaç', reason: 'symlink' },
+        ],
+        massDelete: { deletes: 312, tracked: 340 },
+      }),
+      mockFolder({
+        id: 2,
+        accountId: 2,
+        localPath: `${home}/Les Altres`,
+        webUrl: 'https://oficina.lesaltres.coop/apps/files/?dir=/',
+        status: 'error',
+        lastSync: at - 3 * 86400,
+        error: { code: 'unauthorized', message: 'app password refused' },
+      }),
+    ],
+    conflicts: [
+      {
+        folderId: 1,
+        path: 'Documents/Informes/informe-anual.odt',
+        copyPath: 'Documents/Informes/informe-anual (conflicted copy 2025-11-25 093612).odt',
+        found: at - 3600,
+      },
+    ],
+    activity: [
+      { id: 1, folderId: 1, at: at - 120, kind: 'uploaded', path: 'Documents/Actes/acta-novembre.odt' },
+      { id: 2, folderId: 1, at: at - 3600, kind: 'conflict', path: 'Documents/Informes/informe-anual.odt' },
+      { id: 3, folderId: 1, at: at - 7200, kind: 'downloaded', path: 'Fotos/2025/Estiu/platja.jpg' },
+      { id: 4, folderId: 1, at: at - 86400, kind: 'deleted_remote', path: 'Projectes/Web/vell.html' },
+      { id: 5, folderId: 2, at: at - 3 * 86400, kind: 'error', path: '' },
+    ],
   };
 }
 
 /**
- * The mock for a plain browser: `?locale=es_ES.UTF-8` sets the OS locale it
- * reports (default: the browser's language), `?language=en` a stored choice.
+ * The mock for a plain browser. Query parameters:
+ * - `locale=es_ES.UTF-8`: the OS locale it reports (default: the browser's language);
+ * - `language=en`: a language stored by an earlier run;
+ * - `state=signed-in`: start with an account and a folder pair;
+ *   `state=busy`: two accounts, a folder needing attention, one in error, a conflict;
+ * - `fail=checkServer:offline,finishLogin:timeout`: commands that fail, and how;
+ * - `login=manual`: sign-in never finishes by itself (default: after 2 s).
  */
 export function createMockBackendFromUrl(href: string, browserLanguage?: string): MockBackend {
   const query = new URL(href).searchParams;
+  const errors: Partial<Record<BackendMethod, ErrorCode>> = {};
+  for (const entry of (query.get('fail') ?? '').split(',').filter(Boolean)) {
+    const [method, code] = entry.split(':');
+    if (method && code) errors[method as BackendMethod] = code as ErrorCode;
+  }
+  const at = Math.floor(Date.now() / 1000);
+  const stateName = query.get('state');
   return createMockBackend({
     locale: query.has('locale') ? query.get('locale') : (browserLanguage ?? null),
     language: query.get('language'),
     openInBrowser: true,
+    signedIn: stateName === 'signed-in',
+    ...(stateName === 'busy' ? busyState(at) : {}),
+    errors,
+    loginDelayMs: query.get('login') === 'manual' ? null : 2000,
+    latencyMs: 150,
+    simulate: true,
   });
 }

@@ -3,32 +3,118 @@
  * (through context, see context.ts) and can run on the mock in a plain
  * browser or in tests.
  *
- * Commands (implemented in src-tauri; arguments are camelCase):
- *   app_info                     -> AppInfo
- *   get_settings                 -> Settings
- *   set_language { language }    -> null
- *   open_url     { url }         -> null
+ * Commands (implemented in src-tauri; the command is the method's name in
+ * snake_case, arguments are an object with the method's camelCase parameter
+ * names; every failure rejects with a `BackendError` `{code, message}`):
+ *
+ *   app_info                                            -> AppInfo
+ *   get_settings                                        -> Settings
+ *   set_language        { language }                    -> null
+ *   update_settings     { patch }                       -> Settings
+ *   open_url            { url }                         -> null
+ *   accounts                                            -> Account[]
+ *   check_server        { address }                     -> ServerCheck
+ *   start_login         { server }                      -> LoginStarted
+ *   finish_login        { loginId }                     -> Account
+ *   cancel_login        { loginId }                     -> null
+ *   sign_out            { accountId }                   -> SignOutReport
+ *   list_remote_folders { accountId, path }             -> RemoteFolder[]
+ *   default_local_folder                                -> string
+ *   check_local_folder  { path }                        -> LocalFolderCheck
+ *   pick_local_folder                                   -> string | null
+ *   folders                                             -> FolderPair[]
+ *   add_folder          { pair }                        -> FolderPair
+ *   remove_folder       { folderId }                    -> null
+ *   pause_folder        { folderId }                    -> FolderPair
+ *   resume_folder       { folderId }                    -> FolderPair
+ *   sync_now            { folderId }                    -> null
+ *   set_excluded        { folderId, excluded }          -> FolderPair
+ *   allow_mass_delete   { folderId }                    -> null
+ *   open_local_folder   { folderId }                    -> null
+ *   conflicts                                           -> Conflict[]
+ *   resolve_conflict    { folderId, copyPath, resolution } -> null
+ *   open_conflict       { folderId, copyPath }          -> null
+ *   activity                                            -> ActivityItem[]
+ *
+ * Event: `sync-event`, payload `SyncEvent` (see backend-types.ts).
  */
 import { invoke } from '@tauri-apps/api/core';
-import type { AppInfo, Backend, Settings } from './backend-types';
+import { listen } from '@tauri-apps/api/event';
+import type {
+  Account,
+  ActivityItem,
+  AppInfo,
+  Backend,
+  Conflict,
+  ConflictResolution,
+  FolderPair,
+  LocalFolderCheck,
+  LoginStarted,
+  NewFolderPair,
+  RemoteFolder,
+  ServerCheck,
+  Settings,
+  SettingsPatch,
+  SignOutReport,
+  SyncEvent,
+} from './backend-types';
 import { createMockBackendFromUrl } from './backend.mock';
 
 export type { AppInfo, Backend, Settings } from './backend-types';
 
+/** The name of the event the Rust side emits for every `SyncEvent`. */
+export const SYNC_EVENT = 'sync-event';
+
 export function isTauri(): boolean {
   return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
+}
+
+/** For commands that answer `null`: the UI only cares that they did not fail. */
+async function run(command: string, args?: Record<string, unknown>): Promise<void> {
+  await invoke<null>(command, args);
 }
 
 export function createTauriBackend(): Backend {
   return {
     appInfo: () => invoke<AppInfo>('app_info'),
     getSettings: () => invoke<Settings>('get_settings'),
-    async setLanguage(language: string) {
-      await invoke<null>('set_language', { language });
-    },
-    async openUrl(url: string) {
-      await invoke<null>('open_url', { url });
-    },
+    setLanguage: (language: string) => run('set_language', { language }),
+    updateSettings: (patch: SettingsPatch) => invoke<Settings>('update_settings', { patch }),
+    openUrl: (url: string) => run('open_url', { url }),
+
+    accounts: () => invoke<Account[]>('accounts'),
+    checkServer: (address: string) => invoke<ServerCheck>('check_server', { address }),
+    startLogin: (server: string) => invoke<LoginStarted>('start_login', { server }),
+    finishLogin: (loginId: number) => invoke<Account>('finish_login', { loginId }),
+    cancelLogin: (loginId: number) => run('cancel_login', { loginId }),
+    signOut: (accountId: number) => invoke<SignOutReport>('sign_out', { accountId }),
+
+    listRemoteFolders: (accountId: number, path: string) =>
+      invoke<RemoteFolder[]>('list_remote_folders', { accountId, path }),
+    defaultLocalFolder: () => invoke<string>('default_local_folder'),
+    checkLocalFolder: (path: string) => invoke<LocalFolderCheck>('check_local_folder', { path }),
+    pickLocalFolder: () => invoke<string | null>('pick_local_folder'),
+
+    folders: () => invoke<FolderPair[]>('folders'),
+    addFolder: (pair: NewFolderPair) => invoke<FolderPair>('add_folder', { pair }),
+    removeFolder: (folderId: number) => run('remove_folder', { folderId }),
+    pauseFolder: (folderId: number) => invoke<FolderPair>('pause_folder', { folderId }),
+    resumeFolder: (folderId: number) => invoke<FolderPair>('resume_folder', { folderId }),
+    syncNow: (folderId: number) => run('sync_now', { folderId }),
+    setExcluded: (folderId: number, excluded: string[]) =>
+      invoke<FolderPair>('set_excluded', { folderId, excluded }),
+    allowMassDelete: (folderId: number) => run('allow_mass_delete', { folderId }),
+    openLocalFolder: (folderId: number) => run('open_local_folder', { folderId }),
+
+    conflicts: () => invoke<Conflict[]>('conflicts'),
+    resolveConflict: (folderId: number, copyPath: string, resolution: ConflictResolution) =>
+      run('resolve_conflict', { folderId, copyPath, resolution }),
+    openConflict: (folderId: number, copyPath: string) =>
+      run('open_conflict', { folderId, copyPath }),
+    activity: () => invoke<ActivityItem[]>('activity'),
+
+    onSyncEvent: (listener: (event: SyncEvent) => void) =>
+      listen<SyncEvent>(SYNC_EVENT, (event) => listener(event.payload)),
   };
 }
 
