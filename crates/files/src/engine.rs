@@ -276,11 +276,26 @@ impl SyncFolder {
         let scan = tokio::task::spawn_blocking(move || scan::scan(&root, &ignore))
             .await
             .expect("scan task")?;
+        let mut jr = journal::load(conn, self.folder_id)?;
         progress(Progress::Listing);
-        let listing = remote::list_tree(&self.client, &self.remote_root, &self.ignore)
+        let mut listing =
+            remote::list_tree_skipping(&self.client, &self.remote_root, &self.ignore, |p| {
+                jr.get(p)
+                    .filter(|s| s.kind == Kind::Dir)
+                    .and_then(|s| s.etag.clone())
+            })
             .await
             .map_err(SyncError::Listing)?;
-        let mut jr = journal::load(conn, self.folder_id)?;
+        // Below a folder whose ETag did not change, the server holds what
+        // the journal says.
+        for dir in listing.unchanged.clone() {
+            for (p, s) in dir.below(&jr) {
+                if self.ignore.is_ignored(p) {
+                    continue;
+                }
+                listing.entries.insert(p.clone(), self.recorded_entry(p, s));
+            }
+        }
         // Paths the scan skipped (symlinks…) are not deletions.
         for s in &scan.skipped {
             jr.retain(|p, _| !p.starts_with(s));
@@ -341,16 +356,17 @@ impl SyncFolder {
             actions: report.planned,
             bytes,
         });
-        self.execute(
-            conn,
-            &plan,
-            &scan,
-            &listing,
-            opts,
-            &mut report,
-            &mut progress,
-        )
-        .await?;
+        let refused = self
+            .execute(
+                conn,
+                &plan,
+                &scan,
+                &listing,
+                opts,
+                &mut report,
+                &mut progress,
+            )
+            .await?;
         // Problems that are gone are forgotten (and reported again if they
         // come back).
         let mut current: Vec<(SyncPath, String)> = scan
@@ -363,12 +379,83 @@ impl SyncFolder {
                 current.push((path.clone(), format!("{problem:?}")));
             }
         }
+        for (path, problem) in &refused {
+            current.push((path.clone(), format!("{problem:?}")));
+        }
         journal::retain_problems(conn, self.folder_id, &current)?;
+        self.record_folder_etags(conn, &plan, &listing, &report, &refused)?;
         // Conflicts whose copy the member moved or deleted are closed.
         journal::retain_conflicts(conn, self.folder_id, |copy| {
             local_path(&self.local_root, copy).exists()
         })?;
         Ok(report)
+    }
+
+    /// A journal row standing for the server entry it recorded, below a
+    /// folder whose ETag says nothing changed.
+    fn recorded_entry(&self, p: &SyncPath, s: &Synced) -> RemoteEntry {
+        let url = match s.kind {
+            Kind::Dir => self.dir_url_of(p),
+            Kind::File => self.url_of(p),
+        };
+        RemoteEntry {
+            meta: plan::RemoteMeta {
+                kind: s.kind,
+                etag: s.etag.clone(),
+                size: s.remote_size,
+                mtime: s.remote_mtime,
+                file_id: s.file_id.clone(),
+                perms: s.perms,
+                mount_root: s.mount_root,
+            },
+            url,
+            sha1: None,
+            mount_type: None,
+        }
+    }
+
+    /// After a pass, each folder that was listed keeps the ETag it had in
+    /// the listing, so the next pass can skip it if it stays the same; but
+    /// only when what the journal holds below it is what the server held:
+    /// not above an action that failed or was refused, nor above something
+    /// on the server that is reported instead of synced. Those folders are
+    /// listed again next time.
+    fn record_folder_etags(
+        &self,
+        conn: &Connection,
+        plan: &Plan,
+        listing: &RemoteListing,
+        report: &PassReport,
+        refused: &[(SyncPath, Problem)],
+    ) -> Result<(), SyncError> {
+        if !listing.propagates_etags {
+            return Ok(());
+        }
+        let mut unsettled: Vec<&SyncPath> = report.failures.iter().map(|f| &f.path).collect();
+        unsettled.extend(refused.iter().map(|(p, _)| p));
+        for a in &plan.actions {
+            if let Action::Report { path, .. } = a
+                && listing.entries.contains_key(path)
+            {
+                unsettled.push(path);
+            }
+        }
+        for (dir, etag) in &listing.listed {
+            if dir.is_root() {
+                continue;
+            }
+            let settled = !unsettled.iter().any(|p| p.starts_with(dir) && *p != dir);
+            let etag = if settled { etag.as_deref() } else { None };
+            journal::set_folder_etag(conn, self.folder_id, dir, etag)?;
+        }
+        // A refusal below a folder that was not listed: the journal no
+        // longer holds what the server does there; list it next time.
+        for (p, _) in refused {
+            for anc in p.ancestors() {
+                journal::set_folder_etag(conn, self.folder_id, &anc, None)?;
+            }
+        }
+        Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -381,7 +468,8 @@ impl SyncFolder {
         opts: &PassOptions,
         report: &mut PassReport,
         progress: &mut impl FnMut(Progress),
-    ) -> Result<(), SyncError> {
+    ) -> Result<Vec<(SyncPath, Problem)>, SyncError> {
+        let mut refused = Vec::new();
         let ctx = Arc::new(Ctx {
             folder: self,
             listing,
@@ -403,23 +491,24 @@ impl SyncFolder {
             if transfer {
                 batch.push(action);
                 if batch.len() >= opts.parallel.max(1) * 4 {
-                    self.run_batch(conn, &ctx, &mut batch, opts, report, progress)
+                    self.run_batch(conn, &ctx, &mut batch, opts, report, progress, &mut refused)
                         .await?;
                 }
                 continue;
             }
-            self.run_batch(conn, &ctx, &mut batch, opts, report, progress)
+            self.run_batch(conn, &ctx, &mut batch, opts, report, progress, &mut refused)
                 .await?;
             let outcome = ctx.run(action).await;
-            self.finish(conn, action, outcome, opts, report, progress)?;
+            self.finish(conn, action, outcome, opts, report, progress, &mut refused)?;
         }
-        self.run_batch(conn, &ctx, &mut batch, opts, report, progress)
+        self.run_batch(conn, &ctx, &mut batch, opts, report, progress, &mut refused)
             .await?;
         report.limited_up = LimitStats::of(ctx.up.as_ref());
         report.limited_down = LimitStats::of(ctx.down.as_ref());
-        Ok(())
+        Ok(refused)
     }
 
+    #[allow(clippy::too_many_arguments)]
     async fn run_batch(
         &self,
         conn: &Connection,
@@ -428,6 +517,7 @@ impl SyncFolder {
         opts: &PassOptions,
         report: &mut PassReport,
         progress: &mut impl FnMut(Progress),
+        refused: &mut Vec<(SyncPath, Problem)>,
     ) -> Result<(), SyncError> {
         use futures_util::StreamExt;
         let actions = std::mem::take(batch);
@@ -437,11 +527,12 @@ impl SyncFolder {
         }))
         .buffer_unordered(opts.parallel.max(1));
         while let Some((action, outcome)) = results.next().await {
-            self.finish(conn, action, outcome, opts, report, progress)?;
+            self.finish(conn, action, outcome, opts, report, progress, refused)?;
         }
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn finish(
         &self,
         conn: &Connection,
@@ -450,6 +541,7 @@ impl SyncFolder {
         opts: &PassOptions,
         report: &mut PassReport,
         progress: &mut impl FnMut(Progress),
+        refused: &mut Vec<(SyncPath, Problem)>,
     ) -> Result<(), SyncError> {
         let path = action.path().clone();
         let mut bytes = 0;
@@ -467,6 +559,28 @@ impl SyncFolder {
                 report.conflicts.push(copy);
             }
             Ok(Outcome::Forget) => journal::forget(conn, self.folder_id, &path)?,
+            Ok(Outcome::Refused(problem)) => {
+                // The server keeps it: forget the row, so the next pass
+                // sees a server-only entry and puts it back here, instead
+                // of asking again and again.
+                journal::forget(conn, self.folder_id, &path)?;
+                if journal::note_problem(
+                    conn,
+                    self.folder_id,
+                    &path,
+                    &format!("{problem:?}"),
+                    opts.now,
+                )? {
+                    report.problems.push((path.clone(), problem));
+                }
+                refused.push((path.clone(), problem));
+                progress(Progress::Done {
+                    path,
+                    done: Done::NotSynced,
+                    bytes: 0,
+                });
+                return Ok(());
+            }
             Ok(Outcome::Reported(problem)) => {
                 if journal::note_problem(
                     conn,
@@ -532,6 +646,9 @@ enum Outcome {
     Record(Synced),
     RecordWithConflict(Synced, SyncPath),
     Forget,
+    /// The server refused a deletion (403: a read-only place): reported,
+    /// and the entry is put back here by the next pass.
+    Refused(Problem),
     Reported(Problem),
 }
 
@@ -622,6 +739,9 @@ impl Ctx<'_> {
                 match self.folder.client.delete(&url, if_match.as_deref()).await {
                     Ok(()) => Ok(Outcome::Forget),
                     Err(e) if e.kind == ErrorKind::NotFound => Ok(Outcome::Forget),
+                    Err(e) if matches!(e.kind, ErrorKind::Forbidden(_)) => {
+                        Ok(Outcome::Refused(Problem::ReadOnly))
+                    }
                     Err(e) => Err(e.to_string()),
                 }
             }
@@ -630,6 +750,9 @@ impl Ctx<'_> {
                 match self.folder.client.delete(&url, None).await {
                     Ok(()) => Ok(Outcome::Forget),
                     Err(e) if e.kind == ErrorKind::NotFound => Ok(Outcome::Forget),
+                    Err(e) if matches!(e.kind, ErrorKind::Forbidden(_)) => {
+                        Ok(Outcome::Refused(Problem::ReadOnly))
+                    }
                     Err(e) => Err(e.to_string()),
                 }
             }

@@ -162,6 +162,21 @@ pub fn record(
     Ok(())
 }
 
+/// Sets the recorded ETag of a folder (`None`: unknown, so it is listed
+/// next time); nothing happens when the journal has no such folder.
+pub fn set_folder_etag(
+    conn: &Connection,
+    folder: i64,
+    path: &SyncPath,
+    etag: Option<&str>,
+) -> Result<(), JournalError> {
+    conn.execute(
+        "UPDATE sync_journal SET etag = ?3 WHERE folder_id = ?1 AND path = ?2 AND kind = 1",
+        params![folder, path.as_str(), etag],
+    )?;
+    Ok(())
+}
+
 /// Forgets `path` and everything below it.
 pub fn forget(conn: &Connection, folder: i64, path: &SyncPath) -> Result<(), JournalError> {
     conn.execute(

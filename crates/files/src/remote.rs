@@ -1,6 +1,17 @@
 //! The remote listing: the whole folder tree on the server, folder by
 //! folder (PROPFIND depth 1), as the planner's input. Any listing error
 //! aborts: a folder that could not be listed would look emptied.
+//!
+//! Skipping what did not change: Nextcloud gives a folder a new ETag
+//! whenever anything below it changes, so a folder whose ETag is the one
+//! the journal recorded holds what the journal says, and is not listed.
+//! Generic WebDAV servers do not promise this (Apache and lighttpd change a
+//! folder's ETag only with its direct children, sabre/dav's FSExt and
+//! rclone give folders none), so it is used only when the server is
+//! detected to be a Nextcloud (or ownCloud): its root answers with
+//! `oc:fileid` and `oc:permissions`, which only those servers have. Never
+//! for external storages (`nc:mount-type` `external`), whose changes made
+//! outside the server may not reach the folder's ETag.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -19,6 +30,8 @@ pub struct RemoteEntry {
     pub url: Url,
     /// SHA-1 of the content when the server stores one (Nextcloud).
     pub sha1: Option<String>,
+    /// `nc:mount-type` (`shared`, `external`, `group`…), when told.
+    pub mount_type: Option<String>,
 }
 
 /// The remote tree.
@@ -28,6 +41,13 @@ pub struct RemoteListing {
     /// The root folder's own entry (permissions, ETag).
     pub root: Option<RemoteEntry>,
     pub requests: usize,
+    /// The server propagates folder ETags (detected, see above).
+    pub propagates_etags: bool,
+    /// Folders that were listed, with the ETag they had then.
+    pub listed: Vec<(SyncPath, Option<String>)>,
+    /// Folders not listed because their ETag is the recorded one: what is
+    /// below them is to be taken from the journal.
+    pub unchanged: Vec<SyncPath>,
 }
 
 /// What the planner needs of Nextcloud's permission letters.
@@ -59,7 +79,18 @@ fn to_entry(e: &FileEntry) -> RemoteEntry {
             .iter()
             .find(|c| c.algorithm == "SHA1")
             .map(|c| c.value.clone()),
+        mount_type: e.mount_type.clone().filter(|t| !t.is_empty()),
     }
+}
+
+/// Whether the root's own entry says the server is a Nextcloud (or
+/// ownCloud), which propagates folder ETags.
+fn propagates(root: &RemoteEntry) -> bool {
+    root.meta.file_id.is_some() && root.meta.perms.is_some() && root.meta.etag.is_some()
+}
+
+fn same_etag(a: &str, b: &str) -> bool {
+    cc_dav::resource::etag_eq(a, b)
 }
 
 /// Lists everything below `root` (a collection URL ending in `/`).
@@ -68,11 +99,24 @@ pub async fn list_tree(
     root: &Url,
     ignore: &IgnoreRules,
 ) -> Result<RemoteListing, DavError> {
+    list_tree_skipping(client, root, ignore, |_| None).await
+}
+
+/// Lists everything below `root`, except, on a server that propagates
+/// folder ETags, the folders whose ETag is `recorded(path)` (listed in
+/// [`RemoteListing::unchanged`] instead).
+pub async fn list_tree_skipping(
+    client: &DavClient,
+    root: &Url,
+    ignore: &IgnoreRules,
+    recorded: impl Fn(&SyncPath) -> Option<String>,
+) -> Result<RemoteListing, DavError> {
     let mut out = RemoteListing::default();
     let mut queue: VecDeque<(Url, SyncPath)> = VecDeque::new();
     queue.push_back((root.clone(), SyncPath::root()));
     while let Some((url, base)) = queue.pop_front() {
         out.requests += 1;
+        let mut own_etag = None;
         let mut found = Vec::new();
         client
             .list(&url, Depth::One, |e| {
@@ -80,11 +124,19 @@ pub async fn list_tree(
                 Ok(())
             })
             .await?;
+        // The folder's own entry first: on the root it decides whether
+        // folders may be skipped.
+        if let Some(own) = found.iter().find(|e| e.path.is_empty()) {
+            let entry = to_entry(own);
+            own_etag = entry.meta.etag.clone();
+            if base.is_root() {
+                out.propagates_etags = propagates(&entry);
+                out.root = Some(entry);
+            }
+        }
+        out.listed.push((base.clone(), own_etag));
         for e in found {
             if e.path.is_empty() {
-                if base.is_root() {
-                    out.root = Some(to_entry(&e));
-                }
                 continue;
             }
             let path = SyncPath::from_names(base.names().chain(e.path.iter().map(String::as_str)));
@@ -93,7 +145,17 @@ pub async fn list_tree(
             }
             let entry = to_entry(&e);
             if entry.meta.kind == Kind::Dir {
-                queue.push_back((cc_dav::href::as_collection(&e.url), path.clone()));
+                let unchanged = out.propagates_etags
+                    && entry.mount_type.as_deref() != Some("external")
+                    && match (&entry.meta.etag, recorded(&path)) {
+                        (Some(now), Some(before)) => same_etag(now, &before),
+                        _ => false,
+                    };
+                if unchanged {
+                    out.unchanged.push(path.clone());
+                } else {
+                    queue.push_back((cc_dav::href::as_collection(&e.url), path.clone()));
+                }
             }
             out.entries.insert(path, entry);
         }

