@@ -16,9 +16,9 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use cc_dav::files::{Precondition, PutOptions};
+use cc_dav::files::{Precondition, PutInfo, PutOptions};
+use cc_dav::nextcloud::ChunkedUpload;
 use cc_dav::{DavClient, DavError, ErrorKind, Throttle};
 use rusqlite::Connection;
 use sha1::{Digest, Sha1};
@@ -27,6 +27,7 @@ use url::Url;
 
 use crate::ignore::{ENGINE_PREFIX, IgnoreRules};
 use crate::journal::{self, JournalError};
+use crate::nextcloud::{Chunking, NextcloudUploads};
 use crate::path::SyncPath;
 use crate::plan::{self, Action, Kind, LocalMeta, Options, Plan, Problem, Synced};
 use crate::remote::{self, RemoteEntry, RemoteListing};
@@ -66,6 +67,9 @@ pub struct PassOptions {
     /// Download limit in bytes per second, shared by all the downloads of
     /// the pass.
     pub download_limit: Option<u64>,
+    /// Nextcloud's chunked and bulk uploads, when the server offers them
+    /// (see [`NextcloudUploads::new`]); `None`: plain PUTs.
+    pub nextcloud: Option<NextcloudUploads>,
 }
 
 impl Default for PassOptions {
@@ -78,6 +82,7 @@ impl Default for PassOptions {
             now: 0,
             upload_limit: None,
             download_limit: None,
+            nextcloud: None,
         }
     }
 }
@@ -384,6 +389,12 @@ impl SyncFolder {
         }
         journal::retain_problems(conn, self.folder_id, &current)?;
         self.record_folder_etags(conn, &plan, &listing, &report, &refused)?;
+        // Chunked uploads of files that are gone are not resumed.
+        for (p, _) in journal::pending_uploads(conn, self.folder_id)? {
+            if !scan.entries.contains_key(&p) {
+                journal::upload_finished(conn, self.folder_id, &p)?;
+            }
+        }
         // Conflicts whose copy the member moved or deleted are closed.
         journal::retain_conflicts(conn, self.folder_id, |copy| {
             local_path(&self.local_root, copy).exists()
@@ -470,14 +481,21 @@ impl SyncFolder {
         progress: &mut impl FnMut(Progress),
     ) -> Result<Vec<(SyncPath, Problem)>, SyncError> {
         let mut refused = Vec::new();
-        let ctx = Arc::new(Ctx {
+        let ctx = Ctx {
             folder: self,
+            conn,
             listing,
             scan,
             stamp: opts.conflict_stamp.clone(),
+            now: opts.now,
+            nextcloud: opts.nextcloud.clone(),
+            pending_chunked: journal::pending_uploads(conn, self.folder_id)?
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect(),
             up: opts.upload_limit.map(Throttle::new),
             down: opts.download_limit.map(Throttle::new),
-        });
+        };
         // Transfers run in parallel in chunks; the rest in order.
         let mut batch: Vec<&Action> = Vec::new();
         for action in &plan.actions {
@@ -512,7 +530,7 @@ impl SyncFolder {
     async fn run_batch(
         &self,
         conn: &Connection,
-        ctx: &Arc<Ctx<'_>>,
+        ctx: &Ctx<'_>,
         batch: &mut Vec<&Action>,
         opts: &PassOptions,
         report: &mut PassReport,
@@ -521,10 +539,11 @@ impl SyncFolder {
     ) -> Result<(), SyncError> {
         use futures_util::StreamExt;
         let actions = std::mem::take(batch);
-        let mut results = futures_util::stream::iter(actions.into_iter().map(|a| {
-            let ctx = ctx.clone();
-            async move { (a, ctx.run(a).await) }
-        }))
+        let mut results = futures_util::stream::iter(
+            actions
+                .into_iter()
+                .map(|a| async move { (a, ctx.run(a).await) }),
+        )
         .buffer_unordered(opts.parallel.max(1));
         while let Some((action, outcome)) = results.next().await {
             self.finish(conn, action, outcome, opts, report, progress, refused)?;
@@ -654,12 +673,18 @@ enum Outcome {
 
 struct Ctx<'a> {
     folder: &'a SyncFolder,
+    /// The state file: chunked uploads are remembered before they start.
+    conn: &'a Connection,
     listing: &'a RemoteListing,
     scan: &'a LocalScan,
     stamp: String,
+    now: i64,
     /// The pass's bandwidth limits, shared by its transfers.
     up: Option<Throttle>,
     down: Option<Throttle>,
+    nextcloud: Option<NextcloudUploads>,
+    /// Paths with a chunked upload under way (from earlier passes).
+    pending_chunked: std::collections::BTreeSet<SyncPath>,
 }
 
 fn e2s(e: impl std::fmt::Display) -> String {
@@ -786,8 +811,96 @@ impl Ctx<'_> {
     }
 
     async fn upload(&self, p: &SyncPath, if_match: Option<&str>) -> Result<Outcome, String> {
-        let path = self.abs(p);
         let before = self.stat(p)?;
+        let chunking = self
+            .nextcloud
+            .as_ref()
+            .and_then(|n| n.chunking.as_ref())
+            .filter(|c| before.size > c.threshold);
+        let info = match chunking {
+            Some(c) => self.send_chunked(p, &before, c).await?,
+            None => {
+                let info = self.put(p, if_match).await?;
+                // A chunked upload left from before is not needed any
+                // more (the server drops its folder after 24 h).
+                if self.pending_chunked.contains(p) {
+                    journal::upload_finished(self.conn, self.folder.folder_id, p).map_err(e2s)?;
+                }
+                info
+            }
+        };
+        self.uploaded(p, before, info).await
+    }
+
+    /// Sends `p` in chunks (Nextcloud), resuming the upload a previous run
+    /// left when it was started for the same local file. The upload is
+    /// remembered in the state file before its first request and forgotten
+    /// once the server has assembled the file.
+    async fn send_chunked(
+        &self,
+        p: &SyncPath,
+        before: &LocalMeta,
+        c: &Chunking,
+    ) -> Result<PutInfo, String> {
+        let folder = self.folder.folder_id;
+        let earlier = journal::pending_upload(self.conn, folder, p).map_err(e2s)?;
+        let same_file = |u: &journal::PendingUpload| {
+            u.size == before.size && u.mtime_ns == before.mtime_ns && u.inode == before.inode
+        };
+        let (pending, resume) = match earlier {
+            Some(u) if same_file(&u) => (u, true),
+            other => {
+                if let Some(old) = other {
+                    // Started for another version of the file: abandon it.
+                    let old = ChunkedUpload::new(
+                        &c.uploads_root,
+                        &old.transfer_id,
+                        self.folder.url_of(p),
+                    );
+                    if let Err(e) = self.folder.client.abort_chunked_upload(&old).await {
+                        tracing::debug!(error = %e, "abandoning an old chunked upload");
+                    }
+                }
+                let seed = format!(
+                    "{folder}\0{p}\0{:?}\0{}",
+                    std::time::SystemTime::now(),
+                    std::process::id()
+                );
+                let u = journal::PendingUpload {
+                    transfer_id: format!(
+                        "commonscloud-{}",
+                        &hex::encode(Sha1::digest(seed.as_bytes()))[..24]
+                    ),
+                    size: before.size,
+                    mtime_ns: before.mtime_ns,
+                    inode: before.inode,
+                    chunk_size: c.chunk_size,
+                    started_at: self.now,
+                };
+                journal::upload_started(self.conn, folder, p, &u).map_err(e2s)?;
+                (u, false)
+            }
+        };
+        let mut up =
+            ChunkedUpload::new(&c.uploads_root, &pending.transfer_id, self.folder.url_of(p));
+        up.chunk_size = pending.chunk_size;
+        up.mtime = std::fs::metadata(self.abs(p))
+            .ok()
+            .and_then(|m| m.modified().ok());
+        up.throttle = self.up.clone();
+        let info = self
+            .folder
+            .client
+            .chunked_upload(&up, &self.abs(p), resume, |_| {})
+            .await
+            .map_err(e2s)?;
+        journal::upload_finished(self.conn, folder, p).map_err(e2s)?;
+        Ok(info)
+    }
+
+    /// A plain PUT of `p`.
+    async fn put(&self, p: &SyncPath, if_match: Option<&str>) -> Result<PutInfo, String> {
+        let path = self.abs(p);
         let url = self.folder.url_of(p);
         let pre = match if_match {
             Some(e) => Precondition::if_match(e),
@@ -802,12 +915,22 @@ impl Ctx<'_> {
             throttle: self.up.clone(),
             ..PutOptions::default()
         };
-        let info = self
-            .folder
+        self.folder
             .client
             .put_file(&url, &path, &opts)
             .await
-            .map_err(e2s)?;
+            .map_err(e2s)
+    }
+
+    /// Records an upload of `p` whose local file was `before` when it was
+    /// read.
+    async fn uploaded(
+        &self,
+        p: &SyncPath,
+        before: LocalMeta,
+        info: PutInfo,
+    ) -> Result<Outcome, String> {
+        let url = self.folder.url_of(p);
         let after = self.stat(p)?;
         let local = if after == before {
             after

@@ -305,3 +305,103 @@ pub fn retain_conflicts(
     }
     Ok(())
 }
+
+/// A Nextcloud chunked upload under way (store v5 `sync_uploads`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingUpload {
+    pub transfer_id: String,
+    /// The local file it was started for.
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub inode: u64,
+    pub chunk_size: u64,
+    pub started_at: i64,
+}
+
+/// The chunked upload under way for `path`, if any.
+pub fn pending_upload(
+    conn: &Connection,
+    folder: i64,
+    path: &SyncPath,
+) -> Result<Option<PendingUpload>, JournalError> {
+    Ok(conn
+        .query_row(
+            "SELECT transfer_id, size, mtime_ns, inode, chunk_size, started_at
+             FROM sync_uploads WHERE folder_id = ?1 AND path = ?2",
+            params![folder, path.as_str()],
+            |r| {
+                Ok(PendingUpload {
+                    transfer_id: r.get(0)?,
+                    size: r.get::<_, i64>(1)? as u64,
+                    mtime_ns: r.get(2)?,
+                    inode: r.get::<_, i64>(3)? as u64,
+                    chunk_size: r.get::<_, i64>(4)? as u64,
+                    started_at: r.get(5)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Remembers a chunked upload before its first request, so that a restart
+/// resumes it instead of sending it all again.
+pub fn upload_started(
+    conn: &Connection,
+    folder: i64,
+    path: &SyncPath,
+    up: &PendingUpload,
+) -> Result<(), JournalError> {
+    conn.execute(
+        "INSERT OR REPLACE INTO sync_uploads(folder_id, path, transfer_id, size, mtime_ns, inode, chunk_size, started_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            folder,
+            path.as_str(),
+            up.transfer_id,
+            up.size as i64,
+            up.mtime_ns,
+            up.inode as i64,
+            up.chunk_size as i64,
+            up.started_at
+        ],
+    )?;
+    Ok(())
+}
+
+/// Forgets the chunked upload of `path` (finished, or abandoned).
+pub fn upload_finished(
+    conn: &Connection,
+    folder: i64,
+    path: &SyncPath,
+) -> Result<(), JournalError> {
+    conn.execute(
+        "DELETE FROM sync_uploads WHERE folder_id = ?1 AND path = ?2",
+        params![folder, path.as_str()],
+    )?;
+    Ok(())
+}
+
+/// Every chunked upload under way of a pair, by path.
+pub fn pending_uploads(
+    conn: &Connection,
+    folder: i64,
+) -> Result<Vec<(SyncPath, PendingUpload)>, JournalError> {
+    let mut stmt = conn.prepare(
+        "SELECT path, transfer_id, size, mtime_ns, inode, chunk_size, started_at
+         FROM sync_uploads WHERE folder_id = ?1 ORDER BY path",
+    )?;
+    let rows = stmt.query_map(params![folder], |r| {
+        Ok((
+            SyncPath::parse(&r.get::<_, String>(0)?),
+            PendingUpload {
+                transfer_id: r.get(1)?,
+                size: r.get::<_, i64>(2)? as u64,
+                mtime_ns: r.get(3)?,
+                inode: r.get::<_, i64>(4)? as u64,
+                chunk_size: r.get::<_, i64>(5)? as u64,
+                started_at: r.get(6)?,
+            },
+        ))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

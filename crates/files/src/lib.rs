@@ -5,11 +5,13 @@
 //!   synced; [`scan`]: the local tree; [`remote`]: the server tree;
 //! - [`plan`]: the pure three-way planner;
 //! - [`engine`]: one pass, executing the plan with its safety rails;
-//!   [`journal`]: the last agreed state in SQLite.
+//!   [`journal`]: the last agreed state in SQLite; [`nextcloud`]: chunked
+//!   and bulk uploads where the server offers them.
 
 pub mod engine;
 pub mod ignore;
 pub mod journal;
+pub mod nextcloud;
 pub mod path;
 pub mod plan;
 pub mod remote;

@@ -387,3 +387,150 @@ async fn generic_webdav_servers_are_not_taken_for_nextcloud() {
         assert_eq!(listing.requests, 2, "{kind:?}: the root and a/ are listed");
     }
 }
+
+/// The upload extensions recording 005 (the capabilities of the recorded
+/// server) offers, for files below `root`.
+fn uploads_of_005(s: &ReplayServer) -> cc_files::nextcloud::NextcloudUploads {
+    let rec = cc_harness::replay::Recording::load("005-capabilities-json");
+    let json: serde_json::Value = serde_json::from_slice(rec.response_body()).unwrap();
+    let caps = cc_dav::nextcloud::UploadCapabilities::from_json(&json);
+    assert!(caps.chunking && caps.bulk_upload);
+    cc_files::nextcloud::NextcloudUploads::new(&files_root(s), &caps).unwrap()
+}
+
+/// 12,582,912 bytes, the size of `gran.bin` in recordings 059–065.
+const GRAN: usize = 12_582_912;
+
+fn pending(w: &World, p: &str) -> Option<journal::PendingUpload> {
+    journal::pending_upload(
+        w.store.connection(),
+        w.folder.folder_id,
+        &SyncPath::parse(p),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_chunked_upload_resumes_after_a_restart() {
+    // An earlier run sent the three chunks of gran.bin (recordings 059–062)
+    // and stopped before assembling them; the state file remembers the
+    // upload. This run lists the chunks already on the server (063), sends
+    // none again and assembles the file (064).
+    let s = ReplayServer::start_with(
+        &["063-chunked-propfind-upload", "064-chunked-move-assemble"],
+        &["021-propfind-root-depth1"],
+    );
+    let w = world_021(&s);
+    w.write("gran.bin", &vec![0x5a; GRAN]);
+    let m = meta_of(&std::fs::metadata(w.local.join("gran.bin")).unwrap());
+    journal::upload_started(
+        w.store.connection(),
+        w.folder.folder_id,
+        &SyncPath::parse("gran.bin"),
+        &journal::PendingUpload {
+            transfer_id: "fixture-upload-0001".into(),
+            size: m.size,
+            mtime_ns: m.mtime_ns,
+            inode: m.inode,
+            chunk_size: 5 * 1024 * 1024,
+            started_at: 1_764_000_000,
+        },
+    )
+    .unwrap();
+    let opts = PassOptions {
+        nextcloud: Some(uploads_of_005(&s)),
+        ..PassOptions::default()
+    };
+    let r = w.pass_with(&opts).await.unwrap();
+    assert!(r.failures.is_empty(), "{:?} {:?}", r.failures, s.misses());
+    assert_eq!(r.uploaded, 1);
+    assert_eq!(
+        requests(&s),
+        [
+            "PROPFIND /remote.php/dav/files/ana/",
+            "PROPFIND /remote.php/dav/uploads/ana/fixture-upload-0001/",
+            "MOVE /remote.php/dav/uploads/ana/fixture-upload-0001/.file",
+        ],
+        "no chunk is sent again"
+    );
+    let mv = &s.seen()[2];
+    assert_eq!(
+        mv.header("destination"),
+        Some(format!("{}gran.bin", files_root(&s)).as_str())
+    );
+    assert_eq!(mv.header("oc-total-length"), Some("12582912"));
+    assert!(mv.header("x-oc-mtime").is_some());
+    // Recorded with the ETag and file id of the MOVE's answer (no read-back),
+    // and the upload is forgotten.
+    let j = w.journal();
+    let g = &j[&SyncPath::parse("gran.bin")];
+    assert_eq!(
+        g.etag.as_deref(),
+        Some("\"385d9380df30bbbeed9766e43b8b9778\"")
+    );
+    assert_eq!(g.file_id.as_deref(), Some("00010461oc9o416dqkif"));
+    assert_eq!(g.local, m);
+    assert_eq!(pending(&w, "gran.bin"), None);
+}
+
+#[tokio::test]
+async fn a_changed_file_starts_its_chunked_upload_over() {
+    // The state file remembers an upload started for an older gran.bin
+    // (another size). It is abandoned (DELETE of its upload folder, 068)
+    // and a new one is remembered before its first request, so a restart
+    // would resume the new one. The recordings hold no MKCOL for a new
+    // transfer id: the replay answers it 501, the pass reports the
+    // failure, and the file is left as it was.
+    let s = ReplayServer::start_with(&["068-chunked-abort-delete"], &["021-propfind-root-depth1"]);
+    let w = world_021(&s);
+    w.write("gran.bin", &vec![0x33; GRAN]);
+    journal::upload_started(
+        w.store.connection(),
+        w.folder.folder_id,
+        &SyncPath::parse("gran.bin"),
+        &journal::PendingUpload {
+            transfer_id: "fixture-upload-0002".into(),
+            size: 5 * 1024 * 1024,
+            mtime_ns: 1,
+            inode: 1,
+            chunk_size: 5 * 1024 * 1024,
+            started_at: 1_764_000_000,
+        },
+    )
+    .unwrap();
+    let opts = PassOptions {
+        nextcloud: Some(uploads_of_005(&s)),
+        now: 1_764_000_100,
+        ..PassOptions::default()
+    };
+    let r = w.pass_with(&opts).await.unwrap();
+    let seen = requests(&s);
+    assert_eq!(
+        seen[1],
+        "DELETE /remote.php/dav/uploads/ana/fixture-upload-0002"
+    );
+    assert!(
+        seen[2].starts_with("MKCOL /remote.php/dav/uploads/ana/commonscloud-"),
+        "{seen:?}"
+    );
+    assert_eq!(
+        s.seen()[2].header("destination"),
+        Some(format!("{}gran.bin", files_root(&s)).as_str())
+    );
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert_eq!(r.failures.len(), 1);
+    let now = pending(&w, "gran.bin").unwrap();
+    let m = meta_of(&std::fs::metadata(w.local.join("gran.bin")).unwrap());
+    assert_eq!(
+        format!("MKCOL /remote.php/dav/uploads/ana/{}", now.transfer_id),
+        seen[2]
+    );
+    assert_eq!(
+        (now.size, now.mtime_ns, now.inode),
+        (m.size, m.mtime_ns, m.inode)
+    );
+    assert_eq!(now.chunk_size, 10 * 1024 * 1024);
+    assert_eq!(now.started_at, 1_764_000_100);
+    assert!(!w.journal().contains_key(&SyncPath::parse("gran.bin")));
+    assert_eq!(std::fs::read(w.local.join("gran.bin")).unwrap().len(), GRAN);
+}

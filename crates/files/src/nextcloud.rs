@@ -1,0 +1,198 @@
+//! Nextcloud's upload extensions as the engine uses them: chunked upload
+//! v2 for large files (resumed after a restart) and bulk upload for many
+//! small new files, each only when the server's capabilities offer it.
+//!
+//! The caller (the desktop app, the CLI) reads the capabilities once per
+//! account and puts a [`NextcloudUploads`] in the pass options; on other
+//! servers it stays `None` and every file goes up with a plain PUT.
+//!
+//! # Limits (Nextcloud 33, recordings 059–074)
+//!
+//! - Neither the MOVE that ends a chunked upload nor a bulk upload carries a
+//!   precondition (none was recorded, and Nextcloud's answer to one was not
+//!   verified): an edit made on the web to the same file between the
+//!   pass's listing and the end of the upload is replaced (Nextcloud keeps
+//!   it as a version). Bulk upload is therefore used only for files the
+//!   server did not have at listing time, where a plain PUT would carry
+//!   `If-None-Match: *`.
+
+use cc_dav::nextcloud::{DEFAULT_CHUNK, MIN_CHUNK, UploadCapabilities};
+use url::Url;
+
+use crate::path::SyncPath;
+
+/// Chunked upload v2 settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunking {
+    /// `…/remote.php/dav/uploads/<user>/`.
+    pub uploads_root: Url,
+    /// Files larger than this go up in chunks.
+    pub threshold: u64,
+    /// Size of each chunk (the last one may be smaller).
+    pub chunk_size: u64,
+}
+
+/// Bulk upload settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bulk {
+    /// `…/remote.php/dav/bulk`.
+    pub url: Url,
+    /// Files up to this size go in bulk requests.
+    pub max_file_size: u64,
+    /// Files in one request, at most.
+    pub max_files: usize,
+    /// Bytes of content in one request, at most (held in memory while it
+    /// is sent).
+    pub max_bytes: u64,
+}
+
+/// What a pass may use of Nextcloud's upload extensions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NextcloudUploads {
+    /// The user's files root, `…/remote.php/dav/files/<user>/`: bulk
+    /// upload names files by their path below it.
+    pub files_root: Url,
+    pub chunking: Option<Chunking>,
+    pub bulk: Option<Bulk>,
+}
+
+impl NextcloudUploads {
+    /// From the user's files root (`…/remote.php/dav/files/<user>/`) and
+    /// the server's capabilities: chunking when `dav.chunking` is offered
+    /// (chunks of 10 MiB, or the server's `max_size` when smaller, never
+    /// under Nextcloud's 5 MiB minimum), bulk upload when `dav.bulkupload`
+    /// is. `None` when the URL is not a Nextcloud files root or the server
+    /// offers neither.
+    pub fn new(files_root: &Url, caps: &UploadCapabilities) -> Option<Self> {
+        let path = files_root.path();
+        let at = path.find("/remote.php/dav/files/")?;
+        let rest = &path[at + "/remote.php/dav/files/".len()..];
+        let user = rest.strip_suffix('/').unwrap_or(rest);
+        if user.is_empty() || user.contains('/') {
+            return None;
+        }
+        let dav_root = files_root
+            .join(&format!("{}/remote.php/dav/", &path[..at]))
+            .ok()?;
+        let chunking = if caps.chunking {
+            let chunk_size = caps
+                .max_chunk_size
+                .filter(|m| *m > 0)
+                .map_or(DEFAULT_CHUNK, |m| m.min(DEFAULT_CHUNK))
+                .max(MIN_CHUNK);
+            dav_root
+                .join(&format!("uploads/{user}/"))
+                .ok()
+                .map(|uploads_root| Chunking {
+                    uploads_root,
+                    threshold: chunk_size,
+                    chunk_size,
+                })
+        } else {
+            None
+        };
+        let bulk = if caps.bulk_upload {
+            dav_root.join("bulk").ok().map(|url| Bulk {
+                url,
+                max_file_size: 1024 * 1024,
+                max_files: 100,
+                max_bytes: 10 * 1024 * 1024,
+            })
+        } else {
+            None
+        };
+        if chunking.is_none() && bulk.is_none() {
+            return None;
+        }
+        Some(NextcloudUploads {
+            files_root: cc_dav::href::as_collection(files_root),
+            chunking,
+            bulk,
+        })
+    }
+
+    /// The path bulk upload names a file by (`/Documents/a.txt`, decoded),
+    /// for `p` below the sync folder `remote_root`; `None` when the sync
+    /// folder is not below the files root.
+    pub fn bulk_path(&self, remote_root: &Url, p: &SyncPath) -> Option<String> {
+        let root = self.files_root.path();
+        let sub = remote_root.path().strip_prefix(root)?;
+        let mut names: Vec<String> = Vec::new();
+        for seg in sub.split('/').filter(|s| !s.is_empty()) {
+            names.push(
+                percent_encoding::percent_decode_str(seg)
+                    .decode_utf8()
+                    .ok()?
+                    .into_owned(),
+            );
+        }
+        names.extend(p.names().map(str::to_owned));
+        Some(format!("/{}", names.join("/")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caps(chunking: bool, bulk: bool, max: Option<u64>) -> UploadCapabilities {
+        UploadCapabilities {
+            chunking,
+            bulk_upload: bulk,
+            max_chunk_size: max,
+            ..UploadCapabilities::default()
+        }
+    }
+
+    #[test]
+    fn endpoints_come_from_the_files_root() {
+        let root =
+            Url::parse("https://oficina.example/cloud/remote.php/dav/files/ana%20p/").unwrap();
+        let nc = NextcloudUploads::new(&root, &caps(true, true, Some(104_857_600))).unwrap();
+        let ch = nc.chunking.unwrap();
+        assert_eq!(
+            ch.uploads_root.as_str(),
+            "https://oficina.example/cloud/remote.php/dav/uploads/ana%20p/"
+        );
+        assert_eq!(ch.chunk_size, DEFAULT_CHUNK);
+        assert_eq!(
+            nc.bulk.unwrap().url.as_str(),
+            "https://oficina.example/cloud/remote.php/dav/bulk"
+        );
+        // A small server limit is kept, but never under 5 MiB.
+        let nc = NextcloudUploads::new(&root, &caps(true, false, Some(6 * 1024 * 1024))).unwrap();
+        assert_eq!(nc.chunking.unwrap().chunk_size, 6 * 1024 * 1024);
+        assert!(nc.bulk.is_none());
+        let nc = NextcloudUploads::new(&root, &caps(true, false, Some(1024))).unwrap();
+        assert_eq!(nc.chunking.unwrap().chunk_size, MIN_CHUNK);
+    }
+
+    #[test]
+    fn nothing_offered_or_not_a_files_root_means_none() {
+        let root = Url::parse("https://x.example/remote.php/dav/files/ana/").unwrap();
+        assert!(NextcloudUploads::new(&root, &caps(false, false, None)).is_none());
+        let dav = Url::parse("https://x.example/dav/").unwrap();
+        assert!(NextcloudUploads::new(&dav, &caps(true, true, None)).is_none());
+        let deeper = Url::parse("https://x.example/remote.php/dav/files/ana/Docs/").unwrap();
+        assert!(NextcloudUploads::new(&deeper, &caps(true, true, None)).is_none());
+    }
+
+    #[test]
+    fn bulk_paths_are_below_the_files_root_decoded() {
+        let root = Url::parse("https://x.example/remote.php/dav/files/ana/").unwrap();
+        let nc = NextcloudUploads::new(&root, &caps(false, true, None)).unwrap();
+        let sync =
+            Url::parse("https://x.example/remote.php/dav/files/ana/Caf%C3%A9%20nou/").unwrap();
+        assert_eq!(
+            nc.bulk_path(&sync, &SyncPath::parse("a/100%.txt"))
+                .as_deref(),
+            Some("/Café nou/a/100%.txt")
+        );
+        assert_eq!(
+            nc.bulk_path(&root, &SyncPath::parse("u.txt")).as_deref(),
+            Some("/u.txt")
+        );
+        let elsewhere = Url::parse("https://x.example/remote.php/dav/files/joan/").unwrap();
+        assert_eq!(nc.bulk_path(&elsewhere, &SyncPath::parse("u.txt")), None);
+    }
+}
