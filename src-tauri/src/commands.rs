@@ -1,8 +1,22 @@
-//! Tauri commands: each one is a single call into the façade.
+//! Tauri commands: each one is a single call into the façade (opening a
+//! page, a folder or a file with the OS, and the folder picker, are the
+//! shell's own: they are what a desktop shell is for).
 
-use cc_app::{App, AppInfo, Error, Settings};
+use std::path::Path;
+
+use cc_app::{
+    Account, ActivityItem, App, AppInfo, Conflict, Error, ErrorCode, FolderPair, LocalFolderCheck,
+    LoginStarted, NewFolderPair, RemoteFolder, Resolution, ServerCheck, Settings, SettingsPatch,
+    SignOutReport,
+};
 use tauri::State;
+use tauri_plugin_autostart::ManagerExt;
+use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
+
+fn system(e: impl std::fmt::Display) -> Error {
+    Error::new(ErrorCode::System, e.to_string())
+}
 
 #[tauri::command]
 pub fn app_info(app: State<'_, App>) -> AppInfo {
@@ -26,10 +40,194 @@ pub fn set_language(
 }
 
 #[tauri::command]
+pub fn update_settings(
+    app: State<'_, App>,
+    handle: tauri::AppHandle,
+    patch: SettingsPatch,
+) -> Result<Settings, Error> {
+    if let Some(on) = patch.autostart {
+        let launcher = handle.autolaunch();
+        if on {
+            launcher.enable()
+        } else {
+            launcher.disable()
+        }
+        .map_err(system)?;
+    }
+    app.update_settings(&patch)
+}
+
+#[tauri::command]
 pub fn open_url(app: State<'_, App>, handle: tauri::AppHandle, url: String) -> Result<(), Error> {
     app.check_external_url(&url)?;
+    handle.opener().open_url(url, None::<&str>).map_err(system)
+}
+
+#[tauri::command]
+pub fn accounts(app: State<'_, App>) -> Result<Vec<Account>, Error> {
+    app.accounts()
+}
+
+#[tauri::command]
+pub async fn check_server(app: State<'_, App>, address: String) -> Result<ServerCheck, Error> {
+    app.check_server(&address).await
+}
+
+/// Starts the sign-in and opens its page in the system browser; when no
+/// browser opens, the UI shows the address to open by hand.
+#[tauri::command]
+pub async fn start_login(
+    app: State<'_, App>,
+    handle: tauri::AppHandle,
+    server: String,
+) -> Result<LoginStarted, Error> {
+    let started = app.start_login(&server).await?;
+    if let Err(e) = handle
+        .opener()
+        .open_url(started.login_url.clone(), None::<&str>)
+    {
+        tracing::warn!("no browser opened for the sign-in page: {e}");
+    }
+    Ok(started)
+}
+
+#[tauri::command]
+pub async fn finish_login(app: State<'_, App>, login_id: u64) -> Result<Account, Error> {
+    app.finish_login(login_id).await
+}
+
+#[tauri::command]
+pub fn cancel_login(app: State<'_, App>, login_id: u64) -> Result<(), Error> {
+    app.cancel_login(login_id)
+}
+
+#[tauri::command]
+pub async fn sign_out(app: State<'_, App>, account_id: i64) -> Result<SignOutReport, Error> {
+    app.sign_out(account_id, false).await
+}
+
+#[tauri::command]
+pub async fn list_remote_folders(
+    app: State<'_, App>,
+    account_id: i64,
+    path: String,
+) -> Result<Vec<RemoteFolder>, Error> {
+    app.list_remote_folders(account_id, &path).await
+}
+
+#[tauri::command]
+pub fn default_local_folder(app: State<'_, App>) -> Result<String, Error> {
+    app.default_local_folder()
+}
+
+#[tauri::command]
+pub fn check_local_folder(app: State<'_, App>, path: String) -> Result<LocalFolderCheck, Error> {
+    app.check_local_folder(&path)
+}
+
+/// The OS folder picker; `None` when the member closed it.
+#[tauri::command]
+pub async fn pick_local_folder(handle: tauri::AppHandle) -> Result<Option<String>, Error> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    handle.dialog().file().pick_folder(move |picked| {
+        let _ = tx.send(picked);
+    });
+    let picked = rx.await.map_err(system)?;
+    Ok(picked
+        .and_then(|p| p.into_path().ok())
+        .map(|p| p.to_string_lossy().into_owned()))
+}
+
+#[tauri::command]
+pub fn folders(app: State<'_, App>) -> Result<Vec<FolderPair>, Error> {
+    app.folders()
+}
+
+#[tauri::command]
+pub async fn add_folder(app: State<'_, App>, pair: NewFolderPair) -> Result<FolderPair, Error> {
+    app.add_folder(pair).await
+}
+
+#[tauri::command]
+pub fn remove_folder(app: State<'_, App>, folder_id: i64) -> Result<(), Error> {
+    app.remove_folder(folder_id)
+}
+
+#[tauri::command]
+pub fn pause_folder(app: State<'_, App>, folder_id: i64) -> Result<FolderPair, Error> {
+    app.pause_folder(folder_id)
+}
+
+#[tauri::command]
+pub async fn resume_folder(app: State<'_, App>, folder_id: i64) -> Result<FolderPair, Error> {
+    app.resume_folder(folder_id).await
+}
+
+#[tauri::command]
+pub async fn sync_now(app: State<'_, App>, folder_id: i64) -> Result<(), Error> {
+    app.sync_now(folder_id).await
+}
+
+#[tauri::command]
+pub fn set_excluded(
+    app: State<'_, App>,
+    folder_id: i64,
+    excluded: Vec<String>,
+) -> Result<FolderPair, Error> {
+    app.set_excluded(folder_id, &excluded)
+}
+
+#[tauri::command]
+pub fn allow_mass_delete(app: State<'_, App>, folder_id: i64) -> Result<(), Error> {
+    app.allow_mass_delete(folder_id)
+}
+
+fn open_path(handle: &tauri::AppHandle, path: &Path) -> Result<(), Error> {
     handle
         .opener()
-        .open_url(url, None::<&str>)
-        .map_err(|e| Error::new(cc_app::ErrorCode::System, e.to_string()))
+        .open_path(path.to_string_lossy(), None::<&str>)
+        .map_err(system)
+}
+
+#[tauri::command]
+pub fn open_local_folder(
+    app: State<'_, App>,
+    handle: tauri::AppHandle,
+    folder_id: i64,
+) -> Result<(), Error> {
+    let f = app.folder(folder_id)?;
+    open_path(&handle, Path::new(&f.local_path))
+}
+
+#[tauri::command]
+pub fn conflicts(app: State<'_, App>) -> Result<Vec<Conflict>, Error> {
+    app.conflicts()
+}
+
+#[tauri::command]
+pub fn resolve_conflict(
+    app: State<'_, App>,
+    folder_id: i64,
+    copy_path: String,
+    resolution: Resolution,
+) -> Result<(), Error> {
+    app.resolve_conflict(folder_id, &copy_path, resolution)
+}
+
+/// Opens both versions of a conflict with the programs the OS picks.
+#[tauri::command]
+pub fn open_conflict(
+    app: State<'_, App>,
+    handle: tauri::AppHandle,
+    folder_id: i64,
+    copy_path: String,
+) -> Result<(), Error> {
+    let (theirs, mine) = app.conflict_files(folder_id, &copy_path)?;
+    open_path(&handle, &theirs)?;
+    open_path(&handle, &mine)
+}
+
+#[tauri::command]
+pub fn activity(app: State<'_, App>) -> Result<Vec<ActivityItem>, Error> {
+    app.activity()
 }

@@ -2,9 +2,33 @@
 //! `cc-app` façade. No logic of its own lives here.
 
 mod commands;
+mod notify;
 mod tray;
 
-use tauri::Manager;
+use tauri::{Emitter, Manager};
+
+/// Starts the background sync of every folder pair; what it does goes to
+/// the webview as `sync-event`s, to the tray icon, and (once per event
+/// worth it, never per file) to desktop notifications.
+fn start_sync(handle: tauri::AppHandle) {
+    let sink_handle = handle.clone();
+    let sink: cc_app::EventSink = std::sync::Arc::new(move |event: cc_app::SyncEvent| {
+        if let Err(e) = sink_handle.emit("sync-event", &event) {
+            tracing::debug!("sync event not delivered: {e}");
+        }
+        match &event {
+            cc_app::SyncEvent::Notice { notice } => notify::show(&sink_handle, notice),
+            _ => tray::refresh(&sink_handle),
+        }
+    });
+    tauri::async_runtime::spawn(async move {
+        let app = handle.state::<cc_app::App>();
+        if let Err(e) = app.start_sync(sink).await {
+            tracing::error!(code = ?e.code, "background sync did not start: {}", e.message);
+        }
+        tray::refresh(&handle);
+    });
+}
 
 /// Builds and runs the desktop app until the member quits.
 pub fn run() {
@@ -32,15 +56,46 @@ pub fn run() {
             tray::show_main_window(handle);
         }))
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
         .manage(app)
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::get_settings,
             commands::set_language,
+            commands::update_settings,
             commands::open_url,
+            commands::accounts,
+            commands::check_server,
+            commands::start_login,
+            commands::finish_login,
+            commands::cancel_login,
+            commands::sign_out,
+            commands::list_remote_folders,
+            commands::default_local_folder,
+            commands::check_local_folder,
+            commands::pick_local_folder,
+            commands::folders,
+            commands::add_folder,
+            commands::remove_folder,
+            commands::pause_folder,
+            commands::resume_folder,
+            commands::sync_now,
+            commands::set_excluded,
+            commands::allow_mass_delete,
+            commands::open_local_folder,
+            commands::conflicts,
+            commands::resolve_conflict,
+            commands::open_conflict,
+            commands::activity,
         ])
         .setup(|app| {
             tray::create(app.handle())?;
+            start_sync(app.handle().clone());
             Ok(())
         })
         .on_window_event(|window, event| {

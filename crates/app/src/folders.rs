@@ -143,7 +143,7 @@ fn remote_rel(root: &Url, url: &Url) -> String {
     let p = url.path();
     let rel = p.strip_prefix(r).unwrap_or(p).trim_matches('/');
     rel.split('/')
-        .map(|s| percent_decode(s))
+        .map(percent_decode)
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -466,7 +466,10 @@ impl App {
             return Err(Error::new(ErrorCode::InvalidInput, "no . or .. in paths"));
         }
         let (client, root) = self.files_client(account_id).await?;
-        let url = cc_dav::href::as_collection(&cc_dav::href::join_names(&root, names.iter().map(|s| s.as_ref())));
+        let url = cc_dav::href::as_collection(&cc_dav::href::join_names(
+            &root,
+            names.iter().map(|s| s.as_ref()),
+        ));
         let mut out = Vec::new();
         client
             .list(&url, Depth::One, |e| {
@@ -487,7 +490,7 @@ impl App {
             })
             .await
             .map_err(dav_error)?;
-        out.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+        out.sort_by_key(|a| a.name.to_lowercase());
         Ok(out)
     }
 
@@ -499,7 +502,10 @@ impl App {
         if check.already_synced {
             return Err(Error::new(
                 ErrorCode::InvalidInput,
-                format!("{} is already synced (or inside/around a synced folder)", check.path),
+                format!(
+                    "{} is already synced (or inside/around a synced folder)",
+                    check.path
+                ),
             ));
         }
         if let Some(code) = check.problem {
@@ -518,7 +524,10 @@ impl App {
             return Err(Error::new(ErrorCode::InvalidInput, "no . or .. in paths"));
         }
         let (client, root) = self.files_client(pair.account_id).await?;
-        let remote = cc_dav::href::as_collection(&cc_dav::href::join_names(&root, names.iter().map(|s| s.as_ref())));
+        let remote = cc_dav::href::as_collection(&cc_dav::href::join_names(
+            &root,
+            names.iter().map(|s| s.as_ref()),
+        ));
         // The server folder must exist (and be reachable) before anything
         // is recorded.
         let mut is_dir = false;
@@ -542,15 +551,14 @@ impl App {
                 format!("cannot create {}: {e}", local.display()),
             )
         })?;
-        let local = local.canonicalize().map_err(|e| {
-            Error::new(ErrorCode::LocalFolder, format!("{}: {e}", local.display()))
-        })?;
+        let local = local
+            .canonicalize()
+            .map_err(|e| Error::new(ErrorCode::LocalFolder, format!("{}: {e}", local.display())))?;
         let excluded = normalise_excluded(&pair.excluded);
         let id = {
             let store = self.store.lock().map_err(|_| Error::poisoned())?;
             let conn = store.connection();
-            let fp =
-                journal::folder_pair(conn, &local.to_string_lossy(), remote.as_str(), now())?;
+            let fp = journal::folder_pair(conn, &local.to_string_lossy(), remote.as_str(), now())?;
             conn.execute(
                 "UPDATE sync_folders SET account_id = ?2, excluded = ?3, paused = 0 WHERE id = ?1",
                 params![
@@ -603,7 +611,10 @@ impl App {
                 )
                 .map_err(storage)?;
             if n == 0 {
-                return Err(Error::new(ErrorCode::NotFound, format!("no folder pair {id}")));
+                return Err(Error::new(
+                    ErrorCode::NotFound,
+                    format!("no folder pair {id}"),
+                ));
             }
         }
         self.hub.wake(id);
@@ -630,9 +641,7 @@ impl App {
             .conflicts()?
             .into_iter()
             .find(|c| c.folder_id == folder && c.copy_path == copy)
-            .ok_or_else(|| {
-                Error::new(ErrorCode::NotFound, format!("no open conflict {copy:?}"))
-            })?;
+            .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no open conflict {copy:?}")))?;
         Ok((row, c))
     }
 
@@ -754,7 +763,10 @@ pub(crate) fn trim_activity(conn: &Connection) {
 
 fn local_file(root: &Path, rel: &str) -> PathBuf {
     let mut p = root.to_path_buf();
-    for n in rel.split('/').filter(|n| !n.is_empty() && *n != ".." && *n != ".") {
+    for n in rel
+        .split('/')
+        .filter(|n| !n.is_empty() && *n != ".." && *n != ".")
+    {
         p.push(n);
     }
     p

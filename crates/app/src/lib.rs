@@ -25,12 +25,12 @@ pub use folders::{
     ActivityItem, Conflict, FolderPair, LocalFolderCheck, NewFolderPair, NotSynced, RemoteFolder,
     Resolution,
 };
+pub use provider::{Provider, ServerChoice, ServiceLink};
+use serde::Serialize;
 pub use settings::{Settings, SettingsPatch};
 pub use sync::{
     EventSink, FolderStatus, MassDelete, Notice, NoticeKind, Overall, SyncEvent, SyncProgress,
 };
-pub use provider::{Provider, ServerChoice, ServiceLink};
-use serde::Serialize;
 
 /// Languages the UI is translated into.
 pub const LANGUAGES: &[&str] = cc_account::provider::LANGUAGES;
@@ -103,7 +103,6 @@ pub struct ColorsInfo {
     pub on_primary: String,
     pub tint: String,
 }
-
 
 // The desktop shell keeps the app in Tauri's state, shared by threads.
 const _: fn() = || {

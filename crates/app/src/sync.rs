@@ -98,7 +98,7 @@ pub struct Notice {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SyncEvent {
     Folder {
-        folder: FolderPair,
+        folder: Box<FolderPair>,
     },
     Activity {
         item: ActivityItem,
@@ -202,7 +202,9 @@ impl Hub {
     /// Emits a pair's current state (read through `app`'s connection).
     pub(crate) fn emit_folder(&self, app: &App, id: i64) {
         if let Ok(f) = app.folder(id) {
-            self.emit(SyncEvent::Folder { folder: f });
+            self.emit(SyncEvent::Folder {
+                folder: Box::new(f),
+            });
         }
     }
 
@@ -301,6 +303,9 @@ fn stamp() -> String {
 /// How a pass ended, for the status and the next wait.
 enum Ended {
     Done,
+    /// Some actions failed (kept for the next pass): try again soon, with
+    /// a growing delay while they keep failing.
+    Failed,
     /// Offline or in maintenance: try again sooner than the poll interval.
     Retry,
     /// Needs the member (sign in again, local folder gone, mass delete):
@@ -325,6 +330,7 @@ async fn worker(
     let conn = store.connection();
     let mut watch = cc_files::watch::LocalWatch::new(&row.local_root).ok();
     let mut allow_mass_delete = false;
+    let mut retry_delay = FIRST_RETRY;
     let mut paused = row.paused;
     let mut run_now = !paused;
     loop {
@@ -378,7 +384,15 @@ async fn worker(
         let settings = pass_settings(conn, &row);
         let wait = match ended {
             Ended::Retry => settings.poll.min(Duration::from_secs(30)),
-            _ => settings.poll,
+            Ended::Failed => {
+                let d = retry_delay.min(settings.poll);
+                retry_delay = (retry_delay * 2).min(settings.poll);
+                d
+            }
+            Ended::Done | Ended::Stuck => {
+                retry_delay = FIRST_RETRY;
+                settings.poll
+            }
         };
         let watching = !paused && !matches!(ended, Ended::Stuck);
         tokio::select! {
@@ -416,6 +430,10 @@ async fn wait_for_change(watch: Option<&mut cc_files::watch::LocalWatch>, poll: 
     }
 }
 
+/// The first wait before passing again after failed actions (Apache, for
+/// one, refuses `If-Match` for a second after a change: its ETag is weak).
+const FIRST_RETRY: Duration = Duration::from_secs(2);
+
 fn set_paused(conn: &Connection, id: i64, paused: bool) {
     let _ = conn.execute(
         "UPDATE sync_folders SET paused = ?2 WHERE id = ?1",
@@ -426,7 +444,7 @@ fn set_paused(conn: &Connection, id: i64, paused: bool) {
 fn emit_pair(hub: &Hub, conn: &Connection, id: i64) {
     if let Ok(row) = folders::read_pair(conn, id) {
         hub.emit(SyncEvent::Folder {
-            folder: folders::folder_pair(conn, &row, &hub.live(id)),
+            folder: Box::new(folders::folder_pair(conn, &row, &hub.live(id))),
         });
     }
 }
@@ -533,7 +551,7 @@ async fn run_passes(
                     last_emit = Instant::now();
                     if let Ok(row) = folders::read_pair(conn, id) {
                         hub.emit(SyncEvent::Folder {
-                            folder: folders::folder_pair(conn, &row, &live),
+                            folder: Box::new(folders::folder_pair(conn, &row, &live)),
                         });
                     }
                 }
@@ -559,7 +577,11 @@ async fn run_passes(
                     } else {
                         status_of_error(&error)
                     };
-                    l.error = if mass.is_some() { None } else { Some(error.clone()) };
+                    l.error = if mass.is_some() {
+                        None
+                    } else {
+                        Some(error.clone())
+                    };
                 });
                 if error.code == ErrorCode::Unauthorized {
                     let _ = cc_account::records::set_needs_sign_in(conn, row.account_id, true);
@@ -622,7 +644,11 @@ async fn run_passes(
         });
     }
     emit_pair(hub, conn, id);
-    Ended::Done
+    if failures > 0 {
+        Ended::Failed
+    } else {
+        Ended::Done
+    }
 }
 
 fn done(r: &PassReport) -> bool {
@@ -650,7 +676,11 @@ fn classify(e: SyncError) -> (Error, Option<MassDelete>, Ended) {
             None,
             Ended::Stuck,
         ),
-        SyncError::Journal(j) => (Error::new(ErrorCode::Storage, j.to_string()), None, Ended::Stuck),
+        SyncError::Journal(j) => (
+            Error::new(ErrorCode::Storage, j.to_string()),
+            None,
+            Ended::Stuck,
+        ),
     }
 }
 
@@ -730,7 +760,9 @@ impl App {
         });
         self.hub.send(id, Command::Pause);
         let f = self.folder(id)?;
-        self.hub.emit(SyncEvent::Folder { folder: f.clone() });
+        self.hub.emit(SyncEvent::Folder {
+            folder: Box::new(f.clone()),
+        });
         Ok(f)
     }
 
@@ -748,7 +780,9 @@ impl App {
             self.start_pair(row).await;
         }
         let f = self.folder(id)?;
-        self.hub.emit(SyncEvent::Folder { folder: f.clone() });
+        self.hub.emit(SyncEvent::Folder {
+            folder: Box::new(f.clone()),
+        });
         Ok(f)
     }
 

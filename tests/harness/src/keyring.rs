@@ -124,3 +124,32 @@ fn name_has_owner(address: &str, name: &str) -> bool {
         .output();
     matches!(out, Ok(o) if String::from_utf8_lossy(&o.stdout).contains("boolean true"))
 }
+
+/// Runs one ignored test of the current test binary in a child process
+/// with `envs` (how a test reaches a [`KeyringSession`]: the D-Bus address
+/// must be in the environment before anything connects). Panics with the
+/// child's output when it fails or did not run. Returns the output.
+pub fn run_child_test(name: &str, envs: &[(&str, String)]) -> String {
+    let out = Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--ignored",
+            "--exact",
+            name,
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .envs(envs.iter().map(|(k, v)| (k, v)))
+        .output()
+        .expect("run the child test");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "child {name} failed:\n{text}");
+    assert!(
+        text.contains("1 passed"),
+        "the child {name} did not run:\n{text}"
+    );
+    text
+}

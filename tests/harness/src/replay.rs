@@ -205,6 +205,7 @@ pub struct ReplayServer {
     script: Arc<Mutex<Script>>,
     stop: Arc<AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
+    public_base: Arc<Mutex<String>>,
 }
 
 impl ReplayServer {
@@ -226,12 +227,14 @@ impl ReplayServer {
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let (s, st) = (script.clone(), stop.clone());
-        let base = format!("http://{addr}");
+        let public_base = Arc::new(Mutex::new(format!("http://{addr}")));
+        let pb = public_base.clone();
         let thread = std::thread::spawn(move || {
             while !st.load(Ordering::SeqCst) {
                 match listener.accept() {
                     Ok((conn, _)) => {
-                        let (s, base) = (s.clone(), base.clone());
+                        let s = s.clone();
+                        let base = pb.lock().map(|b| b.clone()).unwrap_or_default();
                         std::thread::spawn(move || {
                             if let Err(e) = serve(conn, &s, &base) {
                                 tracing::debug!(error = %e, "replay connection");
@@ -250,6 +253,16 @@ impl ReplayServer {
             script,
             stop,
             thread: Some(thread),
+            public_base,
+        }
+    }
+
+    /// The base URL written into answers instead of the recorded one, when
+    /// a front server (see `Server::start_nextcloud_front`) passes the
+    /// requests on: clients then come back through the front.
+    pub fn set_public_base(&self, base: &str) {
+        if let Ok(mut b) = self.public_base.lock() {
+            *b = base.trim_end_matches('/').to_owned();
         }
     }
 

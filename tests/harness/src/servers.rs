@@ -105,6 +105,8 @@ pub struct Server {
     // Field order: the process stops before its folder is removed.
     process: GroupChild,
     root: tempfile::TempDir,
+    user: String,
+    password: String,
 }
 
 /// Where the server folders of the repository are.
@@ -125,6 +127,33 @@ impl Server {
     /// Starts a server of `kind`. Panics with the server's log when it does
     /// not come up: a test cannot go on without its server.
     pub fn start(kind: Kind) -> Self {
+        Self::start_with(kind, USER, PASSWORD, &[])
+    }
+
+    /// Apache standing in for a Nextcloud: the files at
+    /// `/remote.php/dav/files/<user>/` on Apache's mod_dav_fs, every other
+    /// request passed to `replay_base` (the replay server of the real
+    /// recordings). `login`/`password` are what the files accept.
+    pub fn start_nextcloud_front(
+        replay_base: &str,
+        user: &str,
+        login: &str,
+        password: &str,
+    ) -> Self {
+        Self::start_with(
+            Kind::Apache,
+            login,
+            password,
+            &[
+                ("PROXY_TO", replay_base.trim_end_matches('/').to_owned()),
+                ("DAV_ALIAS", format!("/remote.php/dav/files/{user}")),
+            ],
+        )
+    }
+
+    /// Starts a server with its own credentials and extra environment for
+    /// its start script.
+    pub fn start_with(kind: Kind, user: &str, password: &str, env: &[(&str, String)]) -> Self {
         let root = tempfile::Builder::new()
             .prefix(&format!("cc-{}-", kind.dir_name()))
             .tempdir()
@@ -141,8 +170,9 @@ impl Server {
             .env("ROOT", root.path())
             .env("PORT", port.to_string())
             .env("PORT2", port2.to_string())
-            .env("DAV_USER", USER)
-            .env("DAV_PASS", PASSWORD)
+            .env("DAV_USER", user)
+            .env("DAV_PASS", password)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .env("XANDIKOS_PYTHON", xandikos_python())
             .current_dir(root.path());
         let started = Instant::now();
@@ -169,6 +199,8 @@ impl Server {
             port,
             process,
             root,
+            user: user.to_owned(),
+            password: password.to_owned(),
         }
     }
 
@@ -225,12 +257,12 @@ impl Server {
         self.process.log_tail()
     }
 
-    pub fn user(&self) -> &'static str {
-        USER
+    pub fn user(&self) -> &str {
+        &self.user
     }
 
-    pub fn password(&self) -> &'static str {
-        PASSWORD
+    pub fn password(&self) -> &str {
+        &self.password
     }
 }
 

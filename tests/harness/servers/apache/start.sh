@@ -27,6 +27,24 @@ sed -e "s|@ROOT@|$(esc "$ROOT")|g" -e "s|@PORT@|$PORT|g" "$CONF/httpd.conf.in" |
     awk -v ug="$USERGROUP" '$0 == "@USERGROUP@" { print ug; next } { print }' \
     > "$ROOT/run/httpd.conf"
 
+# A Nextcloud stand-in for the GUI test: with PROXY_TO (the replay server
+# of the real Nextcloud recordings) and DAV_ALIAS (e.g.
+# /remote.php/dav/files/ana), the files are served by mod_dav_fs at
+# DAV_ALIAS and everything else is passed to the replay server, so one
+# address answers like a Nextcloud with real WebDAV for the files.
+rm -f "$ROOT/run/extra-front.conf"
+if [ -n "${PROXY_TO:-}" ]; then
+    : "${DAV_ALIAS:?}"
+    cat > "$ROOT/run/extra-front.conf" <<EOF
+LoadModule proxy_module      /usr/lib/apache2/modules/mod_proxy.so
+LoadModule proxy_http_module /usr/lib/apache2/modules/mod_proxy_http.so
+Alias "$DAV_ALIAS" "$ROOT/data"
+ProxyPass "$DAV_ALIAS" "!"
+ProxyPass "/" "$PROXY_TO/"
+ProxyPassReverse "/" "$PROXY_TO/"
+EOF
+fi
+
 # -DFOREGROUND: the master stays in the foreground, children share its
 # process group, so killing the group stops everything.
 exec /usr/sbin/apache2 -f "$ROOT/run/httpd.conf" -DFOREGROUND
