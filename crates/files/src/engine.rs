@@ -496,7 +496,9 @@ impl SyncFolder {
             up: opts.upload_limit.map(Throttle::new),
             down: opts.download_limit.map(Throttle::new),
         };
-        // Transfers run in parallel in chunks; the rest in order.
+        // A run of transfers goes in one stream with `parallel` of them in
+        // flight (small new files grouped into bulk uploads where the
+        // server offers them); the rest in order.
         let mut batch: Vec<&Action> = Vec::new();
         for action in &plan.actions {
             let transfer = matches!(
@@ -508,10 +510,6 @@ impl SyncFolder {
             );
             if transfer {
                 batch.push(action);
-                if batch.len() >= opts.parallel.max(1) * 4 {
-                    self.run_batch(conn, &ctx, &mut batch, opts, report, progress, &mut refused)
-                        .await?;
-                }
                 continue;
             }
             self.run_batch(conn, &ctx, &mut batch, opts, report, progress, &mut refused)
@@ -538,15 +536,18 @@ impl SyncFolder {
         refused: &mut Vec<(SyncPath, Problem)>,
     ) -> Result<(), SyncError> {
         use futures_util::StreamExt;
-        let actions = std::mem::take(batch);
-        let mut results = futures_util::stream::iter(
-            actions
-                .into_iter()
-                .map(|a| async move { (a, ctx.run(a).await) }),
-        )
+        let jobs = ctx.jobs(std::mem::take(batch));
+        let mut results = futures_util::stream::iter(jobs.into_iter().map(|job| async move {
+            match job {
+                Job::One(a) => vec![(a, ctx.run(a).await)],
+                Job::Bulk(actions) => ctx.bulk(actions).await,
+            }
+        }))
         .buffer_unordered(opts.parallel.max(1));
-        while let Some((action, outcome)) = results.next().await {
-            self.finish(conn, action, outcome, opts, report, progress, refused)?;
+        while let Some(done) = results.next().await {
+            for (action, outcome) in done {
+                self.finish(conn, action, outcome, opts, report, progress, refused)?;
+            }
         }
         Ok(())
     }
@@ -658,6 +659,13 @@ fn transferred(action: &Action, s: &Synced) -> u64 {
         Action::Download { .. } | Action::Compare { .. } | Action::Conflict { .. } => s.remote_size,
         _ => 0,
     }
+}
+
+/// Transfers as they are sent: one by one, or several small new files in
+/// one bulk upload.
+enum Job<'a> {
+    One(&'a Action),
+    Bulk(Vec<&'a Action>),
 }
 
 /// What a finished action asks the journal to do.
@@ -896,6 +904,149 @@ impl Ctx<'_> {
             .map_err(e2s)?;
         journal::upload_finished(self.conn, folder, p).map_err(e2s)?;
         Ok(info)
+    }
+
+    /// The transfers of a batch as jobs: where the server offers bulk
+    /// upload, the uploads of new small files (the server had nothing at
+    /// their path when it was listed) go in groups; everything else alone.
+    fn jobs<'b>(&self, actions: Vec<&'b Action>) -> Vec<Job<'b>> {
+        let Some(bulk) = self.nextcloud.as_ref().and_then(|n| n.bulk.as_ref()) else {
+            return actions.into_iter().map(Job::One).collect();
+        };
+        let fits = |a: &Action| match a {
+            Action::Upload {
+                path,
+                if_match: None,
+            } => {
+                self.remote(path).is_none()
+                    && self
+                        .scan
+                        .entries
+                        .get(path)
+                        .is_some_and(|e| e.meta.size <= bulk.max_file_size)
+            }
+            _ => false,
+        };
+        let (small, rest): (Vec<&Action>, Vec<&Action>) =
+            actions.into_iter().partition(|a| fits(a));
+        let mut jobs: Vec<Job<'b>> = Vec::new();
+        if small.len() < 2 {
+            jobs.extend(small.into_iter().map(Job::One));
+        } else {
+            let mut group: Vec<&Action> = Vec::new();
+            let mut bytes = 0u64;
+            for a in small {
+                let size = self.scan.entries.get(a.path()).map_or(0, |e| e.meta.size);
+                if !group.is_empty()
+                    && (group.len() >= bulk.max_files || bytes + size > bulk.max_bytes)
+                {
+                    jobs.push(Job::Bulk(std::mem::take(&mut group)));
+                    bytes = 0;
+                }
+                bytes += size;
+                group.push(a);
+            }
+            if !group.is_empty() {
+                jobs.push(Job::Bulk(group));
+            }
+        }
+        jobs.extend(rest.into_iter().map(Job::One));
+        jobs
+    }
+
+    /// Sends new small files in one bulk upload (Nextcloud). Each file's
+    /// outcome is the server's verdict on it: a file the answer does not
+    /// name was not written (the server stops at the first bad part), and
+    /// is sent again next pass.
+    async fn bulk<'b>(
+        &self,
+        actions: Vec<&'b Action>,
+    ) -> Vec<(&'b Action, Result<Outcome, String>)> {
+        let nc = self
+            .nextcloud
+            .as_ref()
+            .expect("bulk jobs only with Nextcloud");
+        let bulk = nc.bulk.as_ref().expect("bulk jobs only with bulk upload");
+        let mut files = Vec::new();
+        // Each file as read: its state before and after reading it.
+        type Read<'b> = (&'b Action, Result<(LocalMeta, LocalMeta), String>);
+        let mut read: Vec<Read<'b>> = Vec::new();
+        for a in actions {
+            let p = a.path();
+            let r = async {
+                let before = self.stat(p)?;
+                let data = tokio::fs::read(self.abs(p)).await.map_err(e2s)?;
+                let after = self.stat(p)?;
+                let path = nc
+                    .bulk_path(&self.folder.remote_root, p)
+                    .ok_or("the sync folder is not below the Nextcloud files root")?;
+                files.push(cc_dav::nextcloud::BulkFile {
+                    path,
+                    data: bytes::Bytes::from(data),
+                    mtime: std::fs::metadata(self.abs(p))
+                        .ok()
+                        .and_then(|m| m.modified().ok()),
+                });
+                Ok::<_, String>((before, after))
+            }
+            .await;
+            read.push((a, r));
+        }
+        let answer = if files.is_empty() {
+            Ok(Vec::new())
+        } else {
+            self.folder
+                .client
+                .bulk_upload_limited(&bulk.url, &files, self.up.as_ref())
+                .await
+                .map_err(e2s)
+        };
+        let mut verdicts = match answer {
+            Ok(v) => v.into_iter().map(Some).collect::<Vec<_>>(),
+            Err(e) => {
+                return read
+                    .into_iter()
+                    .map(|(a, r)| (a, r.and(Err(e.clone()))))
+                    .collect();
+            }
+        }
+        .into_iter();
+        read.into_iter()
+            .map(|(a, r)| {
+                let outcome = r.and_then(|(before, after)| {
+                    let (_, verdict) = verdicts.next().flatten().ok_or("no verdict")?;
+                    match verdict {
+                        cc_dav::nextcloud::BulkOutcome::Stored { etag, file_id } => {
+                            if self.pending_chunked.contains(a.path()) {
+                                journal::upload_finished(self.conn, self.folder.folder_id, a.path())
+                                    .map_err(e2s)?;
+                            }
+                            Ok(Outcome::Record(Synced {
+                                kind: Kind::File,
+                                // Changed while it was read: the state
+                                // before, so the next pass sends it again.
+                                local: if after == before { after } else { before.clone() },
+                                etag: Some(etag),
+                                remote_size: before.size,
+                                remote_mtime: None,
+                                file_id,
+                                perms: None,
+                                mount_root: false,
+                            }))
+                        }
+                        cc_dav::nextcloud::BulkOutcome::Failed { message } => Err(format!(
+                            "the server refused it in a bulk upload: {}",
+                            if message.is_empty() { "no reason given" } else { &message }
+                        )),
+                        cc_dav::nextcloud::BulkOutcome::NotProcessed => Err(
+                            "the server stopped the bulk upload before this file; it is sent again next time"
+                                .into(),
+                        ),
+                    }
+                });
+                (a, outcome)
+            })
+            .collect()
     }
 
     /// A plain PUT of `p`.
