@@ -14,6 +14,7 @@ use std::time::{Duration, SystemTime};
 use cc_dav::{ClientConfig, Credentials, DavClient};
 use cc_files::engine::{PassOptions, PassReport, Progress, SyncError, SyncFolder};
 use cc_files::ignore::IgnoreRules;
+use cc_files::nextcloud::NextcloudUploads;
 use cc_files::{journal, status};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -225,13 +226,15 @@ async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
         ignore,
         folder_id: pair.id,
     };
+    // Nextcloud's chunked and bulk uploads, when the server offers them.
+    let nextcloud = NextcloudUploads::detect(&folder.client, &folder.remote_root).await;
     let mut watch = if args.once {
         None
     } else {
         Some(cc_files::watch::LocalWatch::new(&local).map_err(|e| fail(1, e.to_string()))?)
     };
     loop {
-        let outcome = run_passes(&store, &folder, &args).await;
+        let outcome = run_passes(&store, &folder, &args, nextcloud.as_ref()).await;
         match &watch {
             None => return outcome,
             Some(_) => {
@@ -258,6 +261,7 @@ async fn run_passes(
     store: &cc_store::Store,
     folder: &SyncFolder,
     args: &SyncArgs,
+    nextcloud: Option<&NextcloudUploads>,
 ) -> Result<(), Failure> {
     let mut merged = PassReport::default();
     let mut last = PassReport::default();
@@ -269,6 +273,7 @@ async fn run_passes(
             now: now_secs(),
             upload_limit: args.upload_limit,
             download_limit: args.download_limit,
+            nextcloud: nextcloud.cloned(),
             ..PassOptions::default()
         };
         let bar = progress_bar();

@@ -163,6 +163,53 @@ fn mtime_secs(t: Option<SystemTime>) -> Option<String> {
 }
 
 impl DavClient {
+    /// Reads what the server offers for uploads from its OCS capabilities
+    /// (`GET <server>/ocs/v2.php/cloud/capabilities?format=json`, with
+    /// `OCS-APIRequest: true`). `server` is the Nextcloud's base URL
+    /// (`https://cloud.example/` or with its sub-path). A server that is
+    /// not a Nextcloud answers with an error or something that is not a
+    /// capabilities document: [`ErrorKind::Protocol`].
+    pub async fn upload_capabilities(&self, server: &Url) -> Result<UploadCapabilities> {
+        let url = crate::href::as_collection(server)
+            .join("ocs/v2.php/cloud/capabilities?format=json")
+            .map_err(|e| DavError::new("GET", server, ErrorKind::BadUrl(e.to_string())))?;
+        let resp = self
+            .send_ok(&Method::GET, &url, |r| {
+                r.header("OCS-APIRequest", "true")
+                    .header(reqwest::header::ACCEPT, "application/json")
+            })
+            .await?;
+        let mut raw = Vec::new();
+        let mut stream = resp.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk =
+                chunk.map_err(|e| DavError::new("GET", &url, crate::client::map_reqwest(&e)))?;
+            raw.extend_from_slice(&chunk);
+            if raw.len() > 4 * 1024 * 1024 {
+                return Err(DavError::new(
+                    "GET",
+                    &url,
+                    ErrorKind::Protocol("capabilities answer too large".into()),
+                ));
+            }
+        }
+        let json: serde_json::Value = serde_json::from_slice(&raw).map_err(|e| {
+            DavError::new(
+                "GET",
+                &url,
+                ErrorKind::Protocol(format!("capabilities answer is not JSON: {e}")),
+            )
+        })?;
+        if json.pointer("/ocs/data/capabilities").is_none() {
+            return Err(DavError::new(
+                "GET",
+                &url,
+                ErrorKind::Protocol("no capabilities in the answer".into()),
+            ));
+        }
+        Ok(UploadCapabilities::from_json(&json))
+    }
+
     /// Uploads `path` in chunks; `progress` gets the bytes the server holds
     /// so far after each chunk. With `resume`, the chunks already in the
     /// upload folder (same number, same size) are not sent again; a folder

@@ -111,6 +111,25 @@ impl NextcloudUploads {
         })
     }
 
+    /// Asks the server behind `remote` (a folder at or below a Nextcloud
+    /// files root, `…/remote.php/dav/files/<user>/…`) for its capabilities
+    /// and returns what it offers; `None` when `remote` is not below such a
+    /// root, or the server does not answer like a Nextcloud (the pass then
+    /// uses plain PUTs, which every server takes).
+    pub async fn detect(client: &cc_dav::DavClient, remote: &Url) -> Option<Self> {
+        let files_root = files_root_of(remote)?;
+        let path = files_root.path();
+        let at = path.find("/remote.php/dav/files/")?;
+        let server = files_root.join(&format!("{}/", &path[..at])).ok()?;
+        match client.upload_capabilities(&server).await {
+            Ok(caps) => Self::new(&files_root, &caps),
+            Err(e) => {
+                tracing::info!(error = %e, "no Nextcloud upload extensions");
+                None
+            }
+        }
+    }
+
     /// The path bulk upload names a file by (`/Documents/a.txt`, decoded),
     /// for `p` below the sync folder `remote_root`; `None` when the sync
     /// folder is not below the files root.
@@ -129,6 +148,16 @@ impl NextcloudUploads {
         names.extend(p.names().map(str::to_owned));
         Some(format!("/{}", names.join("/")))
     }
+}
+
+/// The files root (`…/remote.php/dav/files/<user>/`) that `url` is at or
+/// below, if it is below one.
+pub fn files_root_of(url: &Url) -> Option<Url> {
+    let path = url.path();
+    let at = path.find("/remote.php/dav/files/")?;
+    let after = at + "/remote.php/dav/files/".len();
+    let user = path[after..].split('/').next().filter(|u| !u.is_empty())?;
+    url.join(&format!("{}{user}/", &path[..after])).ok()
 }
 
 #[cfg(test)]
@@ -175,6 +204,25 @@ mod tests {
         assert!(NextcloudUploads::new(&dav, &caps(true, true, None)).is_none());
         let deeper = Url::parse("https://x.example/remote.php/dav/files/ana/Docs/").unwrap();
         assert!(NextcloudUploads::new(&deeper, &caps(true, true, None)).is_none());
+    }
+
+    #[test]
+    fn the_files_root_of_a_folder_below_it() {
+        let u = Url::parse("https://x.example/nc/remote.php/dav/files/ana/Docs/2026/").unwrap();
+        assert_eq!(
+            files_root_of(&u).unwrap().as_str(),
+            "https://x.example/nc/remote.php/dav/files/ana/"
+        );
+        let root = Url::parse("https://x.example/remote.php/dav/files/ana").unwrap();
+        assert_eq!(
+            files_root_of(&root).unwrap().as_str(),
+            "https://x.example/remote.php/dav/files/ana/"
+        );
+        assert!(files_root_of(&Url::parse("https://x.example/dav/").unwrap()).is_none());
+        assert!(
+            files_root_of(&Url::parse("https://x.example/remote.php/dav/files/").unwrap())
+                .is_none()
+        );
     }
 
     #[test]

@@ -663,3 +663,49 @@ async fn files_a_bulk_upload_did_not_reach_are_sent_again() {
     assert!(!j.contains_key(&SyncPath::parse("cinc.txt")));
     assert!(!j.contains_key(&SyncPath::parse("sis.txt")));
 }
+
+#[tokio::test]
+async fn upload_extensions_are_detected_from_the_capabilities() {
+    let s = ReplayServer::start(&["005-capabilities-json"]);
+    let docs = files_root(&s).join("Docs/").unwrap();
+    let nc = cc_files::nextcloud::NextcloudUploads::detect(&client(), &docs)
+        .await
+        .unwrap();
+    assert_eq!(
+        requests(&s),
+        ["GET /ocs/v2.php/cloud/capabilities?format=json"]
+    );
+    assert_eq!(s.seen()[0].header("ocs-apirequest"), Some("true"));
+    assert_eq!(nc, uploads_of_005(&s));
+    let ch = nc.chunking.unwrap();
+    assert_eq!(
+        ch.uploads_root.as_str(),
+        format!("{}/remote.php/dav/uploads/ana/", s.base_url())
+    );
+    assert_eq!(
+        nc.bulk.unwrap().url.as_str(),
+        format!("{}/remote.php/dav/bulk", s.base_url())
+    );
+
+    // Apache is no Nextcloud, even at a path that looks like one.
+    use cc_harness::servers::{Kind as ServerKind, Server};
+    let server = Server::start(ServerKind::Apache);
+    let c = DavClient::new(
+        ClientConfig::default(),
+        Some(Credentials {
+            user: server.user().into(),
+            password: server.password().into(),
+        }),
+    )
+    .unwrap();
+    let fake = Url::parse(&format!("{}/remote.php/dav/files/ana/", server.base_url())).unwrap();
+    assert_eq!(
+        cc_files::nextcloud::NextcloudUploads::detect(&c, &fake).await,
+        None
+    );
+    let plain = Url::parse(&server.files_url()).unwrap();
+    assert_eq!(
+        cc_files::nextcloud::NextcloudUploads::detect(&c, &plain).await,
+        None
+    );
+}
