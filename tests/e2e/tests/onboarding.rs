@@ -1,0 +1,203 @@
+//! The whole first run of a member, in Catalan, in the built app under
+//! Xvfb: choose "my organisation's Oficina" and type its address (checked
+//! live), sign in with Login Flow v2 (the replayed real Nextcloud
+//! recordings), choose what to sync from the server's folder tree, then
+//! files go both ways with a real WebDAV server (Apache mod_dav_fs behind
+//! the same address); a conflict is shown and resolved from the conflicts
+//! list; pause and resume. A screenshot of every screen goes to
+//! `target/screenshots/` (and `docs/screenshots/` with
+//! `CC_UPDATE_SCREENSHOTS=1`). The app password lives in a real
+//! gnome-keyring on a private D-Bus session.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use cc_dav::{ClientConfig, Credentials, DavClient, Precondition, PutOptions};
+use cc_e2e::Session;
+use cc_harness::keyring::KeyringSession;
+use cc_harness::replay::ReplayServer;
+use cc_harness::servers::Server;
+use url::Url;
+
+const SIGN_IN: &[&str] = &[
+    "010-loginflow-init",
+    "011-loginflow-poll-pending",
+    "012-loginflow-poll-granted",
+    "008-ocs-v1-cloud-user",
+    "005-capabilities-json",
+    "101-caldav-wellknown",
+    "102-dav-current-user-principal",
+    "103-caldav-principal",
+    "125-carddav-wellknown",
+    "102-dav-current-user-principal",
+    "126-carddav-principal",
+];
+
+async fn put(client: &DavClient, files: &Url, name: &str, body: &str) {
+    client
+        .put_bytes(
+            &files.join(name).unwrap(),
+            body.as_bytes().to_vec().into(),
+            &PutOptions {
+                precondition: Precondition::none(),
+                ..PutOptions::default()
+            },
+        )
+        .await
+        .unwrap();
+}
+
+async fn eventually(what: &str, within: u64, mut ok: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(within);
+    while !ok() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn read(p: &Path) -> Option<String> {
+    std::fs::read_to_string(p).ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_run_onboarding_sync_conflict_pause() {
+    let keyring = KeyringSession::start();
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let secret = "x".repeat(72);
+    let replay = ReplayServer::start_with(SIGN_IN, &["001-status"]);
+    let front = Server::start_nextcloud_front(&replay.base_url(), "ana", "ana", &secret);
+    replay.set_public_base(&front.base_url());
+    let files = Url::parse(&format!("{}/remote.php/dav/files/ana/", front.base_url())).unwrap();
+    let on_server = |name: &str| read(&front.root().join("data").join(name));
+
+    // What the member already has on the server.
+    let dav = DavClient::new(
+        ClientConfig::default(),
+        Some(Credentials {
+            user: "ana".into(),
+            password: secret.clone(),
+        }),
+    )
+    .unwrap();
+    for folder in ["Projectes/", "Projectes/2025/", "Fotos/"] {
+        dav.mkcol(&files.join(folder).unwrap()).await.unwrap();
+    }
+    put(&dav, &files, "Projectes/pla.txt", "pla de treball").await;
+    put(&dav, &files, "Fotos/platja.jpg", "no és una foto").await;
+
+    let mut env: Vec<(&str, String)> = keyring
+        .envs()
+        .into_iter()
+        .filter(|(k, _)| *k == "DBUS_SESSION_BUS_ADDRESS")
+        .collect();
+    env.push(("HOME", home.display().to_string()));
+    let s = Session::start_with(&dir.path().join("state.sqlite3"), dir.path(), &env).await;
+
+    // 1. Choose the cooperative's server: "my organisation's Oficina".
+    s.wait_text("welcome-title", "Benvinguda a CommonsCloud")
+        .await;
+    s.click("server-option-custom").await;
+    s.el("server-address")
+        .await
+        .send_keys(&front.base_url())
+        .await
+        .unwrap();
+    s.wait_attr("server-check-status", "data-state", "ok", 30)
+        .await;
+    s.screenshot("onboarding-1-server-ca").await;
+    s.click("server-continue").await;
+
+    // 2. Sign in in the browser; the app waits and says so.
+    s.click("signin-button").await;
+    s.el("signin-waiting").await;
+    s.screenshot("onboarding-2-signin-ca").await;
+
+    // 3. Choose what to sync: the server's tree, the local folder.
+    s.el("folder-Projectes").await;
+    s.el("folder-Fotos").await;
+    s.click("folder-check-Fotos").await;
+    let local_default = home.join("CommonsCloud");
+    let field = s.el("local-folder-input").await;
+    let mut shown = String::new();
+    for _ in 0..50 {
+        shown = field.prop("value").await.unwrap().unwrap_or_default();
+        if !shown.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(shown, local_default.display().to_string());
+    s.screenshot("onboarding-3-choose-ca").await;
+    s.click("start-sync").await;
+
+    // Syncing: the files window.
+    s.wait_attr("pair-status", "data-status", "up_to_date", 60)
+        .await;
+    let local = local_default.canonicalize().unwrap();
+    assert_eq!(
+        read(&local.join("Projectes/pla.txt")).as_deref(),
+        Some("pla de treball")
+    );
+    assert!(
+        !local.join("Fotos").exists(),
+        "left out when choosing folders"
+    );
+    s.screenshot("files-ca").await;
+
+    // A file made here goes up; one made on the server comes down.
+    std::fs::write(local.join("nota.txt"), "feta aquí").unwrap();
+    eventually("nota.txt on the server", 30, || {
+        on_server("nota.txt").as_deref() == Some("feta aquí")
+    })
+    .await;
+    put(&dav, &files, "del-servidor.txt", "feta al servidor").await;
+    s.click("pair-sync-now").await;
+    eventually("del-servidor.txt here", 30, || {
+        read(&local.join("del-servidor.txt")).as_deref() == Some("feta al servidor")
+    })
+    .await;
+
+    // Pause: nothing moves; both sides change the same file meanwhile.
+    s.click("pair-pause").await;
+    s.wait_attr("pair-status", "data-status", "paused", 20)
+        .await;
+    s.screenshot("files-paused-ca").await;
+    put(&dav, &files, "nota.txt", "versió del servidor").await;
+    std::fs::write(local.join("nota.txt"), "la meva versió").unwrap();
+    std::fs::write(local.join("en-pausa.txt"), "espera").unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        on_server("en-pausa.txt").is_none(),
+        "nothing is sent while paused"
+    );
+
+    // Resume: the conflict shows up and is resolved from its list.
+    s.click("pair-resume").await;
+    eventually("en-pausa.txt on the server", 30, || {
+        on_server("en-pausa.txt").is_some()
+    })
+    .await;
+    s.el("conflicts-badge").await;
+    s.click("nav-conflicts").await;
+    s.el("conflict-item").await;
+    s.screenshot("conflicts-ca").await;
+    s.click("conflict-mine").await;
+    s.el("conflicts-empty").await;
+    eventually("my version on the server", 30, || {
+        on_server("nota.txt").as_deref() == Some("la meva versió")
+    })
+    .await;
+
+    s.click("nav-activity").await;
+    s.el("activity-item").await;
+    s.screenshot("activity-ca").await;
+    s.click("nav-settings").await;
+    s.el("settings-poll").await;
+    s.screenshot("settings-ca").await;
+    s.click("nav-files").await;
+    s.wait_attr("pair-status", "data-status", "up_to_date", 60)
+        .await;
+    s.close().await;
+}
