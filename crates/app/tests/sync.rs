@@ -286,6 +286,40 @@ async fn child_background_sync() {
     assert!(!local.join("Projectes/nou-al-servidor.txt").exists());
     assert!(server_file(&front, "Projectes/pla.txt").is_some());
 
+    // The mass-delete guard asks; nothing is deleted until the member
+    // agrees.
+    dav.mkcol(&files.join("Massa/").unwrap()).await.unwrap();
+    for i in 0..60 {
+        put(&dav, &files, &format!("Massa/f{i:02}.txt"), "x").await;
+    }
+    app.sync_now(id).await.unwrap();
+    wait_async("60 files here", || {
+        std::fs::read_dir(local.join("Massa"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+            == 60
+            && status_of(&app, id) == FolderStatus::UpToDate
+    })
+    .await;
+    dav.delete(&files.join("Massa/").unwrap(), None)
+        .await
+        .unwrap();
+    app.sync_now(id).await.unwrap();
+    wait_async("the mass-delete question", || {
+        app.folder(id).unwrap().mass_delete.is_some()
+    })
+    .await;
+    let asked = app.folder(id).unwrap();
+    assert_eq!(asked.status, FolderStatus::Attention);
+    assert_eq!(asked.mass_delete.as_ref().unwrap().deletes, 60);
+    assert_eq!(std::fs::read_dir(local.join("Massa")).unwrap().count(), 60);
+    app.allow_mass_delete(id).unwrap();
+    wait_async("the agreed deletions", || {
+        !local.join("Massa").exists() && status_of(&app, id) == FolderStatus::UpToDate
+    })
+    .await;
+    assert!(app.folder(id).unwrap().mass_delete.is_none());
+
     // Settings: bad input refused, nothing stored.
     let bad = app
         .update_settings(&SettingsPatch {
