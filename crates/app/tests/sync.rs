@@ -389,3 +389,42 @@ async fn child_background_sync() {
             .any(|e| matches!(e, SyncEvent::Removed { folder_id } if *folder_id == id))
     );
 }
+
+#[test]
+fn the_folder_chooser_shows_nextcloud_folder_sizes() {
+    let session = KeyringSession::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut envs: Vec<(&str, String)> = session
+        .envs()
+        .into_iter()
+        .filter(|(k, _)| *k == "DBUS_SESSION_BUS_ADDRESS")
+        .collect();
+    envs.push(("CC_TEST_DIR", dir.path().display().to_string()));
+    envs.push(("HOME", dir.path().join("home").display().to_string()));
+    run_child_test("child_folder_sizes", &envs);
+}
+
+#[tokio::test]
+#[ignore = "run by the_folder_chooser_shows_nextcloud_folder_sizes in a keyring session"]
+async fn child_folder_sizes() {
+    let dir = PathBuf::from(std::env::var("CC_TEST_DIR").unwrap());
+    let mut script = SIGN_IN.to_vec();
+    script.push("021-propfind-root-depth1");
+    let replay = ReplayServer::start_with(&script, &["001-status"]);
+    let mut app = App::open(&dir.join("state.sqlite3"), Provider::builtin()).unwrap();
+    app.set_poll_policy(PollPolicy {
+        first_interval: Duration::from_millis(100),
+        max_interval: Duration::from_millis(200),
+        timeout: Duration::from_secs(30),
+        max_consecutive_errors: 0,
+    });
+    let started = app.start_login(&replay.base_url()).await.unwrap();
+    let account = app.finish_login(started.login_id).await.unwrap();
+    // The real Nextcloud listing of the files root: one folder, `a`, with
+    // its recursive size; files are not offered.
+    let top = app.list_remote_folders(account.id, "").await.unwrap();
+    assert_eq!(top.len(), 1, "{top:?}");
+    assert_eq!((top[0].path.as_str(), top[0].name.as_str()), ("a", "a"));
+    assert_eq!(top[0].size, Some(5));
+    assert!(replay.misses().is_empty(), "{:?}", replay.misses());
+}
