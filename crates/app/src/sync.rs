@@ -286,6 +286,8 @@ fn status_of_error(e: &Error) -> FolderStatus {
 struct PassSettings {
     poll: Duration,
     ignore: Result<cc_files::ignore::IgnoreRules, Error>,
+    upload_limit: Option<u64>,
+    download_limit: Option<u64>,
 }
 
 fn pass_settings(conn: &Connection, row: &PairRow) -> PassSettings {
@@ -293,6 +295,8 @@ fn pass_settings(conn: &Connection, row: &PairRow) -> PassSettings {
     PassSettings {
         poll: Duration::from_secs(s.poll_seconds),
         ignore: folders::ignore_rules(&s.ignore_list, &row.excluded),
+        upload_limit: s.upload_limit_kib.map(|k| k * 1024),
+        download_limit: s.download_limit_kib.map(|k| k * 1024),
     }
 }
 
@@ -328,6 +332,8 @@ async fn worker(
         }
     };
     let conn = store.connection();
+    // Nextcloud's chunked and bulk uploads, when the server offers them.
+    let nextcloud = cc_files::nextcloud::NextcloudUploads::detect(&client, &row.remote_url).await;
     let mut watch = cc_files::watch::LocalWatch::new(&row.local_root).ok();
     let mut allow_mass_delete = false;
     let mut retry_delay = FIRST_RETRY;
@@ -345,7 +351,14 @@ async fn worker(
             if let Some(w) = watch.as_mut() {
                 w.drain();
             }
-            let pass = run_passes(&hub, conn, &row, &client, allow_mass_delete);
+            let pass = run_passes(
+                &hub,
+                conn,
+                &row,
+                &client,
+                nextcloud.as_ref(),
+                allow_mass_delete,
+            );
             tokio::pin!(pass);
             let mut again = false;
             let outcome = loop {
@@ -469,6 +482,7 @@ async fn run_passes(
     conn: &Connection,
     row: &PairRow,
     client: &DavClient,
+    nextcloud: Option<&cc_files::nextcloud::NextcloudUploads>,
     allow_mass_delete: bool,
 ) -> Ended {
     let id = row.id;
@@ -499,6 +513,9 @@ async fn run_passes(
             allow_mass_delete,
             conflict_stamp: stamp(),
             now: folders::now(),
+            upload_limit: settings.upload_limit,
+            download_limit: settings.download_limit,
+            nextcloud: nextcloud.cloned(),
             ..PassOptions::default()
         };
         hub.update(id, |l| {
