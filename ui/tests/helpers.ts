@@ -54,3 +54,25 @@ export async function goTo(
 ): Promise<void> {
   await user.click(screen.getByTestId(`nav-${page}`));
 }
+
+/**
+ * Tabs through the page and checks that every enabled control got focus
+ * (for a group of radio buttons, the chosen one: arrows move within it).
+ */
+export async function expectAllReachableByKeyboard(
+  user: ReturnType<typeof userEvent.setup>,
+): Promise<void> {
+  const root = document.querySelector<HTMLElement>('[aria-modal="true"]') ?? document.body;
+  const controls = [...root.querySelectorAll<HTMLElement>(INTERACTIVE)].filter(
+    (c) =>
+      !(c as HTMLButtonElement).disabled &&
+      !(c instanceof HTMLInputElement && c.type === 'radio' && !c.checked),
+  );
+  const reached = new Set<Element>();
+  for (let i = 0; i < controls.length + 2; i++) {
+    await user.tab();
+    if (document.activeElement) reached.add(document.activeElement);
+  }
+  const missed = controls.filter((c) => !reached.has(c)).map((c) => c.outerHTML.slice(0, 120));
+  expect(missed).toEqual([]);
+}
