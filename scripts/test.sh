@@ -49,6 +49,9 @@ cargo test --workspace --exclude commonscloud-desktop --exclude cc-e2e
 
 step "building the desktop app with the UI embedded"
 cargo build -p commonscloud-desktop --features custom-protocol
+# The shell's own unit tests (tray icon states): only the shell's crate is
+# compiled again, its dependencies come from the build above.
+cargo test -p commonscloud-desktop --features custom-protocol --lib
 
 step "GUI end-to-end test under Xvfb"
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- cargo test -p cc-e2e

@@ -233,3 +233,41 @@ pub fn relabel<R: Runtime>(handle: &AppHandle<R>, language: &str) {
         let _ = tray.set_menu(Some(menu));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cc_app::Overall;
+
+    #[test]
+    fn each_state_has_its_own_dot() {
+        let states = [
+            Overall::UpToDate,
+            Overall::Syncing,
+            Overall::Paused,
+            Overall::Offline,
+            Overall::Error,
+        ];
+        let colours: Vec<_> = states.iter().map(|s| dot_colour(*s).unwrap()).collect();
+        for (i, a) in colours.iter().enumerate() {
+            for b in &colours[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        assert_eq!(dot_colour(Overall::Idle), None, "no folder: the plain icon");
+    }
+
+    #[test]
+    fn the_dot_is_drawn_in_the_lower_right_corner_only() {
+        let base = Image::new_owned(vec![10; 32 * 32 * 4], 32, 32);
+        let dotted = with_dot(&base, [0xc6, 0x28, 0x28]);
+        assert_eq!((dotted.width(), dotted.height()), (32, 32));
+        let px = |x: usize, y: usize| {
+            let i = (y * 32 + x) * 4;
+            dotted.rgba()[i..i + 4].to_vec()
+        };
+        assert_eq!(px(0, 0), vec![10, 10, 10, 10], "the icon is kept");
+        assert_eq!(px(32 - 7, 32 - 7), vec![0xc6, 0x28, 0x28, 255]);
+        assert_eq!(px(16, 2), vec![10, 10, 10, 10]);
+    }
+}
