@@ -747,8 +747,19 @@ impl Ctx<'_> {
                 let url = self.folder.dir_url_of(p);
                 match self.folder.client.mkcol(&url).await {
                     Ok(()) => {}
-                    // Created meanwhile (by someone else): fine.
-                    Err(e) if e.kind == ErrorKind::NotAllowed => {}
+                    // Something is there already: fine if it is a folder
+                    // (made meanwhile by someone else), not if a file.
+                    Err(e) if e.kind == ErrorKind::NotAllowed => {
+                        let there = self
+                            .folder
+                            .client
+                            .stat(&url, &[cc_dav::xml::QName::dav("resourcetype")])
+                            .await
+                            .map_err(e2s)?;
+                        if !there.is_collection() {
+                            return Err("a file of that name is on the server".into());
+                        }
+                    }
                     Err(e) => return Err(e.to_string()),
                 }
                 let local = self.stat(p)?;
@@ -1055,7 +1066,10 @@ impl Ctx<'_> {
         let url = self.folder.url_of(p);
         let pre = match if_match {
             Some(e) => Precondition::if_match(e),
-            None if self.remote(p).is_some() => Precondition::none(),
+            None if self.remote(p).is_some_and(|r| r.meta.kind == Kind::File) => {
+                Precondition::none()
+            }
+            // New, or in the place of a folder the plan removed first.
             None => Precondition::create_only(),
         };
         let opts = PutOptions {
@@ -1172,7 +1186,14 @@ impl Ctx<'_> {
         let r = self.remote(p).ok_or("no remote entry")?;
         let (tmp, etag) = self.fetch(p).await?;
         let target = local_path(&self.folder.local_root, p);
-        let seen = self.scan.entries.get(p).map(|e| e.meta.clone());
+        // A folder the scan saw here was replaced by the server's file:
+        // the plan removed it first, so nothing is expected here now.
+        let seen = self
+            .scan
+            .entries
+            .get(p)
+            .map(|e| e.meta.clone())
+            .filter(|m| m.kind == Kind::File);
         let now = std::fs::symlink_metadata(&target).ok().map(|m| meta_of(&m));
         if now != seen {
             // The local file changed since the scan: keep it; next pass.

@@ -293,6 +293,30 @@ fn send_new(
     }
 }
 
+/// Type changes carried over in a pass.
+#[derive(Default)]
+struct Replacements {
+    /// The removals of the old entries, in order (content first).
+    first: Vec<Action>,
+    /// The replaced paths, and whether the old entry was the local one.
+    paths: Vec<(SyncPath, bool)>,
+}
+
+impl Replacements {
+    fn covers(&self, p: &SyncPath) -> bool {
+        self.paths.iter().any(|(q, _)| p.starts_with(q))
+    }
+}
+
+fn journal_files(journal: &BTreeMap<SyncPath, Synced>) -> usize {
+    journal.values().filter(|j| j.kind == Kind::File).count()
+}
+
+fn mass_delete(deletes: usize, tracked: usize, opts: Options) -> bool {
+    deletes > opts.max_delete_count
+        && (deletes as u64) * 100 > (tracked as u64) * u64::from(opts.max_delete_percent)
+}
+
 /// Plans one pass.
 pub fn plan(
     local: &BTreeMap<SyncPath, LocalMeta>,
@@ -300,6 +324,7 @@ pub fn plan(
     journal: &BTreeMap<SyncPath, Synced>,
     opts: Options,
 ) -> Plan {
+    let journal_before = journal;
     let mut paths: BTreeSet<&SyncPath> = BTreeSet::new();
     paths.extend(local.keys());
     paths.extend(remote.keys());
@@ -341,21 +366,6 @@ pub fn plan(
             seen.insert(p.case_key(), p);
         }
     }
-    // A file on one side and a folder on the other: reported, and neither
-    // it nor anything below it is touched until the member sorts it out.
-    for p in &paths {
-        if p.is_root() || skip_prefixes.iter().any(|s| p.starts_with(s)) {
-            continue;
-        }
-        if let (Some(l), Some(r)) = (local.get(*p), remote.get(*p))
-            && l.kind != r.kind
-        {
-            skipped.push(((*p).clone(), Problem::TypeClash));
-            skip_prefixes.push((*p).clone());
-        }
-    }
-    let skip = |p: &SyncPath| skip_prefixes.iter().any(|s| p.starts_with(s));
-
     // The permissions that apply to what is inside a folder: those of the
     // nearest folder above the path whose permissions the server told.
     // On a share's root, D (and N, V) mean the member may unshare (or
@@ -415,6 +425,128 @@ pub fn plan(
             None => perms_of(p).deletable,
         }
     };
+
+    // A file on one side and a folder on the other. When one side replaced
+    // the agreed entry and the other still holds it unchanged, the
+    // replacement is carried over: the old entry (with everything below
+    // it, all unchanged) is removed first, then the new one is created
+    // like any new entry. Otherwise (both sides changed, or never agreed,
+    // or the server forbids it) it is reported, and neither it nor
+    // anything below it is touched until the member sorts it out.
+    let mut replace = Replacements::default();
+    for p in &paths {
+        if p.is_root() || skip_prefixes.iter().any(|s| p.starts_with(s)) {
+            continue;
+        }
+        let (Some(l), Some(r)) = (local.get(*p), remote.get(*p)) else {
+            continue;
+        };
+        if l.kind == r.kind || replace.covers(p) {
+            continue;
+        }
+        let carried = journal.get(*p).and_then(|j| {
+            let remote_kept = r.kind == j.kind && !remote_changed(r, j);
+            let local_kept = l.kind == j.kind && !local_changed(l, j);
+            if remote_kept && !local_kept {
+                // Replaced here: the server's old entry goes.
+                let below: Vec<(&SyncPath, &RemoteMeta)> = p.below(remote).collect();
+                let all_kept = below.iter().all(|(q, rq)| {
+                    journal.get(*q).is_some_and(|jq| {
+                        jq.kind == rq.kind && !remote_changed(rq, jq) && may_delete_remote(q, rq)
+                    })
+                });
+                (all_kept && may_delete_remote(p, r) && perms_of(p).writable).then(|| {
+                    let mut first: Vec<Action> = below
+                        .iter()
+                        .rev()
+                        .map(|(q, rq)| match rq.kind {
+                            Kind::File => Action::DeleteRemote {
+                                path: (*q).clone(),
+                                if_match: journal[*q].etag.clone(),
+                            },
+                            Kind::Dir => Action::RemoveDirRemote((*q).clone()),
+                        })
+                        .collect();
+                    first.push(match r.kind {
+                        Kind::File => Action::DeleteRemote {
+                            path: (*p).clone(),
+                            if_match: j.etag.clone(),
+                        },
+                        Kind::Dir => Action::RemoveDirRemote((*p).clone()),
+                    });
+                    (first, false)
+                })
+            } else if local_kept && !remote_kept {
+                // Replaced on the server: the local old entry goes (to the
+                // trash).
+                let below: Vec<(&SyncPath, &LocalMeta)> = p.below(local).collect();
+                let all_kept = below.iter().all(|(q, lq)| {
+                    journal
+                        .get(*q)
+                        .is_some_and(|jq| jq.kind == lq.kind && !local_changed(lq, jq))
+                });
+                all_kept.then(|| {
+                    let mut first: Vec<Action> = below
+                        .iter()
+                        .rev()
+                        .map(|(q, lq)| match lq.kind {
+                            Kind::File => Action::DeleteLocal((*q).clone()),
+                            Kind::Dir => Action::RemoveDirLocal((*q).clone()),
+                        })
+                        .collect();
+                    first.push(match l.kind {
+                        Kind::File => Action::DeleteLocal((*p).clone()),
+                        Kind::Dir => Action::RemoveDirLocal((*p).clone()),
+                    });
+                    (first, true)
+                })
+            } else {
+                None
+            }
+        });
+        match carried {
+            Some((first, local_side)) => {
+                replace.first.extend(first);
+                replace.paths.push(((*p).clone(), local_side));
+            }
+            None => {
+                skipped.push(((*p).clone(), Problem::TypeClash));
+                skip_prefixes.push((*p).clone());
+            }
+        }
+    }
+    if !replace.paths.is_empty() {
+        // Plan again as if the old entries were already gone, after the
+        // removals.
+        let mut local = local.clone();
+        let mut remote = remote.clone();
+        let mut journal = journal.clone();
+        for (p, local_side) in &replace.paths {
+            if *local_side {
+                local.retain(|q, _| !q.starts_with(p));
+            } else {
+                remote.retain(|q, _| !q.starts_with(p));
+            }
+            journal.retain(|q, _| !q.starts_with(p));
+        }
+        let tracked = journal_files(journal_before);
+        let mut rest = plan(&local, &remote, &journal, opts);
+        let removed = replace
+            .first
+            .iter()
+            .filter(|a| matches!(a, Action::DeleteLocal(_) | Action::DeleteRemote { .. }))
+            .count();
+        let mut actions = replace.first;
+        actions.append(&mut rest.actions);
+        let deletes = rest.deletes + removed;
+        return Plan {
+            actions,
+            deletes,
+            tracked,
+            mass_delete: mass_delete(deletes, tracked, opts),
+        };
+    }
+    let skip = |p: &SyncPath| skip_prefixes.iter().any(|s| p.starts_with(s));
 
     let mut decided: BTreeMap<SyncPath, (Option<Action>, After)> = BTreeMap::new();
     let mut reports: Vec<Action> = skipped
@@ -637,9 +769,8 @@ pub fn plan(
         .iter()
         .filter(|a| matches!(a, Action::DeleteLocal(_) | Action::DeleteRemote { .. }))
         .count();
-    let tracked = journal.values().filter(|j| j.kind == Kind::File).count();
-    let mass_delete = delete_files > opts.max_delete_count
-        && (delete_files as u64) * 100 > (tracked as u64) * u64::from(opts.max_delete_percent);
+    let tracked = journal_files(journal);
+    let mass_delete = mass_delete(delete_files, tracked, opts);
     let mut actions = creates;
     actions.extend(transfers);
     actions.extend(deletes);
