@@ -196,7 +196,16 @@ async fn first_run_onboarding_sync_conflict_pause() {
     s.click("nav-settings").await;
     s.el("settings-poll").await;
     s.screenshot("settings-ca").await;
+    s.click("signout-button").await;
+    s.el("signout-confirm").await;
+    s.screenshot("settings-sign-out-ca").await;
+    s.click("signout-cancel").await;
     s.click("nav-files").await;
+    s.click("pair-choose").await;
+    s.el("selective-save").await;
+    s.el("folder-Fotos").await;
+    s.screenshot("files-choose-folders-ca").await;
+    s.click("selective-cancel").await;
     s.wait_attr("pair-status", "data-status", "up_to_date", 60)
         .await;
     s.close().await;
