@@ -257,11 +257,23 @@ export interface SignOutReport {
   filesDeleted: boolean;
 }
 
+/**
+ * Worth a desktop notification (the Rust side shows it; the UI needs
+ * nothing more, the folder event that goes with it carries the state).
+ */
+export interface Notice {
+  kind: 'conflicts' | 'needs_you' | 'first_sync';
+  folderId: number;
+  count: number;
+  code: ErrorCode | null;
+}
+
 /** Pushed by the Rust side while the app runs. */
 export type SyncEvent =
   | { type: 'folder'; folder: FolderPair }
   | { type: 'activity'; item: ActivityItem }
-  | { type: 'removed'; folderId: number };
+  | { type: 'removed'; folderId: number }
+  | { type: 'notice'; notice: Notice };
 
 export interface Backend {
   appInfo(): Promise<AppInfo>;

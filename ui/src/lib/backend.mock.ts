@@ -370,7 +370,7 @@ export function createMockBackend(options: MockBackendOptions = {}): MockBackend
       else state.folders.push(clone(event.folder));
     } else if (event.type === 'activity') {
       state.activity.unshift(clone(event.item));
-    } else {
+    } else if (event.type === 'removed') {
       state.folders = state.folders.filter((f) => f.id !== event.folderId);
       state.conflicts = state.conflicts.filter((c) => c.folderId !== event.folderId);
     }

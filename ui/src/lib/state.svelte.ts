@@ -68,6 +68,10 @@ export class AppState {
       case 'removed':
         this.dropFolder(event.folderId);
         break;
+      case 'notice':
+        // Shown by the desktop as a notification; the folder event that
+        // goes with it carries the state.
+        break;
     }
   };
 
