@@ -69,7 +69,12 @@ pub(crate) struct Live {
     pub error: Option<Error>,
     pub mass_delete: Option<MassDelete>,
     pub last_sync: Option<i64>,
+    /// Runs in a row that ended with failed actions.
+    pub failed_runs: u32,
 }
+
+/// Runs in a row with failed actions before the pair shows "attention".
+const FAILED_RUNS_SHOWN: u32 = 3;
 
 /// Something worth a desktop notification (never one per file).
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -628,14 +633,19 @@ async fn run_passes(
         .ok()
         .flatten()
         .map_or(0, |p| p.failures.len());
-    let attention = open_conflicts > 0 || problems > 0 || failures > 0;
+    // Failed actions are retried soon; only when they keep failing does
+    // the member hear of it (Apache, for one, refuses a change to a file
+    // for a second after it was written).
     hub.update(id, |l| {
+        l.failed_runs = if failures > 0 { l.failed_runs + 1 } else { 0 };
         l.progress = None;
         l.error = None;
         l.mass_delete = None;
         l.last_sync = Some(folders::now());
-        l.status = if attention {
+        l.status = if open_conflicts > 0 || problems > 0 || l.failed_runs >= FAILED_RUNS_SHOWN {
             FolderStatus::Attention
+        } else if failures > 0 {
+            FolderStatus::Syncing
         } else {
             FolderStatus::UpToDate
         };
