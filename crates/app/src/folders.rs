@@ -528,6 +528,28 @@ impl App {
             &root,
             names.iter().map(|s| s.as_ref()),
         ));
+        // Two pairs over the same server folders would sync them twice,
+        // into two places: one pair per server folder tree.
+        {
+            let store = self.store.lock().map_err(|_| Error::poisoned())?;
+            let wanted = remote.as_str();
+            if let Some(other) = read_pairs(store.connection(), None)?
+                .into_iter()
+                .filter(|p| p.account_id == pair.account_id)
+                .find(|p| {
+                    let have = p.remote_url.as_str();
+                    have.starts_with(wanted) || wanted.starts_with(have)
+                })
+            {
+                return Err(Error::new(
+                    ErrorCode::InvalidInput,
+                    format!(
+                        "{remote} is already synced (with {})",
+                        other.local_root.display()
+                    ),
+                ));
+            }
+        }
         // The server folder must exist (and be reachable) before anything
         // is recorded.
         let mut is_dir = false;

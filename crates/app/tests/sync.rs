@@ -198,6 +198,21 @@ async fn child_background_sync() {
         .await
         .unwrap_err();
     assert_eq!(again.code, ErrorCode::InvalidInput);
+    // Nor can the same server folders go to a second local folder.
+    let twice = app
+        .add_folder(NewFolderPair {
+            account_id: account.id,
+            local_path: "~/Projectes".into(),
+            remote_path: "Projectes".into(),
+            excluded: vec![],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code, ErrorCode::InvalidInput, "{twice:?}");
+    assert!(
+        !home.join("Projectes").exists(),
+        "nothing made for a refused pair"
+    );
 
     // Local → server (the watcher wakes the worker).
     std::fs::write(local.join("nou.txt"), "fet aquí").unwrap();
