@@ -103,6 +103,8 @@ pub struct PassReport {
     pub deleted_local: usize,
     pub deleted_remote: usize,
     pub folders: usize,
+    /// Files and folders moved (renamed) on the server as they were here.
+    pub moved: usize,
     /// Conflicted copies made (paths of the copies).
     pub conflicts: Vec<SyncPath>,
     /// Problems first seen in this pass (reported once).
@@ -323,6 +325,24 @@ impl SyncFolder {
             remote_with_root.insert(SyncPath::root(), r.meta.clone());
         }
         let plan = plan::plan(&local_meta, &remote_with_root, &jr, opts.plan);
+        // What the plan moves on the server is found at its new place by
+        // the actions that follow.
+        for a in &plan.actions {
+            if let Action::MoveRemote { from, to } = a {
+                plan::rekey(&mut listing.entries, from, to);
+                let mut moved: Vec<SyncPath> =
+                    to.below(&listing.entries).map(|(p, _)| p.clone()).collect();
+                moved.push(to.clone());
+                for p in moved {
+                    if let Some(entry) = listing.entries.get_mut(&p) {
+                        entry.url = match entry.meta.kind {
+                            Kind::Dir => self.dir_url_of(&p),
+                            Kind::File => self.url_of(&p),
+                        };
+                    }
+                }
+            }
+        }
         if plan.mass_delete && !opts.allow_mass_delete {
             return Err(SyncError::MassDelete {
                 deletes: plan.deletes,
@@ -579,6 +599,7 @@ impl SyncFolder {
                 report.conflicts.push(copy);
             }
             Ok(Outcome::Forget) => journal::forget(conn, self.folder_id, &path)?,
+            Ok(Outcome::Moved { from }) => journal::rename(conn, self.folder_id, &from, &path)?,
             Ok(Outcome::Refused(problem)) => {
                 // The server keeps it: forget the row, so the next pass
                 // sees a server-only entry and puts it back here, instead
@@ -633,6 +654,7 @@ impl SyncFolder {
             Action::DeleteLocal(_) | Action::RemoveDirLocal(_) => report.deleted_local += 1,
             Action::DeleteRemote { .. } | Action::RemoveDirRemote(_) => report.deleted_remote += 1,
             Action::MkdirLocal(_) | Action::MkdirRemote(_) => report.folders += 1,
+            Action::MoveRemote { .. } => report.moved += 1,
             _ => {}
         }
         let done = match action {
@@ -646,6 +668,8 @@ impl SyncFolder {
             Action::MkdirLocal(_) | Action::MkdirRemote(_) => Done::Folder,
             Action::Report { .. } => Done::NotSynced,
             Action::Record(_) | Action::Forget(_) => Done::Recorded,
+            // The change was carried to the server (no bytes sent).
+            Action::MoveRemote { .. } => Done::Uploaded,
         };
         progress(Progress::Done { path, done, bytes });
         Ok(())
@@ -673,6 +697,10 @@ enum Outcome {
     Record(Synced),
     RecordWithConflict(Synced, SyncPath),
     Forget,
+    /// Moved on the server: the journal's rows of `from` follow.
+    Moved {
+        from: SyncPath,
+    },
     /// The server refused a deletion (403: a read-only place): reported,
     /// and the entry is put back here by the next pass.
     Refused(Problem),
@@ -773,6 +801,20 @@ impl Ctx<'_> {
                     perms: None,
                     mount_root: false,
                 }))
+            }
+            Action::MoveRemote { from, to } => {
+                let dir = self.remote(to).is_some_and(|r| r.meta.kind == Kind::Dir);
+                let (src, dst) = if dir {
+                    (self.folder.dir_url_of(from), self.folder.dir_url_of(to))
+                } else {
+                    (self.folder.url_of(from), self.folder.url_of(to))
+                };
+                self.folder
+                    .client
+                    .move_to(&src, &dst, false)
+                    .await
+                    .map_err(e2s)?;
+                Ok(Outcome::Moved { from: from.clone() })
             }
             Action::Upload { path, if_match } => self.upload(path, if_match.as_deref()).await,
             Action::Download { path } => self.download(path, false).await,

@@ -177,6 +177,22 @@ pub fn set_folder_etag(
     Ok(())
 }
 
+/// Moves the rows of `from` and everything below it to `to` (the entry was
+/// moved on both sides).
+pub fn rename(
+    conn: &Connection,
+    folder: i64,
+    from: &SyncPath,
+    to: &SyncPath,
+) -> Result<(), JournalError> {
+    conn.execute(
+        "UPDATE OR REPLACE sync_journal SET path = ?3 || substr(path, length(?2) + 1)
+         WHERE folder_id = ?1 AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/')",
+        params![folder, from.as_str(), to.as_str()],
+    )?;
+    Ok(())
+}
+
 /// Forgets `path` and everything below it.
 pub fn forget(conn: &Connection, folder: i64, path: &SyncPath) -> Result<(), JournalError> {
     conn.execute(

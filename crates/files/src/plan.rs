@@ -114,6 +114,9 @@ pub enum Action {
     Record(SyncPath),
     /// Drop a journal row for something gone from both sides.
     Forget(SyncPath),
+    /// Move (rename) the server's entry, as the member did here; the
+    /// journal's rows follow.
+    MoveRemote { from: SyncPath, to: SyncPath },
     /// Not synced; reported to the member.
     Report { path: SyncPath, problem: Problem },
 }
@@ -158,6 +161,7 @@ impl Action {
             | Action::Conflict { path }
             | Action::DeleteRemote { path, .. }
             | Action::Report { path, .. } => path,
+            Action::MoveRemote { to, .. } => to,
         }
     }
 
@@ -308,6 +312,20 @@ impl Replacements {
     }
 }
 
+/// Moves the entry at `from`, with everything below it, to `to`.
+pub(crate) fn rekey<V>(map: &mut BTreeMap<SyncPath, V>, from: &SyncPath, to: &SyncPath) {
+    let mut keys: Vec<SyncPath> = from.below(map).map(|(k, _)| k.clone()).collect();
+    if map.contains_key(from) {
+        keys.push(from.clone());
+    }
+    for k in keys {
+        if let Some(v) = map.remove(&k) {
+            let rest = &k.as_str()[from.as_str().len()..];
+            map.insert(SyncPath::parse(&format!("{}{rest}", to.as_str())), v);
+        }
+    }
+}
+
 fn journal_files(journal: &BTreeMap<SyncPath, Synced>) -> usize {
     journal.values().filter(|j| j.kind == Kind::File).count()
 }
@@ -323,6 +341,20 @@ pub fn plan(
     remote: &BTreeMap<SyncPath, RemoteMeta>,
     journal: &BTreeMap<SyncPath, Synced>,
     opts: Options,
+) -> Plan {
+    plan_inner(local, remote, journal, opts, true, &[])
+}
+
+/// [`plan`], with `carry` false once replacements and moves were found
+/// (the second round plans the rest as if they were done), and the `moves`
+/// of the first round to place among the creations.
+fn plan_inner(
+    local: &BTreeMap<SyncPath, LocalMeta>,
+    remote: &BTreeMap<SyncPath, RemoteMeta>,
+    journal: &BTreeMap<SyncPath, Synced>,
+    opts: Options,
+    carry: bool,
+    moves: &[(SyncPath, SyncPath)],
 ) -> Plan {
     let journal_before = journal;
     let mut paths: BTreeSet<&SyncPath> = BTreeSet::new();
@@ -434,17 +466,34 @@ pub fn plan(
     // or the server forbids it) it is reported, and neither it nor
     // anything below it is touched until the member sorts it out.
     let mut replace = Replacements::default();
+    // Candidates for a local move: agreed entries gone from here, new
+    // entries here the server does not have.
+    let mut gone_here: Vec<&SyncPath> = Vec::new();
+    let mut new_here: Vec<&SyncPath> = Vec::new();
     for p in &paths {
         if p.is_root() || skip_prefixes.iter().any(|s| p.starts_with(s)) {
             continue;
         }
-        let (Some(l), Some(r)) = (local.get(*p), remote.get(*p)) else {
-            continue;
+        let (l, r) = match (local.get(*p), remote.get(*p)) {
+            (Some(l), Some(r)) => (l, r),
+            (None, Some(_)) => {
+                if carry && journal.contains_key(*p) {
+                    gone_here.push(p);
+                }
+                continue;
+            }
+            (Some(_), None) => {
+                if carry && !journal.contains_key(*p) {
+                    new_here.push(p);
+                }
+                continue;
+            }
+            (None, None) => continue,
         };
         if l.kind == r.kind || replace.covers(p) {
             continue;
         }
-        let carried = journal.get(*p).and_then(|j| {
+        let carried = journal.get(*p).filter(|_| carry).and_then(|j| {
             let remote_kept = r.kind == j.kind && !remote_changed(r, j);
             let local_kept = l.kind == j.kind && !local_changed(l, j);
             if remote_kept && !local_kept {
@@ -515,9 +564,64 @@ pub fn plan(
             }
         }
     }
-    if !replace.paths.is_empty() {
-        // Plan again as if the old entries were already gone, after the
-        // removals.
+    // A file or folder moved (or renamed) here: the same inode under a new
+    // name, the old name gone, the server still holding the agreed entry.
+    // It is moved on the server too instead of sent again and deleted.
+    let found_moves: Vec<(SyncPath, SyncPath)> = if gone_here.is_empty() || new_here.is_empty() {
+        Vec::new()
+    } else {
+        let mut by_inode: HashMap<u64, Vec<&SyncPath>> = HashMap::new();
+        for old in &gone_here {
+            let j = &journal[*old];
+            if j.local.inode != 0 {
+                by_inode.entry(j.local.inode).or_default().push(old);
+            }
+        }
+        let mut new_by_inode: HashMap<u64, usize> = HashMap::new();
+        for new in &new_here {
+            *new_by_inode.entry(local[*new].inode).or_default() += 1;
+        }
+        let mut candidates: Vec<(&SyncPath, &SyncPath)> = new_here
+            .iter()
+            .filter_map(|new| {
+                let l = &local[*new];
+                let olds = by_inode.get(&l.inode)?;
+                if olds.len() != 1 || new_by_inode[&l.inode] != 1 {
+                    // Hard links or a reused inode: not a move for sure.
+                    return None;
+                }
+                let old = olds[0];
+                let j = &journal[old];
+                let r = remote.get(old)?;
+                let same = j.kind == l.kind
+                    && r.kind == l.kind
+                    && (l.kind == Kind::Dir
+                        || ((l.size, l.mtime_ns) == (j.local.size, j.local.mtime_ns)
+                            && !remote_changed(r, j)));
+                (same && may_delete_remote(old, r) && perms_of(new).writable).then_some((old, *new))
+            })
+            .collect();
+        // The outermost first: what moved with a folder is not a move of
+        // its own, and moves that touch each other's places are left to
+        // the next pass.
+        candidates.sort_by_key(|(old, _)| old.names().count());
+        let related = |a: &SyncPath, b: &SyncPath| a.starts_with(b) || b.starts_with(a);
+        let mut accepted: Vec<(SyncPath, SyncPath)> = Vec::new();
+        for (old, new) in candidates {
+            let inside = replace.covers(old)
+                || replace.covers(new)
+                || accepted.iter().any(|(o, n)| {
+                    related(old, o) || related(new, n) || related(old, n) || related(new, o)
+                });
+            if !inside {
+                accepted.push((old.clone(), new.clone()));
+            }
+        }
+        accepted
+    };
+    if !replace.paths.is_empty() || !found_moves.is_empty() {
+        // Plan again as if the old entries were already gone (after the
+        // removals) and the moved ones already at their new place.
         let mut local = local.clone();
         let mut remote = remote.clone();
         let mut journal = journal.clone();
@@ -529,8 +633,12 @@ pub fn plan(
             }
             journal.retain(|q, _| !q.starts_with(p));
         }
+        for (old, new) in &found_moves {
+            rekey(&mut remote, old, new);
+            rekey(&mut journal, old, new);
+        }
         let tracked = journal_files(journal_before);
-        let mut rest = plan(&local, &remote, &journal, opts);
+        let mut rest = plan_inner(&local, &remote, &journal, opts, false, &found_moves);
         let removed = replace
             .first
             .iter()
@@ -549,6 +657,7 @@ pub fn plan(
     let skip = |p: &SyncPath| skip_prefixes.iter().any(|s| p.starts_with(s));
 
     let mut decided: BTreeMap<SyncPath, (Option<Action>, After)> = BTreeMap::new();
+    let moved_to: BTreeMap<&SyncPath, &SyncPath> = moves.iter().map(|(o, n)| (n, o)).collect();
     let mut reports: Vec<Action> = skipped
         .into_iter()
         .map(|(path, problem)| Action::Report { path, problem })
@@ -753,16 +862,31 @@ pub fn plan(
 
     // Order: creations parents-first, transfers, then deletions
     // children-first.
+    // Moves go among the creations by their new path: after the folder
+    // they go into is made, before anything is made inside them.
     let mut creates = Vec::new();
     let mut transfers = Vec::new();
     let mut deletes = Vec::new();
-    for (_, (action, _)) in decided {
+    let mut pending_moves = moved_to.iter().peekable();
+    for (p, (action, _)) in decided {
+        while let Some((to, from)) = pending_moves.next_if(|(to, _)| **to <= &p) {
+            creates.push(Action::MoveRemote {
+                from: (*from).clone(),
+                to: (*to).clone(),
+            });
+        }
         let Some(a) = action else { continue };
         match a {
             Action::MkdirLocal(_) | Action::MkdirRemote(_) | Action::Record(_) => creates.push(a),
             a if a.is_delete() => deletes.push(a),
             a => transfers.push(a),
         }
+    }
+    for (to, from) in pending_moves {
+        creates.push(Action::MoveRemote {
+            from: (*from).clone(),
+            to: (*to).clone(),
+        });
     }
     deletes.reverse();
     let delete_files = deletes
@@ -1029,5 +1153,110 @@ mod tests {
         let got: Vec<&str> = p("a").below(&m).map(|(k, _)| k.as_str()).collect();
         assert_eq!(got, ["a/x", "a/y/z"]);
         assert_eq!(SyncPath::root().below(&m).count(), 7);
+    }
+
+    #[test]
+    fn a_file_renamed_here_is_moved_on_the_server() {
+        let (mut l, r, j) = agreed(&[
+            ("docs", ldir(), rdir(None, false)),
+            ("docs/a.txt", lfile(3), rfile(3, None)),
+        ]);
+        let moved = l.remove(&p("docs/a.txt")).unwrap();
+        l.insert(p("docs/b.txt"), moved);
+        let plan = plan(&l, &r, &j, Options::default());
+        assert_eq!(
+            plan.actions,
+            vec![Action::MoveRemote {
+                from: p("docs/a.txt"),
+                to: p("docs/b.txt")
+            }]
+        );
+        assert_eq!(plan.deletes, 0);
+    }
+
+    #[test]
+    fn a_folder_moved_into_a_new_folder_goes_after_it_is_made() {
+        let (mut l, r, j) = agreed(&[
+            ("docs", ldir(), rdir(None, false)),
+            ("docs/a.txt", lfile(3), rfile(3, None)),
+            (
+                "docs/sub",
+                LocalMeta { inode: 8, ..ldir() },
+                rdir(None, false),
+            ),
+            ("docs/sub/b.txt", lfile(4), rfile(4, None)),
+        ]);
+        let moved: Vec<(SyncPath, LocalMeta)> = l
+            .iter()
+            .filter(|(k, _)| k.starts_with(&p("docs")))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (k, v) in moved {
+            l.remove(&k);
+            l.insert(p(&k.as_str().replacen("docs", "arxiu/2026", 1)), v);
+        }
+        l.insert(
+            p("arxiu"),
+            LocalMeta {
+                inode: 99,
+                ..ldir()
+            },
+        );
+        // And, inside the moved folder, a new file.
+        l.insert(p("arxiu/2026/nou.txt"), lfile(5));
+        let plan = plan(&l, &r, &j, Options::default());
+        assert_eq!(
+            plan.actions,
+            vec![
+                Action::MkdirRemote(p("arxiu")),
+                Action::MoveRemote {
+                    from: p("docs"),
+                    to: p("arxiu/2026")
+                },
+                Action::Upload {
+                    path: p("arxiu/2026/nou.txt"),
+                    if_match: None
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn what_changed_or_moved_twice_is_not_taken_for_a_move() {
+        // Edited after the move (another time): sent again, old deleted.
+        let (mut l, r, j) = agreed(&[("a.txt", lfile(3), rfile(3, None))]);
+        let mut m = l.remove(&p("a.txt")).unwrap();
+        m.mtime_ns += 1;
+        l.insert(p("b.txt"), m);
+        let pl = super::plan(&l, &r, &j, Options::default());
+        assert!(
+            !pl.actions
+                .iter()
+                .any(|a| matches!(a, Action::MoveRemote { .. }))
+        );
+        // Changed on the server meanwhile: not moved there.
+        let (mut l, mut r, j) = agreed(&[("a.txt", lfile(3), rfile(3, None))]);
+        let m = l.remove(&p("a.txt")).unwrap();
+        l.insert(p("b.txt"), m);
+        r.get_mut(&p("a.txt")).unwrap().etag = Some("\"edited\"".into());
+        let pl = super::plan(&l, &r, &j, Options::default());
+        assert!(
+            !pl.actions
+                .iter()
+                .any(|a| matches!(a, Action::MoveRemote { .. })),
+            "{:?}",
+            pl.actions
+        );
+        // Two new names with the inode of one (hard links): no move.
+        let (mut l, r, j) = agreed(&[("a.txt", lfile(3), rfile(3, None))]);
+        let m = l.remove(&p("a.txt")).unwrap();
+        l.insert(p("b.txt"), m.clone());
+        l.insert(p("c.txt"), m);
+        let pl = super::plan(&l, &r, &j, Options::default());
+        assert!(
+            !pl.actions
+                .iter()
+                .any(|a| matches!(a, Action::MoveRemote { .. }))
+        );
     }
 }

@@ -207,6 +207,16 @@ impl Model {
             Action::Forget(p) => {
                 self.journal.remove(p);
             }
+            Action::MoveRemote { from, to } => {
+                assert!(
+                    self.remote.contains_key(from),
+                    "MoveRemote {from}: nothing there"
+                );
+                assert!(!self.remote.contains_key(to), "MoveRemote onto {to}");
+                assert!(self.parent_exists_remote(to), "MoveRemote {to}: no parent");
+                rekey(&mut self.remote, from, to);
+                rekey(&mut self.journal, from, to);
+            }
             Action::Report { .. } => {}
         }
     }
@@ -278,6 +288,25 @@ impl Model {
     }
 }
 
+/// The local (mtime, inode) a journal row agreed on.
+fn agreed_meta(s: &Synced) -> (i64, u64) {
+    (s.local.mtime_ns, s.local.inode)
+}
+
+/// Moves the entry at `from` with everything below it to `to`.
+fn rekey<V>(map: &mut BTreeMap<SyncPath, V>, from: &SyncPath, to: &SyncPath) {
+    let keys: Vec<SyncPath> = map
+        .keys()
+        .filter(|k| k.starts_with(from))
+        .cloned()
+        .collect();
+    for k in keys {
+        let v = map.remove(&k).unwrap();
+        let rest = &k.as_str()[from.as_str().len()..];
+        map.insert(SyncPath::parse(&format!("{}{rest}", to.as_str())), v);
+    }
+}
+
 /// One edit by the member (on either side).
 #[derive(Debug, Clone)]
 enum Edit {
@@ -300,6 +329,14 @@ enum Edit {
     Delete {
         local: bool,
         pick: usize,
+    },
+    /// A file or folder is moved (renamed), keeping what it is (the same
+    /// inode here, the same ETags there).
+    Move {
+        local: bool,
+        pick: usize,
+        dir: usize,
+        name: u8,
     },
     /// A file becomes a folder of the same name (holding one file), or a
     /// folder becomes a file.
@@ -333,6 +370,14 @@ fn edit() -> impl Strategy<Value = Edit> {
             }
         }),
         (any::<bool>(), any::<usize>()).prop_map(|(local, pick)| Edit::Delete { local, pick }),
+        (any::<bool>(), any::<usize>(), any::<usize>(), 0u8..4).prop_map(
+            |(local, pick, dir, name)| Edit::Move {
+                local,
+                pick,
+                dir,
+                name
+            }
+        ),
         (any::<bool>(), any::<usize>(), 1u32..1000).prop_map(|(local, pick, content)| {
             Edit::Replace {
                 local,
@@ -425,6 +470,38 @@ impl Model {
                 pick,
                 content,
             } => self.replace(local, pick, content),
+            Edit::Move {
+                local,
+                pick,
+                dir,
+                name,
+            } => {
+                let mut all: Vec<SyncPath> = if local {
+                    self.local.keys().cloned().collect()
+                } else {
+                    self.remote.keys().cloned().collect()
+                };
+                all.sort();
+                if all.is_empty() {
+                    return;
+                }
+                let from = all[pick % all.len()].clone();
+                let dirs = self.dirs(local);
+                let to = dirs[dir % dirs.len()].join(&format!("m{name}"));
+                let taken = if local {
+                    self.local.contains_key(&to)
+                } else {
+                    self.remote.contains_key(&to)
+                };
+                if taken || to.starts_with(&from) {
+                    return;
+                }
+                if local {
+                    rekey(&mut self.local, &from, &to);
+                } else {
+                    rekey(&mut self.remote, &from, &to);
+                }
+            }
             Edit::Delete { local, pick } => {
                 let mut all: Vec<SyncPath> = if local {
                     self.local.keys().cloned().collect()
@@ -566,6 +643,19 @@ impl Model {
             let r = self.remote.get(p).map(|x| &x.0);
             let unchanged = |n: Option<&Node>| n == Some(&Node::File(*c));
             if (unchanged(r) && !unchanged(l)) || (unchanged(l) && !unchanged(r)) {
+                out.insert(*c);
+            }
+            // Moved here unchanged (same inode and time) while the server
+            // deleted it: the deletion follows the move.
+            let (t, i) = (
+                agreed_meta(&self.journal[p].0).0,
+                agreed_meta(&self.journal[p].0).1,
+            );
+            let moved_here = self
+                .local
+                .iter()
+                .any(|(q, (n, lt, li))| q != p && *n == Node::File(*c) && (*lt, *li) == (t, i));
+            if moved_here && !unchanged(r) {
                 out.insert(*c);
             }
         }

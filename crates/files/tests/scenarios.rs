@@ -217,6 +217,8 @@ impl World {
                 .unwrap_or_else(|e| panic!("{ctx}: pass {i}: {e}"));
             merged.conflicts.extend(r.conflicts.clone());
             merged.problems.extend(r.problems.clone());
+            merged.moved += r.moved;
+            merged.uploaded += r.uploaded;
             let done = r.planned == 0 && r.failures.is_empty();
             if !r.failures.is_empty() {
                 // Quirk (Apache): a file under a second old has a weak
@@ -381,6 +383,16 @@ impl World {
                     arg(0)
                 );
             }
+            "moved" => assert_eq!(
+                self.last.moved,
+                arg(0).parse::<usize>().unwrap(),
+                "{ctx}: moves on the server"
+            ),
+            "uploaded" => assert_eq!(
+                self.last.uploaded,
+                arg(0).parse::<usize>().unwrap(),
+                "{ctx}: files sent"
+            ),
             "conflicts" => assert_eq!(
                 self.last.conflicts.len(),
                 arg(0).parse::<usize>().unwrap(),
