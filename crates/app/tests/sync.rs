@@ -83,6 +83,19 @@ async fn put(client: &DavClient, files: &Url, name: &str, body: &str) {
         .unwrap();
 }
 
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
 fn server_file(front: &Server, name: &str) -> Option<String> {
     std::fs::read_to_string(front.root().join("data").join(name)).ok()
 }
@@ -389,13 +402,25 @@ async fn child_background_sync() {
     assert!(kinds.contains(&("conflict", "nou.txt")), "{kinds:?}");
     assert!(seen.iter().any(|e| matches!(e, SyncEvent::Activity { item } if item.kind == "downloaded" && item.path == "Projectes/pla.txt")));
 
+    // The server goes away: the pair says offline (and retries on its own).
+    let server_data = front.root().join("data");
+    let kept = tempfile::tempdir().unwrap();
+    copy_tree(&server_data, kept.path());
+    drop(front);
+    app.sync_now(id).await.unwrap();
+    wait_async("offline", || status_of(&app, id) == FolderStatus::Offline).await;
+    assert_eq!(
+        app.folder(id).unwrap().error.map(|e| e.code),
+        Some(ErrorCode::Offline)
+    );
+    let on_server = |name: &str| std::fs::read_to_string(kept.path().join(name)).ok();
+
     // Removing the pair stops it; the files stay on both sides.
     app.remove_folder(id).unwrap();
     assert!(app.folders().unwrap().is_empty());
-    std::fs::write(local.join("after-remove.txt"), "stays here").unwrap();
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    assert!(server_file(&front, "after-remove.txt").is_none());
-    assert!(local.join("nou.txt").exists() && server_file(&front, "nou.txt").is_some());
+    assert_eq!(app.sync_now(id).await.unwrap_err().code, ErrorCode::NotFound);
+    assert!(local.join("nou.txt").exists() && on_server("nou.txt").is_some());
+    assert!(local.join("despres.txt").exists());
     assert!(
         events
             .lock()
