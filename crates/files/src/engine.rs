@@ -285,10 +285,16 @@ impl SyncFolder {
             .expect("scan task")?;
         let mut jr = journal::load(conn, self.folder_id)?;
         progress(Progress::Listing);
+        // What the journal holds below a folder was synced under the ignore
+        // rules of then: when they changed (a folder taken back into
+        // selective sync, say), every folder is listed once.
+        let rules = self.ignore.fingerprint();
+        let same_rules =
+            journal::ignore_fingerprint(conn, self.folder_id)?.as_deref() == Some(rules.as_str());
         let mut listing =
             remote::list_tree_skipping(&self.client, &self.remote_root, &self.ignore, |p| {
                 jr.get(p)
-                    .filter(|s| s.kind == Kind::Dir)
+                    .filter(|s| same_rules && s.kind == Kind::Dir)
                     .and_then(|s| s.etag.clone())
             })
             .await
@@ -409,6 +415,9 @@ impl SyncFolder {
         }
         journal::retain_problems(conn, self.folder_id, &current)?;
         self.record_folder_etags(conn, &plan, &listing, &report, &refused)?;
+        if !same_rules {
+            journal::set_ignore_fingerprint(conn, self.folder_id, &rules)?;
+        }
         // Chunked uploads of files that are gone are not resumed.
         for (p, _) in journal::pending_uploads(conn, self.folder_id)? {
             if !scan.entries.contains_key(&p) {
@@ -749,7 +758,13 @@ impl Ctx<'_> {
         Synced {
             kind: r.meta.kind,
             local,
-            etag: etag.or_else(|| r.meta.etag.clone()),
+            // A folder's ETag is recorded only once everything below it is
+            // in sync (at the end of a pass, see `record_folder_etags`): a
+            // pass stopped half-way must list it again, not skip it.
+            etag: match r.meta.kind {
+                Kind::Dir => None,
+                Kind::File => etag.or_else(|| r.meta.etag.clone()),
+            },
             remote_size: r.meta.size,
             remote_mtime: r.meta.mtime,
             file_id: r.meta.file_id.clone(),

@@ -109,6 +109,18 @@ impl IgnoreRules {
             || path.ancestors().any(|a| self.paths.is_match(a.as_str()))
     }
 
+    /// A short fingerprint of the rules (defaults and the member's), to
+    /// tell when they changed.
+    pub fn fingerprint(&self) -> String {
+        use sha1::{Digest, Sha1};
+        let mut h = Sha1::new();
+        for p in &self.patterns {
+            h.update(p.as_bytes());
+            h.update(b"\n");
+        }
+        hex::encode(h.finalize())[..16].to_owned()
+    }
+
     /// The patterns in force, defaults first.
     pub fn patterns(&self) -> &[String] {
         &self.patterns

@@ -177,6 +177,34 @@ pub fn set_folder_etag(
     Ok(())
 }
 
+fn ignore_key(folder: i64) -> String {
+    format!("files.ignore_fingerprint.{folder}")
+}
+
+/// The fingerprint of the ignore rules the pair was last synced under
+/// (kept in the `settings` table).
+pub fn ignore_fingerprint(conn: &Connection, folder: i64) -> Result<Option<String>, JournalError> {
+    Ok(conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            params![ignore_key(folder)],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+pub fn set_ignore_fingerprint(
+    conn: &Connection,
+    folder: i64,
+    fingerprint: &str,
+) -> Result<(), JournalError> {
+    conn.execute(
+        "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
+        params![ignore_key(folder), fingerprint],
+    )?;
+    Ok(())
+}
+
 /// Moves the rows of `from` and everything below it to `to` (the entry was
 /// moved on both sides).
 pub fn rename(

@@ -55,6 +55,9 @@ impl World {
             0,
         )
         .unwrap();
+        // An earlier pass ran under these rules.
+        journal::set_ignore_fingerprint(store.connection(), pair.id, &ignore.fingerprint())
+            .unwrap();
         let folder = SyncFolder {
             local_root: local.clone(),
             remote_root,
@@ -212,6 +215,27 @@ async fn a_changed_folder_etag_is_listed() {
     assert!(
         w.journal()
             .contains_key(&SyncPath::parse("a/esborra-me.txt"))
+    );
+}
+
+#[tokio::test]
+async fn changed_ignore_rules_list_every_folder_once() {
+    // The journal below `a/` was synced under other rules (a folder was
+    // taken back into selective sync, say): `a/` is listed although its
+    // ETag did not change. (No recording of that listing with the
+    // properties the engine asks for: the replay answers 501 and the pass
+    // stops before touching anything.)
+    let s = ReplayServer::start_with(&[], &["021-propfind-root-depth1"]);
+    let w = world_021(&s);
+    journal::set_ignore_fingerprint(w.store.connection(), w.folder.folder_id, "other rules")
+        .unwrap();
+    assert!(matches!(w.pass().await, Err(SyncError::Listing(_))));
+    assert_eq!(
+        requests(&s),
+        [
+            "PROPFIND /remote.php/dav/files/ana/",
+            "PROPFIND /remote.php/dav/files/ana/a/"
+        ]
     );
 }
 
