@@ -414,7 +414,7 @@ impl SyncFolder {
             current.push((path.clone(), format!("{problem:?}")));
         }
         journal::retain_problems(conn, self.folder_id, &current)?;
-        self.record_folder_etags(conn, &plan, &listing, &report, &refused)?;
+        self.record_folder_etags(conn, &plan, &listing, &report, &refused, &scan.skipped)?;
         if !same_rules {
             journal::set_ignore_fingerprint(conn, self.folder_id, &rules)?;
         }
@@ -458,8 +458,9 @@ impl SyncFolder {
     /// the listing, so the next pass can skip it if it stays the same; but
     /// only when what the journal holds below it is what the server held:
     /// not above an action that failed or was refused, nor above something
-    /// on the server that is reported instead of synced. Those folders are
-    /// listed again next time.
+    /// on the server that is reported or not scanned here instead of
+    /// synced. Those folders are listed again next time.
+    #[allow(clippy::too_many_arguments)]
     fn record_folder_etags(
         &self,
         conn: &Connection,
@@ -467,12 +468,20 @@ impl SyncFolder {
         listing: &RemoteListing,
         report: &PassReport,
         refused: &[(SyncPath, Problem)],
+        not_scanned: &[SyncPath],
     ) -> Result<(), SyncError> {
         if !listing.propagates_etags {
             return Ok(());
         }
         let mut unsettled: Vec<&SyncPath> = report.failures.iter().map(|f| &f.path).collect();
         unsettled.extend(refused.iter().map(|(p, _)| p));
+        // A symlink (or the like) here where the server has an entry: that
+        // entry is not in the journal.
+        unsettled.extend(
+            not_scanned
+                .iter()
+                .filter(|p| listing.entries.contains_key(*p)),
+        );
         for a in &plan.actions {
             if let Action::Report { path, .. } = a
                 && listing.entries.contains_key(path)
