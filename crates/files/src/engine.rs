@@ -987,7 +987,17 @@ impl Ctx<'_> {
     /// upload, the uploads of new small files (the server had nothing at
     /// their path when it was listed) go in groups; everything else alone.
     fn jobs<'b>(&self, actions: Vec<&'b Action>) -> Vec<Job<'b>> {
-        let Some(bulk) = self.nextcloud.as_ref().and_then(|n| n.bulk.as_ref()) else {
+        let Some(bulk) = self
+            .nextcloud
+            .as_ref()
+            .filter(|n| {
+                // Bulk upload names files below the files root: only for a
+                // sync folder there.
+                n.bulk_path(&self.folder.remote_root, &SyncPath::root())
+                    .is_some()
+            })
+            .and_then(|n| n.bulk.as_ref())
+        else {
             return actions.into_iter().map(Job::One).collect();
         };
         let fits = |a: &Action| match a {

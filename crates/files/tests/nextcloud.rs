@@ -733,3 +733,35 @@ async fn upload_extensions_are_detected_from_the_capabilities() {
         None
     );
 }
+
+#[tokio::test]
+async fn bulk_upload_is_not_used_outside_its_files_root() {
+    // Extensions read for another user's files root: bulk upload could not
+    // name these files, so they go as plain PUTs (not recorded here: the
+    // replay answers 501, the files stay and are sent again next time).
+    let s = ReplayServer::start_with(&["071-bulk-propfind"], &[]);
+    let w = world_071(&s);
+    w.write("set.txt", b"set\n");
+    w.write("vuit.txt", b"vuit\n");
+    let other = Url::parse(&format!("{}/remote.php/dav/files/joan/", s.base_url())).unwrap();
+    let rec = cc_harness::replay::Recording::load("005-capabilities-json");
+    let json: serde_json::Value = serde_json::from_slice(rec.response_body()).unwrap();
+    let caps = cc_dav::nextcloud::UploadCapabilities::from_json(&json);
+    let opts = PassOptions {
+        nextcloud: cc_files::nextcloud::NextcloudUploads::new(&other, &caps),
+        ..PassOptions::default()
+    };
+    let r = w.pass_with(&opts).await.unwrap();
+    let mut seen = requests(&s);
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "PROPFIND /remote.php/dav/files/ana/bulk/",
+            "PUT /remote.php/dav/files/ana/bulk/set.txt",
+            "PUT /remote.php/dav/files/ana/bulk/vuit.txt",
+        ]
+    );
+    assert_eq!(r.failures.len(), 2);
+    assert!(w.local.join("set.txt").exists() && w.local.join("vuit.txt").exists());
+}
