@@ -18,4 +18,16 @@ describe('architecture', () => {
       .map(rel);
     expect(offenders).toEqual([]);
   });
+
+  it('backend.ts loads the mock only on demand (no static import: not in the production bundle)', () => {
+    const source = read(listFiles(srcRoot, ['.ts']).find((p) => rel(p) === 'src/lib/backend.ts') ?? '');
+    expect(source).not.toMatch(/import\s+(?!type\b)[^;]*from\s*['"]\.\/backend\.mock['"]/);
+    expect(source).toMatch(/await import\(['"]\.\/backend\.mock['"]\)/);
+    expect(source).toMatch(/if \(MOCK_AVAILABLE\)/);
+    const others = sources
+      .filter((path) => !/\/backend\.mock\.ts$/.test(path))
+      .filter((path) => /import\s+(?!type\b)[^;]*['"][./]*(lib\/)?backend\.mock['"]/.test(read(path)))
+      .map(rel);
+    expect(others).toEqual([]);
+  });
 });

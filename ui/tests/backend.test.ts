@@ -5,7 +5,7 @@ const listen = vi.hoisted(() => vi.fn());
 vi.mock('@tauri-apps/api/core', () => ({ invoke }));
 vi.mock('@tauri-apps/api/event', () => ({ listen }));
 
-import { createTauriBackend, isTauri, SYNC_EVENT } from '../src/lib/backend';
+import { createTauriBackend, isTauri, loadBackend, MOCK_AVAILABLE, SYNC_EVENT } from '../src/lib/backend';
 import type { Backend, SyncEvent } from '../src/lib/backend-types';
 import { createMockBackend, createMockBackendFromUrl } from '../src/lib/backend.mock';
 
@@ -136,6 +136,28 @@ describe('isTauri', () => {
     expect(isTauri()).toBe(false);
     (window as unknown as Record<string, unknown>)['__TAURI_INTERNALS__'] = {};
     expect(isTauri()).toBe(true);
+  });
+});
+
+describe('loadBackend', () => {
+  afterEach(() => {
+    delete (window as unknown as Record<string, unknown>)['__TAURI_INTERNALS__'];
+  });
+
+  it('gives the mock outside Tauri (in the builds that carry it), reading the page address', async () => {
+    expect(MOCK_AVAILABLE).toBe(true);
+    const backend = await loadBackend();
+    expect(typeof (backend as unknown as Record<string, unknown>)['callsTo']).toBe('function');
+    expect((await backend.appInfo()).version).toBe('0.0.0-mock');
+  });
+
+  it('gives the Tauri backend inside Tauri, without the mock', async () => {
+    (window as unknown as Record<string, unknown>)['__TAURI_INTERNALS__'] = {};
+    const backend = await loadBackend();
+    expect('callsTo' in backend).toBe(false);
+    invoke.mockResolvedValueOnce([]);
+    await backend.folders();
+    expect(invoke).toHaveBeenCalledWith('folders');
   });
 });
 

@@ -1,7 +1,9 @@
 /**
  * The only module that talks to Tauri. Everything else receives a `Backend`
  * (through context, see context.ts) and can run on the mock in a plain
- * browser or in tests.
+ * browser or in tests. The mock is never imported statically from here:
+ * `loadBackend()` imports it on demand, and only in builds that carry it
+ * (see `MOCK_AVAILABLE`), so it is not in the production bundle.
  *
  * Commands (implemented in src-tauri; the command is the method's name in
  * snake_case, arguments are an object with the method's camelCase parameter
@@ -58,7 +60,6 @@ import type {
   SignOutReport,
   SyncEvent,
 } from './backend-types';
-import { createMockBackendFromUrl } from './backend.mock';
 
 export type { AppInfo, Backend, Settings } from './backend-types';
 
@@ -118,11 +119,27 @@ export function createTauriBackend(): Backend {
   };
 }
 
-function createBackend(): Backend {
-  if (isTauri()) return createTauriBackend();
-  const href = typeof window !== 'undefined' ? window.location.href : 'http://localhost/';
-  const browserLanguage = typeof navigator !== 'undefined' ? navigator.language : undefined;
-  return createMockBackendFromUrl(href, browserLanguage);
-}
+/**
+ * Whether this build carries the mock backend: the dev server and the tests
+ * do, a production build does not (`vite build` replaces both flags with
+ * constants, so the branch and the mock's chunk are dropped), unless it is
+ * built with `VITE_MOCK_BACKEND=1` for a demo in a plain browser.
+ */
+export const MOCK_AVAILABLE: boolean =
+  import.meta.env.DEV || import.meta.env.VITE_MOCK_BACKEND === '1';
 
-export const backend: Backend = createBackend();
+/**
+ * The backend for this window: Tauri's inside the app; in a plain browser
+ * (dev server, tests) the mock, loaded only then. A production build
+ * outside Tauri has none and rejects.
+ */
+export async function loadBackend(): Promise<Backend> {
+  if (isTauri()) return createTauriBackend();
+  if (MOCK_AVAILABLE) {
+    const { createMockBackendFromUrl } = await import('./backend.mock');
+    const href = typeof window !== 'undefined' ? window.location.href : 'http://localhost/';
+    const browserLanguage = typeof navigator !== 'undefined' ? navigator.language : undefined;
+    return createMockBackendFromUrl(href, browserLanguage);
+  }
+  throw new Error('no backend: this build runs only inside the CommonsCloud app (Tauri)');
+}
