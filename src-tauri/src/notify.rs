@@ -12,6 +12,7 @@ pub fn show<R: Runtime>(handle: &AppHandle<R>, notice: &Notice) {
     let m = crate::tray::messages(&app.ui_language());
     let name = app.info().name;
     let key = match notice.kind {
+        NoticeKind::Conflicts if notice.count == 1 => "notify.conflicts.one",
         NoticeKind::Conflicts => "notify.conflicts",
         NoticeKind::NeedsYou => "notify.needsYou",
         NoticeKind::FirstSync => "notify.firstSync",

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use cc_dav::{ClientConfig, Credentials, DavClient, Precondition, PutOptions};
 use cc_e2e::Session;
 use cc_harness::keyring::KeyringSession;
+use cc_harness::process::GroupChild;
 use cc_harness::replay::ReplayServer;
 use cc_harness::servers::Server;
 use url::Url;
@@ -93,6 +94,16 @@ async fn first_run_onboarding_sync_conflict_pause() {
         .filter(|(k, _)| *k == "DBUS_SESSION_BUS_ADDRESS")
         .collect();
     env.push(("HOME", home.display().to_string()));
+    // Desktop notifications go over D-Bus to org.freedesktop.Notifications:
+    // a monitor on the app's bus records every one the app sends.
+    let notices = dir.path().join("notifications.log");
+    let mut monitor = std::process::Command::new("dbus-monitor");
+    monitor.args([
+        "--address",
+        keyring.address(),
+        "interface='org.freedesktop.Notifications',member='Notify'",
+    ]);
+    let _monitor = GroupChild::spawn("dbus-monitor", monitor, Some(&notices)).unwrap();
     let s = Session::start_with(&dir.path().join("state.sqlite3"), dir.path(), &env).await;
 
     // 1. Choose the cooperative's server: "my organisation's Oficina".
