@@ -402,6 +402,57 @@ async fn child_background_sync() {
     assert!(kinds.contains(&("conflict", "nou.txt")), "{kinds:?}");
     assert!(seen.iter().any(|e| matches!(e, SyncEvent::Activity { item } if item.kind == "downloaded" && item.path == "Projectes/pla.txt")));
 
+    // The server refuses the app password (revoked on the web): the pair
+    // stops and asks to sign in again, without retrying in a loop; signing
+    // in again starts it again.
+    let htpasswd = front.root().join("auth/htpasswd");
+    let set_password = |password: &str| {
+        let ok = std::process::Command::new("htpasswd")
+            .arg("-b")
+            .arg(&htpasswd)
+            .args(["ana", password])
+            .output()
+            .unwrap()
+            .status
+            .success();
+        assert!(ok, "htpasswd");
+    };
+    set_password("revoked-on-the-web");
+    std::fs::write(local.join("abans-de-tornar.txt"), "espera").unwrap();
+    wait_async("sign in again", || {
+        let f = app.folder(id).unwrap();
+        f.status == FolderStatus::Error
+            && f.error.as_ref().map(|e| e.code) == Some(ErrorCode::Unauthorized)
+    })
+    .await;
+    assert!(app.accounts().unwrap()[0].needs_sign_in);
+    let refused = std::fs::read_to_string(front.root().join("logs/access.log"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("\" 401 "))
+        .count();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let refused_later = std::fs::read_to_string(front.root().join("logs/access.log"))
+        .unwrap()
+        .lines()
+        .filter(|l| l.contains("\" 401 "))
+        .count();
+    assert_eq!(refused, refused_later, "no retries with a refused password");
+    set_password(&flow_secret());
+    replay.add_once(SIGN_IN);
+    let again = app.start_login(&front.base_url()).await.unwrap();
+    let back = app.finish_login(again.login_id).await.unwrap();
+    assert_eq!(back.id, account.id);
+    assert!(!back.needs_sign_in);
+    wait_async("abans-de-tornar.txt on the server", || {
+        server_file(&front, "abans-de-tornar.txt").is_some()
+    })
+    .await;
+    wait_async("up to date after signing in again", || {
+        status_of(&app, id) == FolderStatus::UpToDate
+    })
+    .await;
+
     // The server goes away: the pair says offline (and retries on its own).
     let server_data = front.root().join("data");
     let kept = tempfile::tempdir().unwrap();
@@ -418,7 +469,10 @@ async fn child_background_sync() {
     // Removing the pair stops it; the files stay on both sides.
     app.remove_folder(id).unwrap();
     assert!(app.folders().unwrap().is_empty());
-    assert_eq!(app.sync_now(id).await.unwrap_err().code, ErrorCode::NotFound);
+    assert_eq!(
+        app.sync_now(id).await.unwrap_err().code,
+        ErrorCode::NotFound
+    );
     assert!(local.join("nou.txt").exists() && on_server("nou.txt").is_some());
     assert!(local.join("despres.txt").exists());
     assert!(

@@ -257,6 +257,14 @@ impl ReplayServer {
         }
     }
 
+    /// Adds recordings that answer once each, after those already given
+    /// (a test that signs in a second time needs the sign-in again).
+    pub fn add_once(&self, names: &[&str]) {
+        let mut s = self.script.lock().unwrap();
+        s.once
+            .extend(names.iter().map(|n| (Recording::load(n), false)));
+    }
+
     /// The base URL written into answers instead of the recorded one, when
     /// a front server (see `Server::start_nextcloud_front`) passes the
     /// requests on: clients then come back through the front.
