@@ -98,17 +98,17 @@ pub fn run() {
             start_sync(app.handle().clone());
             Ok(())
         })
-        .on_window_event(|window, event| {
-            // Closing the window keeps the app in the tray; Quit is in the
-            // tray menu.
-            if let tauri::WindowEvent::CloseRequested { api, .. } = event
-                && window.label() == "main"
-                && tray::has_tray(window.app_handle())
+        .build(tauri::generate_context!())
+        .expect("error while building the CommonsCloud desktop app")
+        .run(|handle, event| {
+            // Closing the window closes the webview, which holds most of
+            // the app's memory; syncing goes on in the tray, and the tray
+            // (or a second launch) opens a new window. Quit is in the tray
+            // menu. Without a tray, closing the window quits.
+            if let tauri::RunEvent::ExitRequested { code: None, api, .. } = event
+                && tray::has_tray(handle)
             {
-                api.prevent_close();
-                let _ = window.hide();
+                api.prevent_exit();
             }
-        })
-        .run(tauri::generate_context!())
-        .expect("error while running the CommonsCloud desktop app");
+        });
 }

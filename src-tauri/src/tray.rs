@@ -179,13 +179,29 @@ pub fn refresh<R: Runtime>(handle: &AppHandle<R>) {
 #[derive(Debug, Default)]
 pub struct TrayState(std::sync::Mutex<Option<cc_app::Overall>>);
 
-/// Shows, unminimises and focuses the main window.
+/// Shows, unminimises and focuses the main window; opens a new one when
+/// the member had closed it (the app went on in the tray).
 pub fn show_main_window<R: Runtime>(handle: &AppHandle<R>) {
-    if let Some(w) = handle.get_webview_window("main") {
-        let _ = w.show();
-        let _ = w.unminimize();
-        let _ = w.set_focus();
-    }
+    let window = match handle.get_webview_window("main") {
+        Some(w) => w,
+        None => {
+            let Some(config) = handle.config().app.windows.iter().find(|w| w.label == "main")
+            else {
+                return;
+            };
+            match tauri::WebviewWindowBuilder::from_config(handle, config).and_then(|b| b.build())
+            {
+                Ok(w) => w,
+                Err(e) => {
+                    tracing::error!("cannot open the window again: {e}");
+                    return;
+                }
+            }
+        }
+    };
+    let _ = window.show();
+    let _ = window.unminimize();
+    let _ = window.set_focus();
 }
 
 /// Whether a tray icon exists (closing the window then only hides it).

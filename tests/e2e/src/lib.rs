@@ -226,3 +226,23 @@ impl Session {
             .is_ok()
     }
 }
+
+/// The app's process: the `commonscloud-desktop` whose environment holds
+/// this run's state file.
+pub fn app_pid(state: &std::path::Path) -> Option<u32> {
+    let marker = format!("COMMONSCLOUD_STATE={}", state.display());
+    for e in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap_or_default();
+        if !exe.to_string_lossy().contains("commonscloud-desktop") {
+            continue;
+        }
+        let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+        if env.split(|b| *b == 0).any(|kv| kv == marker.as_bytes()) {
+            return Some(pid);
+        }
+    }
+    None
+}
