@@ -288,17 +288,19 @@ const QUERY_SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMER
     .remove(b'_')
     .remove(b'.');
 
-/// The UI's reason for the engine's `Problem` (stored by its Debug name).
+/// The UI's reason for the engine's `Problem` (stored by its Debug name:
+/// `CaseClash`, `Name(Reserved)`...).
 fn reason_of(kind: &str) -> &'static str {
     match kind {
         "Symlink" => "symlink",
         "NotUtf8" => "not_utf8",
         "DuplicateSpelling" => "duplicate_spelling",
         "Special" => "special",
-        k if k.starts_with("CaseClash") => "case_clash",
-        k if k.starts_with("NotPortable") || k.starts_with("Unportable") => "not_portable",
-        k if k.starts_with("TypeChange") || k.starts_with("TypeClash") => "type_change",
-        k if k.starts_with("ReadOnly") => "read_only",
+        "CaseClash" => "case_clash",
+        "ReadOnly" => "read_only",
+        "TypeClash" => "type_change",
+        "ShareRoot" => "share_root",
+        k if k.starts_with("Name(") => "not_portable",
         _ => "other",
     }
 }
@@ -803,4 +805,34 @@ pub(crate) fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cc_files::Problem;
+
+    #[test]
+    fn every_engine_problem_has_a_reason_the_ui_knows() {
+        let ui = include_str!("../../../ui/src/lib/backend-types.ts");
+        let problems = [
+            Problem::Name(cc_files::path::NameProblem::ReservedName),
+            Problem::CaseClash,
+            Problem::ReadOnly,
+            Problem::TypeClash,
+            Problem::ShareRoot,
+            Problem::Symlink,
+            Problem::NotUtf8,
+            Problem::DuplicateSpelling,
+            Problem::Special,
+        ];
+        for p in problems {
+            let reason = reason_of(&format!("{p:?}"));
+            assert_ne!(reason, "other", "{p:?} has no reason of its own");
+            assert!(
+                ui.contains(&format!("'{reason}'")),
+                "{reason} is not in NotSyncedReason"
+            );
+        }
+    }
 }

@@ -204,6 +204,8 @@ export type NotSyncedReason =
   | 'not_portable'
   | 'type_change'
   | 'read_only'
+  /** A folder shared with the member, deleted here: it was put back. */
+  | 'share_root'
   | 'other';
 
 /** `add_folder` */
