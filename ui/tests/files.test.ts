@@ -290,7 +290,8 @@ describe('files: choosing folders (selective sync)', () => {
     await user.keyboard('{Escape}');
     expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
     expect(within(dialog).getByTestId('folder-check-Documents')).toBeChecked();
-    expect(within(dialog).getByTestId('folder-check-Documents')).toHaveFocus();
+    // Focus is back on the folder's row in the tree.
+    expect(within(dialog).getByTestId('folder-Documents')).toHaveFocus();
     await user.keyboard('{Escape}');
     expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
     expect(backend.callsTo('setExcluded')).toEqual([]);
@@ -330,26 +331,6 @@ describe('files: choosing folders (selective sync)', () => {
 });
 
 describe('files: adding a folder and the list', () => {
-  it('adds a folder of an existing account through the folder chooser', async () => {
-    const { backend, user } = await withFolder({});
-    await user.click(screen.getByTestId('add-folder'));
-    expect(await screen.findByRole('heading', { level: 1, name: 'Afegeix una carpeta per sincronitzar' })).toBeInTheDocument();
-    await screen.findByTestId('folder-Documents');
-    // The default folder is synced already: another one is needed.
-    await waitFor(() => expect(screen.getByTestId('local-folder-status')).toHaveAttribute('data-state', 'already'));
-    expect(screen.getByTestId('start-sync')).toBeDisabled();
-    await expectAccessible();
-    const field = screen.getByTestId('local-folder-input');
-    await user.clear(field);
-    await user.type(field, '/home/ana/Feina');
-    await waitFor(() => expect(screen.getByTestId('start-sync')).toBeEnabled());
-    await user.click(screen.getByTestId('start-sync'));
-    await waitFor(() => expect(screen.getAllByTestId('pair-row')).toHaveLength(2));
-    expect(backend.callsTo('addFolder')[0]).toEqual([
-      { accountId: 1, localPath: '/home/ana/Feina', remotePath: '', excluded: [] },
-    ]);
-  });
-
   it('offers every account when there are several, and can be cancelled', async () => {
     const { user } = await withFolder({}, {
       accounts: [mockAccount(), mockAccount({ id: 2, label: 'ana@oficina.lesaltres.coop', server: 'https://oficina.lesaltres.coop' })],

@@ -26,7 +26,16 @@ export async function renderSignedIn(options: MockBackendOptions = {}) {
 }
 
 const INTERACTIVE =
-  'button, a[href], input:not([type="hidden"]), select, textarea, summary, [role="button"], [role="checkbox"], [role="radio"], [tabindex]:not([tabindex="-1"])';
+  'button, a[href], input:not([type="hidden"]), select, textarea, summary, [role="button"], [role="checkbox"], [role="radio"], [role="treeitem"], [tabindex]:not([tabindex="-1"])';
+
+/**
+ * A control hidden from assistive technology: a folder tree's tick box and
+ * open/close button, which only the mouse uses (the keys work on the row,
+ * the tree pattern). axe's `aria-hidden-focus` checks they take no Tab.
+ */
+function hiddenFromAssistiveTech(control: Element): boolean {
+  return control.closest('[aria-hidden="true"]') !== null;
+}
 
 /**
  * axe-core on the whole document, and an accessible name on every control.
@@ -43,7 +52,13 @@ export async function expectAccessible(): Promise<void> {
   );
   expect(violations).toEqual([]);
   for (const control of document.body.querySelectorAll<HTMLElement>(INTERACTIVE)) {
+    if (hiddenFromAssistiveTech(control)) continue;
     expect(computeAccessibleName(control).trim(), control.outerHTML.slice(0, 200)).not.toBe('');
+  }
+  // A tree takes one Tab stop: exactly one of its rows has tabindex 0 (roving tabindex).
+  for (const tree of document.body.querySelectorAll('[role="tree"]')) {
+    const stops = tree.querySelectorAll('[role="treeitem"][tabindex="0"]');
+    expect(stops.length, tree.outerHTML.slice(0, 200)).toBe(1);
   }
 }
 
@@ -57,7 +72,8 @@ export async function goTo(
 
 /**
  * Tabs through the page and checks that every enabled control got focus
- * (for a group of radio buttons, the chosen one: arrows move within it).
+ * (for a group of radio buttons, the chosen one: arrows move within it;
+ * for a folder tree, the row that holds its Tab stop: arrows move within it).
  */
 export async function expectAllReachableByKeyboard(
   user: ReturnType<typeof userEvent.setup>,
@@ -66,6 +82,8 @@ export async function expectAllReachableByKeyboard(
   const controls = [...root.querySelectorAll<HTMLElement>(INTERACTIVE)].filter(
     (c) =>
       !(c as HTMLButtonElement).disabled &&
+      !hiddenFromAssistiveTech(c) &&
+      !(c.getAttribute('role') === 'treeitem' && c.tabIndex !== 0) &&
       !(c instanceof HTMLInputElement && c.type === 'radio' && !c.checked),
   );
   const reached = new Set<Element>();

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { SyncEvent } from '../src/lib/backend-types';
-import { createMockBackend, createMockBackendFromUrl, mockCheckServer } from '../src/lib/backend.mock';
+import { createMockBackend, createMockBackendFromUrl, mockAccount, mockCheckServer, mockFolder } from '../src/lib/backend.mock';
 
 describe('the mock backend, stateful', () => {
   it('starts signed out, or signed in with one account and one folder pair', async () => {
@@ -65,13 +65,13 @@ describe('the mock backend, stateful', () => {
   });
 
   it('keeps folder pairs, conflicts and activity, and tells the listeners', async () => {
-    const backend = createMockBackend({ signedIn: true });
+    const backend = createMockBackend({ signedIn: true, folders: [mockFolder({ remotePath: 'Documents' })] });
     const events: SyncEvent[] = [];
     const stop = await backend.onSyncEvent((e) => events.push(e));
-    const pair = await backend.addFolder({ accountId: 1, localPath: '~/Feina', remotePath: '', excluded: ['Fotos'] });
-    expect(pair).toMatchObject({ id: 2, localPath: '/home/ana/Feina', excluded: ['Fotos'] });
+    const pair = await backend.addFolder({ accountId: 1, localPath: '~/Feina', remotePath: 'Fotos', excluded: ['2024'] });
+    expect(pair).toMatchObject({ id: 2, localPath: '/home/ana/Feina', remotePath: 'Fotos', excluded: ['2024'] });
     await expect(
-      backend.addFolder({ accountId: 1, localPath: '/home/ana/Feina', remotePath: '', excluded: [] }),
+      backend.addFolder({ accountId: 1, localPath: '/home/ana/Feina', remotePath: 'Projectes', excluded: [] }),
     ).rejects.toMatchObject({ code: 'local_folder' });
     expect((await backend.pauseFolder(2)).status).toBe('paused');
     expect((await backend.setExcluded(2, [])).excluded).toEqual([]);
@@ -81,6 +81,27 @@ describe('the mock backend, stateful', () => {
     stop();
     expect(backend.listenerCount()).toBe(0);
     await expect(backend.pauseFolder(99)).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('refuses a server folder another pair of the account syncs, is inside or holds (invalid_input)', async () => {
+    const backend = createMockBackend({
+      accounts: [mockAccount(), mockAccount({ id: 2, server: 'https://oficina.lesaltres.coop' })],
+      folders: [mockFolder({ remotePath: 'Fotos/2025' })],
+    });
+    for (const remotePath of ['Fotos/2025', 'Fotos/2025/Estiu', 'Fotos', '']) {
+      await expect(
+        backend.addFolder({ accountId: 1, localPath: '/home/ana/Nova', remotePath, excluded: [] }),
+        remotePath,
+      ).rejects.toMatchObject({ code: 'invalid_input' });
+    }
+    expect(backend.state.folders).toHaveLength(1);
+    // A sibling, another account: fine.
+    await backend.addFolder({ accountId: 1, localPath: '/home/ana/2024', remotePath: 'Fotos/2024', excluded: [] });
+    await backend.addFolder({ accountId: 2, localPath: '/home/ana/Altres', remotePath: '', excluded: [] });
+    await expect(
+      backend.addFolder({ accountId: 1, localPath: '/home/ana/Cap', remotePath: 'Cap', excluded: [] }),
+    ).rejects.toMatchObject({ code: 'not_found' });
+    expect(backend.state.folders.map((f) => f.remotePath)).toEqual(['Fotos/2025', 'Fotos/2024', '']);
   });
 
   it('lists the server folders one level at a time', async () => {

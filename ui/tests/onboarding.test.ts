@@ -275,14 +275,19 @@ describe('onboarding 3: choose what to sync', () => {
   it('shows the top folders with sizes, all ticked, and the default local folder', async () => {
     await toFolders();
     expect(screen.getByTestId('onboarding-step')).toHaveTextContent('Pas 3 de 3');
-    const tree = screen.getByTestId('folder-tree');
-    const fotos = within(tree).getByRole('checkbox', { name: 'Fotos 2,4 GB' });
-    expect(fotos).toBeChecked();
-    expect(within(tree).getByRole('checkbox', { name: 'Plantilles 850 kB' })).toBeChecked();
+    const tree = within(screen.getByTestId('folder-tree')).getByRole('tree', { name: 'Carpetes del núvol' });
+    const fotos = within(tree).getByRole('treeitem', { name: 'Fotos 2,4 GB' });
+    expect(fotos).toHaveAttribute('aria-checked', 'true');
+    expect(screen.getByTestId('folder-check-Fotos')).toBeChecked();
+    expect(within(tree).getByRole('treeitem', { name: 'Plantilles 850 kB' })).toHaveAttribute('aria-checked', 'true');
     // A folder whose size the server does not give shows none.
-    expect(within(tree).getByRole('checkbox', { name: 'Talk' })).toBeChecked();
-    expect(screen.getByTestId('folder-expand-Documents')).toHaveAttribute('aria-expanded', 'false');
+    expect(within(tree).getByRole('treeitem', { name: 'Talk' })).toHaveAttribute('aria-checked', 'true');
+    expect(screen.getByTestId('folder-Documents')).toHaveAttribute('aria-expanded', 'false');
+    expect(screen.getByTestId('folder-Plantilles')).not.toHaveAttribute('aria-expanded');
     expect(screen.queryByTestId('folder-expand-Plantilles')).not.toBeInTheDocument();
+    // One Tab stop for the whole tree: the first row.
+    expect(screen.getByTestId('folder-Documents')).toHaveAttribute('tabindex', '0');
+    expect(fotos).toHaveAttribute('tabindex', '-1');
     expect(screen.getByTestId('local-folder-input')).toHaveValue('/home/ana/CommonsCloud');
     expect(screen.getByTestId('local-folder-status')).toHaveTextContent(
       'Es crearà una carpeta nova: /home/ana/CommonsCloud',
@@ -293,14 +298,14 @@ describe('onboarding 3: choose what to sync', () => {
 
   it('shows sizes in the UI language', async () => {
     await toFolders({ locale: 'en-US' });
-    expect(screen.getByRole('checkbox', { name: 'Fotos 2.4 GB' })).toBeInTheDocument();
+    expect(screen.getByRole('treeitem', { name: 'Fotos 2.4 GB' })).toBeInTheDocument();
   });
 
   it('loads a folder only when it is opened', async () => {
     const { backend, user } = await toFolders();
     expect(backend.callsTo('listRemoteFolders')).toEqual([[1, '']]);
     await user.click(screen.getByTestId('folder-expand-Fotos'));
-    expect(screen.getByTestId('folder-expand-Fotos')).toHaveAttribute('aria-expanded', 'true');
+    expect(screen.getByTestId('folder-Fotos')).toHaveAttribute('aria-expanded', 'true');
     expect(await screen.findByTestId('folder-Fotos/2025')).toBeInTheDocument();
     expect(backend.callsTo('listRemoteFolders')).toEqual([[1, ''], [1, 'Fotos']]);
     await user.click(screen.getByTestId('folder-expand-Fotos/2025'));

@@ -32,6 +32,7 @@ import type {
   SignOutReport,
   SyncEvent,
 } from './backend-types';
+import { isWithin } from './selection';
 
 /** Every command of the backend (the names of `Backend`'s methods). */
 export type BackendMethod = keyof Backend;
@@ -608,6 +609,16 @@ export function createMockBackend(options: MockBackendOptions = {}): MockBackend
         }
         const problem = options.localFolders?.[localPath]?.problem;
         if (problem) throw fault('local_folder', `cannot use ${localPath}`);
+        // One pair per server folder tree (crates/app, add_folder).
+        const other = state.folders.find(
+          (f) =>
+            f.accountId === owner.id &&
+            (isWithin(f.remotePath, pair.remotePath) || isWithin(pair.remotePath, f.remotePath)),
+        );
+        if (other) {
+          throw fault('invalid_input', `${pair.remotePath} is already synced (with ${other.localPath})`);
+        }
+        if (!nodeAt(pair.remotePath)) throw fault('not_found', `no folder ${pair.remotePath}`);
         const created = mockFolder({
           id: state.folders.reduce((max, f) => Math.max(max, f.id), 0) + 1,
           accountId: owner.id,
