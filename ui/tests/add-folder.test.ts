@@ -135,7 +135,9 @@ describe('add a folder: which server folder', () => {
     expect(screen.getByTestId('remote-root-all')).toHaveAttribute('data-taken', 'same');
     expect(rowOf('remote-root-all')).toHaveAccessibleDescription('Ja se sincronitza a /home/ana/CommonsCloud');
     expect(rowOf('remote-root-Fotos')).toHaveAccessibleDescription('Ja se sincronitza amb tots els teus fitxers');
-    expect(screen.getByTestId('choose-pick-one')).toBeInTheDocument();
+    expect(screen.getByTestId('choose-pick-one')).toHaveTextContent(
+      "Tots els fitxers d'aquest compte ja se sincronitzen a /home/ana/CommonsCloud: no hi queda cap carpeta per afegir.",
+    );
     expect(screen.getByTestId('start-sync')).toBeDisabled();
     await expectAccessible();
 
