@@ -462,3 +462,96 @@ fn upload_capabilities_come_from_the_real_capabilities_document() {
     let none = cc_dav::nextcloud::UploadCapabilities::from_json(&serde_json::json!({}));
     assert!(!none.chunking && !none.bulk_upload);
 }
+
+#[test]
+fn the_server_version_comes_from_the_capabilities_document() {
+    let rec = cc_harness::replay::Recording::load("005-capabilities-json");
+    let json: serde_json::Value = serde_json::from_slice(rec.response_body()).unwrap();
+    let caps = cc_dav::nextcloud::UploadCapabilities::from_json(&json);
+    assert_eq!(caps.version_major, Some(33));
+    // The bare capabilities object has no version.
+    let bare =
+        cc_dav::nextcloud::UploadCapabilities::from_json(&json["ocs"]["data"]["capabilities"]);
+    assert_eq!(bare.version_major, None);
+}
+
+#[test]
+fn the_archive_url_is_the_one_nextclouds_web_interface_sends() {
+    let rec = cc_harness::replay::Recording::load("145-folder-download-tar-files");
+    let folder = Url::parse("http://127.0.0.1:8080/remote.php/dav/files/ana/arxiu/").unwrap();
+    let url = cc_dav::nextcloud::folder_archive_url(&folder, &["a.txt", "sub"]);
+    assert_eq!(
+        &url[url::Position::BeforePath..],
+        rec.target,
+        "same path and query as recorded"
+    );
+    // Names with quotes, slashes, spaces and accents stay one JSON string each.
+    let url = cc_dav::nextcloud::folder_archive_url(&folder, &["dir \"x\".txt", "café/&.md"]);
+    let query = url.query().unwrap().strip_prefix("files=").unwrap();
+    let json = percent_encoding::percent_decode_str(query)
+        .decode_utf8()
+        .unwrap();
+    let names: Vec<String> = serde_json::from_str(&json).unwrap();
+    assert_eq!(names, ["dir \"x\".txt", "café/&.md"]);
+}
+
+async fn archive_bytes(stream: cc_dav::nextcloud::ArchiveStream) -> std::io::Result<Vec<u8>> {
+    use futures_util::StreamExt;
+    let mut out = Vec::new();
+    let mut stream = stream;
+    while let Some(chunk) = stream.next().await {
+        out.extend_from_slice(&chunk?);
+    }
+    Ok(out)
+}
+
+#[tokio::test]
+async fn a_folder_archive_streams_the_recorded_tar() {
+    let s = ReplayServer::start(&["145-folder-download-tar-files"]);
+    let folder = files_root(&s).join("arxiu/").unwrap();
+    let stream = client()
+        .folder_archive(&folder, &["a.txt", "sub"], None)
+        .await
+        .unwrap();
+    let got = archive_bytes(stream).await.unwrap();
+    let rec = cc_harness::replay::Recording::load("145-folder-download-tar-files");
+    assert_eq!(got, rec.response_body());
+    assert!(s.misses().is_empty(), "{:?}", s.misses());
+    let seen = s.seen();
+    assert_eq!(seen[0].header("accept"), Some("application/x-tar"));
+}
+
+#[tokio::test]
+async fn an_answer_that_is_not_a_tar_is_an_error() {
+    // A server without archive downloads: no recording answers, so the
+    // replay's 501.
+    let s = ReplayServer::start(&[]);
+    let folder = files_root(&s).join("arxiu/").unwrap();
+    let err = client()
+        .folder_archive(&folder, &["a.txt"], None)
+        .await
+        .err()
+        .expect("a 501 is no archive");
+    assert!(
+        matches!(err.kind, ErrorKind::Status { status: 501, .. }),
+        "{err}"
+    );
+    // A 200 that is not labelled as a tar (what Nextcloud before 30
+    // answers a folder GET: a page) is refused too.
+    let h = cc_harness::hostile::HostileServer::start(cc_harness::hostile::Behaviour::always(
+        cc_harness::hostile::Action::Reply(
+            cc_harness::hostile::Reply::new(200, "This is the WebDAV interface.")
+                .header("Content-Type", "text/html; charset=utf-8"),
+        ),
+    ));
+    let folder = Url::parse(&h.url("/remote.php/dav/files/ana/arxiu/")).unwrap();
+    let err = client()
+        .folder_archive(&folder, &["a.txt"], None)
+        .await
+        .err()
+        .expect("a page is no archive");
+    assert!(
+        matches!(&err.kind, ErrorKind::Protocol(m) if m.contains("text/html")),
+        "{err}"
+    );
+}
