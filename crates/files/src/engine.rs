@@ -16,6 +16,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use cc_dav::files::{Precondition, PutInfo, PutOptions};
 use cc_dav::nextcloud::ChunkedUpload;
@@ -105,6 +106,11 @@ pub struct PassReport {
     pub folders: usize,
     /// Files and folders moved (renamed) on the server as they were here.
     pub moved: usize,
+    /// Of the files downloaded, those that came in folder archives
+    /// (Nextcloud), not one GET each.
+    pub archived: usize,
+    /// Folder archives asked for.
+    pub archives: usize,
     /// Conflicted copies made (paths of the copies).
     pub conflicts: Vec<SyncPath>,
     /// Problems first seen in this pass (reported once).
@@ -533,6 +539,9 @@ impl SyncFolder {
                 .collect(),
             up: opts.upload_limit.map(Throttle::new),
             down: opts.download_limit.map(Throttle::new),
+            archives_work: AtomicBool::new(true),
+            archived: AtomicUsize::new(0),
+            archive_requests: AtomicUsize::new(0),
         };
         // A run of transfers goes in one stream with `parallel` of them in
         // flight (small new files grouped into bulk uploads where the
@@ -559,6 +568,8 @@ impl SyncFolder {
             .await?;
         report.limited_up = LimitStats::of(ctx.up.as_ref());
         report.limited_down = LimitStats::of(ctx.down.as_ref());
+        report.archived = ctx.archived.load(Ordering::Relaxed);
+        report.archives = ctx.archive_requests.load(Ordering::Relaxed);
         Ok(refused)
     }
 
@@ -579,6 +590,7 @@ impl SyncFolder {
             match job {
                 Job::One(a) => vec![(a, ctx.run(a).await)],
                 Job::Bulk(actions) => ctx.bulk(actions).await,
+                Job::Archive(dir, actions) => ctx.archive(&dir, actions).await,
             }
         }))
         .buffer_unordered(opts.parallel.max(1));
@@ -703,11 +715,13 @@ fn transferred(action: &Action, s: &Synced) -> u64 {
     }
 }
 
-/// Transfers as they are sent: one by one, or several small new files in
-/// one bulk upload.
+/// Transfers as they are sent: one by one, several small new files in
+/// one bulk upload, or several small new files of one folder in one
+/// archive download.
 enum Job<'a> {
     One(&'a Action),
     Bulk(Vec<&'a Action>),
+    Archive(SyncPath, Vec<&'a Action>),
 }
 
 /// What a finished action asks the journal to do.
@@ -739,6 +753,12 @@ struct Ctx<'a> {
     nextcloud: Option<NextcloudUploads>,
     /// Paths with a chunked upload under way (from earlier passes).
     pending_chunked: std::collections::BTreeSet<SyncPath>,
+    /// Folder archives still worth asking for in this pass (a server that
+    /// answered one with something else is not asked again).
+    archives_work: AtomicBool,
+    /// Files placed from archives, and archives asked for.
+    archived: AtomicUsize,
+    archive_requests: AtomicUsize,
 }
 
 fn e2s(e: impl std::fmt::Display) -> String {
@@ -983,10 +1003,87 @@ impl Ctx<'_> {
         Ok(info)
     }
 
-    /// The transfers of a batch as jobs: where the server offers bulk
-    /// upload, the uploads of new small files (the server had nothing at
-    /// their path when it was listed) go in groups; everything else alone.
+    /// The transfers of a batch as jobs: where the server offers folder
+    /// archives, the downloads of many new small files of one folder go in
+    /// archives; where it offers bulk upload, the uploads of new small
+    /// files (the server had nothing at their path when it was listed) go
+    /// in groups; everything else alone.
     fn jobs<'b>(&self, actions: Vec<&'b Action>) -> Vec<Job<'b>> {
+        let (mut jobs, actions) = self.archive_jobs(actions);
+        jobs.extend(self.upload_jobs(actions));
+        jobs
+    }
+
+    /// Where the server offers folder archives: the downloads of new small
+    /// files (nothing here at their path when scanned), grouped by folder;
+    /// a folder with enough of them gets archive jobs, the rest is handed
+    /// back.
+    fn archive_jobs<'b>(&self, actions: Vec<&'b Action>) -> (Vec<Job<'b>>, Vec<&'b Action>) {
+        let Some(fd) = self
+            .nextcloud
+            .as_ref()
+            .and_then(|n| n.folder_download.as_ref())
+        else {
+            return (Vec::new(), actions);
+        };
+        let fits = |a: &Action| match a {
+            Action::Download { path } => {
+                !self.scan.entries.contains_key(path)
+                    && self.remote(path).is_some_and(|r| {
+                        r.meta.kind == Kind::File && r.meta.size <= fd.max_file_size
+                    })
+            }
+            _ => false,
+        };
+        let mut by_folder: BTreeMap<SyncPath, Vec<&'b Action>> = BTreeMap::new();
+        let mut rest = Vec::new();
+        for a in actions {
+            if fits(a) {
+                by_folder
+                    .entry(a.path().parent().unwrap_or_else(SyncPath::root))
+                    .or_default()
+                    .push(a);
+            } else {
+                rest.push(a);
+            }
+        }
+        let mut jobs = Vec::new();
+        for (dir, files) in by_folder {
+            if files.len() < fd.min_files.max(2) {
+                rest.extend(files);
+                continue;
+            }
+            let mut group: Vec<&'b Action> = Vec::new();
+            let (mut bytes, mut query) = (0u64, 0usize);
+            for a in files {
+                let size = self.remote(a.path()).map_or(0, |r| r.meta.size);
+                // The names go in the URL: keep it well under the 8 KiB
+                // request line common servers and proxies accept.
+                let name_len = 3 * a.path().name().len() + 9;
+                if !group.is_empty()
+                    && (group.len() >= fd.max_files
+                        || bytes + size > fd.max_bytes
+                        || query + name_len > 4096)
+                {
+                    jobs.push(Job::Archive(dir.clone(), std::mem::take(&mut group)));
+                    (bytes, query) = (0, 0);
+                }
+                bytes += size;
+                query += name_len;
+                group.push(a);
+            }
+            if group.len() >= 2 {
+                jobs.push(Job::Archive(dir, group));
+            } else {
+                rest.extend(group);
+            }
+        }
+        (jobs, rest)
+    }
+
+    /// The uploads of a batch as jobs: where the server offers bulk
+    /// upload, new small files in groups; everything else alone.
+    fn upload_jobs<'b>(&self, actions: Vec<&'b Action>) -> Vec<Job<'b>> {
         let Some(bulk) = self
             .nextcloud
             .as_ref()
@@ -1136,6 +1233,130 @@ impl Ctx<'_> {
             .collect()
     }
 
+    /// Downloads the new small files `actions` of the folder `dir` in one
+    /// archive (Nextcloud), each checked against the listing and put in
+    /// place like a normal download; whatever the archive did not bring
+    /// as listed is fetched by a normal GET.
+    async fn archive<'b>(
+        &self,
+        dir: &SyncPath,
+        actions: Vec<&'b Action>,
+    ) -> Vec<(&'b Action, Result<Outcome, String>)> {
+        let mut placed: Vec<(&'b Action, Result<Outcome, String>)> = Vec::new();
+        let mut rest: Vec<&'b Action> = Vec::new();
+        if self.archives_work.load(Ordering::Relaxed) {
+            match self.fetch_archive(dir, &actions).await {
+                Ok(got) => {
+                    for (a, tmp) in actions.into_iter().zip(got) {
+                        match tmp {
+                            Some(tmp) => {
+                                let outcome = self.place(a.path(), tmp, None, false);
+                                if outcome.is_ok() {
+                                    self.archived.fetch_add(1, Ordering::Relaxed);
+                                }
+                                placed.push((a, outcome));
+                            }
+                            None => rest.push(a),
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::info!(folder = %dir, error = %e, "no folder archive; one GET per file");
+                    rest = actions;
+                }
+            }
+        } else {
+            rest = actions;
+        }
+        for a in rest {
+            placed.push((a, self.run(a).await));
+        }
+        placed
+    }
+
+    /// Asks for the archive of `actions` (downloads of files of `dir`)
+    /// and writes each member that is as listed to its temporary file;
+    /// the temporary file per action, `None` where the archive did not
+    /// bring it as listed. An error when no archive came at all.
+    async fn fetch_archive(
+        &self,
+        dir: &SyncPath,
+        actions: &[&Action],
+    ) -> Result<Vec<Option<PathBuf>>, String> {
+        let folder_url = match self.remote(dir) {
+            Some(r) if !dir.is_root() => cc_dav::href::as_collection(&r.url),
+            _ => self.folder.dir_url_of(dir),
+        };
+        let mut wanted = Vec::with_capacity(actions.len());
+        let mut names = Vec::with_capacity(actions.len());
+        for a in actions {
+            let p = a.path();
+            let r = self.remote(p).ok_or("no remote entry")?;
+            // The name as the server spells it (the last segment of its
+            // href), which is what the archive request must name.
+            let name = r
+                .url
+                .path_segments()
+                .and_then(|mut s| s.next_back())
+                .and_then(|s| percent_encoding::percent_decode_str(s).decode_utf8().ok())
+                .map(|s| s.into_owned())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| p.name().to_owned());
+            names.push(name.clone());
+            wanted.push(crate::archive::Wanted {
+                name,
+                tmp: self.tmp_path(p)?,
+                size: r.meta.size,
+                sha1: r.sha1.as_ref().map(|s| s.to_ascii_lowercase()),
+            });
+        }
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        self.archive_requests.fetch_add(1, Ordering::Relaxed);
+        let stream = match self
+            .folder
+            .client
+            .folder_archive(&folder_url, &refs, self.down.as_ref())
+            .await
+        {
+            Ok(s) => s,
+            Err(e) => {
+                // Not offered here after all (or not for this folder):
+                // plain GETs for the rest of the pass, unless it was only
+                // the connection.
+                if !matches!(
+                    e.kind,
+                    ErrorKind::Timeout | ErrorKind::Transport(_) | ErrorKind::Connect(_)
+                ) {
+                    self.archives_work.store(false, Ordering::Relaxed);
+                }
+                return Err(e.to_string());
+            }
+        };
+        // The tar reader is synchronous: it runs on a blocking thread and
+        // reads the response through a bridge, so nothing is held whole.
+        let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
+        let for_thread = wanted.clone();
+        let got = tokio::task::spawn_blocking(move || crate::archive::extract(reader, &for_thread))
+            .await
+            .map_err(e2s)?;
+        if let Some(e) = &got.stream_error {
+            tracing::info!(folder = %dir, error = %e, "folder archive ended early");
+        }
+        for s in &got.skipped {
+            tracing::info!(folder = %dir, member = %s, "archive member not asked for; skipped");
+        }
+        Ok((0..wanted.len())
+            .map(|i| match got.files.get(&i) {
+                Some(Ok(())) => Some(wanted[i].tmp.clone()),
+                Some(Err(e)) => {
+                    tracing::info!(file = %actions[i].path(), error = %e, "not taken from the archive");
+                    None
+                }
+                None => None,
+            })
+            .collect())
+    }
+
     /// A plain PUT of `p`.
     async fn put(&self, p: &SyncPath, if_match: Option<&str>) -> Result<PutInfo, String> {
         let path = self.abs(p);
@@ -1218,12 +1439,7 @@ impl Ctx<'_> {
     /// Fetches the server file into a temporary file next to the target.
     async fn fetch(&self, p: &SyncPath) -> Result<(PathBuf, Option<String>), String> {
         let r = self.remote(p).ok_or("no remote entry")?;
-        let target = local_path(&self.folder.local_root, p);
-        let dir = target.parent().ok_or("no parent folder")?;
-        let tmp = dir.join(format!(
-            "{ENGINE_PREFIX}download-{}",
-            &hex::encode(Sha1::digest(p.as_str().as_bytes()))[..12]
-        ));
+        let tmp = self.tmp_path(p)?;
         let mut f = tokio::fs::File::create(&tmp).await.map_err(e2s)?;
         let got = self
             .folder
@@ -1259,8 +1475,30 @@ impl Ctx<'_> {
     }
 
     async fn download(&self, p: &SyncPath, compare: bool) -> Result<Outcome, String> {
-        let r = self.remote(p).ok_or("no remote entry")?;
         let (tmp, etag) = self.fetch(p).await?;
+        self.place(p, tmp, etag, compare)
+    }
+
+    /// Where a download of `p` is written before it is put in place.
+    fn tmp_path(&self, p: &SyncPath) -> Result<PathBuf, String> {
+        let target = local_path(&self.folder.local_root, p);
+        let dir = target.parent().ok_or("no parent folder")?;
+        Ok(dir.join(format!(
+            "{ENGINE_PREFIX}download-{}",
+            &hex::encode(Sha1::digest(p.as_str().as_bytes()))[..12]
+        )))
+    }
+
+    /// Puts the checked download `tmp` of `p` in place, if the local side
+    /// is still what the scan saw (else it is kept and `tmp` removed).
+    fn place(
+        &self,
+        p: &SyncPath,
+        tmp: PathBuf,
+        etag: Option<String>,
+        compare: bool,
+    ) -> Result<Outcome, String> {
+        let r = self.remote(p).ok_or("no remote entry")?;
         let target = local_path(&self.folder.local_root, p);
         // A folder the scan saw here was replaced by the server's file:
         // the plan removed it first, so nothing is expected here now.

@@ -6,8 +6,10 @@
 //! - [`plan`]: the pure three-way planner;
 //! - [`engine`]: one pass, executing the plan with its safety rails;
 //!   [`journal`]: the last agreed state in SQLite; [`nextcloud`]: chunked
-//!   and bulk uploads where the server offers them.
+//!   and bulk uploads where the server offers them, and folder archive
+//!   downloads (`archive`).
 
+mod archive;
 pub mod engine;
 pub mod ignore;
 pub mod journal;

@@ -1,6 +1,8 @@
 //! Nextcloud's upload extensions as the engine uses them: chunked upload
 //! v2 for large files (resumed after a restart) and bulk upload for many
-//! small new files, each only when the server's capabilities offer it.
+//! small new files, each only when the server's capabilities offer it;
+//! and, the other way, folder archive downloads for many small new files
+//! (Nextcloud 30+, see [`crate::archive`]).
 //!
 //! The caller (the desktop app, the CLI) reads the capabilities once per
 //! account and puts a [`NextcloudUploads`] in the pass options; on other
@@ -46,7 +48,34 @@ pub struct Bulk {
     pub max_bytes: u64,
 }
 
-/// What a pass may use of Nextcloud's upload extensions.
+/// Folder archive download settings: the new small files of one folder
+/// come down as one tar (see [`crate::archive`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderDownload {
+    /// A folder needs at least this many new small files to come down
+    /// that way; fewer go by plain GETs.
+    pub min_files: usize,
+    /// Files up to this size are fetched in archives.
+    pub max_file_size: u64,
+    /// Files in one archive, at most (several archives of one folder go
+    /// side by side, like other transfers).
+    pub max_files: usize,
+    /// Bytes of files in one archive, at most.
+    pub max_bytes: u64,
+}
+
+impl Default for FolderDownload {
+    fn default() -> Self {
+        FolderDownload {
+            min_files: 10,
+            max_file_size: 1024 * 1024,
+            max_files: 100,
+            max_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// What a pass may use of Nextcloud's upload (and download) extensions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NextcloudUploads {
     /// The user's files root, `…/remote.php/dav/files/<user>/`: bulk
@@ -54,6 +83,8 @@ pub struct NextcloudUploads {
     pub files_root: Url,
     pub chunking: Option<Chunking>,
     pub bulk: Option<Bulk>,
+    /// Folder archive downloads (Nextcloud 30 and later).
+    pub folder_download: Option<FolderDownload>,
 }
 
 impl NextcloudUploads {
@@ -61,8 +92,9 @@ impl NextcloudUploads {
     /// the server's capabilities: chunking when `dav.chunking` is offered
     /// (chunks of 10 MiB, or the server's `max_size` when smaller, never
     /// under Nextcloud's 5 MiB minimum), bulk upload when `dav.bulkupload`
-    /// is. `None` when the URL is not a Nextcloud files root or the server
-    /// offers neither.
+    /// is, folder archive downloads from Nextcloud 30 on (the version the
+    /// capabilities tell). `None` when the URL is not a Nextcloud files
+    /// root or the server offers none of them.
     pub fn new(files_root: &Url, caps: &UploadCapabilities) -> Option<Self> {
         let path = files_root.path();
         let at = path.find("/remote.php/dav/files/")?;
@@ -101,13 +133,18 @@ impl NextcloudUploads {
         } else {
             None
         };
-        if chunking.is_none() && bulk.is_none() {
+        let folder_download = caps
+            .version_major
+            .filter(|v| *v >= 30)
+            .map(|_| FolderDownload::default());
+        if chunking.is_none() && bulk.is_none() && folder_download.is_none() {
             return None;
         }
         Some(NextcloudUploads {
             files_root: cc_dav::href::as_collection(files_root),
             chunking,
             bulk,
+            folder_download,
         })
     }
 
@@ -194,6 +231,39 @@ mod tests {
         assert!(nc.bulk.is_none());
         let nc = NextcloudUploads::new(&root, &caps(true, false, Some(1024))).unwrap();
         assert_eq!(nc.chunking.unwrap().chunk_size, MIN_CHUNK);
+    }
+
+    #[test]
+    fn folder_downloads_from_nextcloud_30_on() {
+        let root = Url::parse("https://x.example/remote.php/dav/files/ana/").unwrap();
+        let with = |v: Option<u32>| UploadCapabilities {
+            version_major: v,
+            ..caps(true, true, None)
+        };
+        assert_eq!(
+            NextcloudUploads::new(&root, &with(Some(33)))
+                .unwrap()
+                .folder_download,
+            Some(FolderDownload::default())
+        );
+        assert_eq!(
+            NextcloudUploads::new(&root, &with(Some(29)))
+                .unwrap()
+                .folder_download,
+            None
+        );
+        assert_eq!(
+            NextcloudUploads::new(&root, &with(None))
+                .unwrap()
+                .folder_download,
+            None
+        );
+        // Only archives: still worth having.
+        let only = UploadCapabilities {
+            version_major: Some(31),
+            ..caps(false, false, None)
+        };
+        assert!(NextcloudUploads::new(&root, &only).is_some());
     }
 
     #[test]

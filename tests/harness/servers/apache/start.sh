@@ -31,14 +31,22 @@ sed -e "s|@ROOT@|$(esc "$ROOT")|g" -e "s|@PORT@|$PORT|g" "$CONF/httpd.conf.in" |
 # of the real Nextcloud recordings) and DAV_ALIAS (e.g.
 # /remote.php/dav/files/ana), the files are served by mod_dav_fs at
 # DAV_ALIAS and everything else is passed to the replay server, so one
-# address answers like a Nextcloud with real WebDAV for the files.
+# address answers like a Nextcloud with real WebDAV for the files. A GET
+# that asks for a folder archive (Accept: application/x-tar or zip, which
+# mod_dav_fs cannot make) is passed to the replay server too, where only
+# the recorded archive answers match.
 rm -f "$ROOT/run/extra-front.conf"
 if [ -n "${PROXY_TO:-}" ]; then
     : "${DAV_ALIAS:?}"
     cat > "$ROOT/run/extra-front.conf" <<EOF
 LoadModule proxy_module      /usr/lib/apache2/modules/mod_proxy.so
 LoadModule proxy_http_module /usr/lib/apache2/modules/mod_proxy_http.so
+LoadModule rewrite_module    /usr/lib/apache2/modules/mod_rewrite.so
 Alias "$DAV_ALIAS" "$ROOT/data"
+RewriteEngine On
+RewriteCond %{REQUEST_METHOD} =GET
+RewriteCond %{HTTP:Accept} ^application/(x-tar|zip)
+RewriteRule "^($DAV_ALIAS/.*)\$" "$PROXY_TO\$1" [P]
 ProxyPass "$DAV_ALIAS" "!"
 ProxyPass "/" "$PROXY_TO/"
 ProxyPassReverse "/" "$PROXY_TO/"

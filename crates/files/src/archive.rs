@@ -1,0 +1,409 @@
+//! Many small new files of one folder in one request: Nextcloud's folder
+//! archive download, read as it streams in.
+//!
+//! # Why tar, and why one folder at a time
+//!
+//! Nextcloud (30+) answers a GET on a folder with an archive (recordings
+//! 144–146, see `cc_dav::nextcloud`):
+//!
+//! - `Accept: application/zip`: the whole subtree, recursive (144). Its
+//!   entries are *stored with data descriptors* (general-purpose flag bit
+//!   3, zip64): the local header of each file says size 0 and the real size
+//!   comes after the data. A reader going through the stream cannot tell
+//!   where a stored entry ends, so the zip and async_zip crates refuse such
+//!   entries in streaming mode; reading it needs the central directory at
+//!   the end, i.e. the whole archive kept first. It also sends every file
+//!   below the folder, including those already here.
+//! - `Accept: application/x-tar` with `?files=[…]`: exactly the named
+//!   children (145). Each member's size is in its header, before its data,
+//!   so the [`tar`] crate reads the archive as it streams in, and the size
+//!   is checked against the listing before a byte is written. On Nextcloud
+//!   33 the tar breaks after its first *folder* entry (the rest of the body
+//!   is an XML error, 145/146), so only files are ever named: the new files
+//!   of one folder, which is also what a pass needs.
+//!
+//! So: tar, one request per folder with many new small files (in groups),
+//! several folders in flight like any other transfers.
+//!
+//! # Safety
+//!
+//! A member's name is never used as a path. It is only looked up among the
+//! names that were asked for (leading `/` removed, NFC); the file is written
+//! to the temporary file the engine chose for that listed path, in the
+//! folder it belongs in. A member is skipped (and its file fetched by a
+//! normal GET afterwards) when it is not a regular file (folders, links,
+//! devices), its name was not asked for or came twice, its size is not
+//! the listing's, or its content does not match the listing's SHA-1. The
+//! stream is read no further than the members asked for can take (plus
+//! room for headers), so a server cannot make the reader hold or write
+//! more than that. A broken stream ends the archive: what was checked and
+//! written until then is kept, the rest is fetched by GET.
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use sha1::{Digest, Sha1};
+use unicode_normalization::UnicodeNormalization;
+
+/// One file asked for in an archive.
+#[derive(Debug, Clone)]
+pub(crate) struct Wanted {
+    /// Its name in the folder (any normalisation; compared in NFC).
+    pub name: String,
+    /// The temporary file it is written to (in its folder).
+    pub tmp: PathBuf,
+    /// Size in the listing.
+    pub size: u64,
+    /// SHA-1 in the listing (lower-case hex), when the server stores one.
+    pub sha1: Option<String>,
+}
+
+/// Bytes of archive allowed for `wanted`: every member's header and padded
+/// data, room for long-name (PAX or GNU) headers, and the end blocks.
+pub(crate) fn byte_budget(wanted: &[Wanted]) -> u64 {
+    let members: u64 = wanted
+        .iter()
+        .map(|w| 512 + w.size.div_ceil(512) * 512 + 4096)
+        .sum();
+    members + 64 * 1024
+}
+
+/// A reader that fails once more than `left` bytes were asked of it.
+struct Budget<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Budget<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            // Only an error if the archive really goes on.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(std::io::Error::other(
+                    "the archive is longer than the files asked for",
+                )),
+            };
+        }
+        let max = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..max])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// A writer that hashes what goes through it.
+struct Hashing<W> {
+    inner: W,
+    hash: Option<Sha1>,
+    written: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        if let Some(h) = &mut self.hash {
+            h.update(&buf[..n]);
+        }
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// How the archive went: per wanted file (by index), `Ok` when its
+/// temporary file holds exactly the listed content, else why not; and,
+/// when the stream itself failed, why (the files after that point are
+/// simply missing).
+#[derive(Debug, Default)]
+pub(crate) struct Extracted {
+    pub files: HashMap<usize, Result<(), String>>,
+    pub stream_error: Option<String>,
+    /// Members that were not what was asked for (skipped).
+    pub skipped: Vec<String>,
+}
+
+/// The member name as asked for: leading `/` removed (Nextcloud names them
+/// `//a.txt`), NFC. `None` for anything that is not one plain name.
+fn member_name(raw: &[u8]) -> Option<String> {
+    let s = std::str::from_utf8(raw).ok()?;
+    let s = s.trim_start_matches('/');
+    if s.is_empty() || s == "." || s == ".." || s.contains('/') || s.contains('\\') {
+        return None;
+    }
+    if s.contains('\0') {
+        return None;
+    }
+    Some(s.nfc().collect())
+}
+
+/// Reads a tar from `reader` and writes each member that is one of
+/// `wanted` to its temporary file (created or truncated, flushed to disk),
+/// checked as the module says. Temporary files of members that failed a
+/// check are removed.
+pub(crate) fn extract(reader: impl Read, wanted: &[Wanted]) -> Extracted {
+    let mut out = Extracted::default();
+    let by_name: HashMap<String, usize> = wanted
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.name.nfc().collect::<String>(), i))
+        .collect();
+    let mut archive = tar::Archive::new(Budget {
+        inner: reader,
+        left: byte_budget(wanted),
+    });
+    let entries = match archive.entries() {
+        Ok(e) => e,
+        Err(e) => {
+            out.stream_error = Some(e.to_string());
+            return out;
+        }
+    };
+    for entry in entries {
+        let mut entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                out.stream_error = Some(e.to_string());
+                break;
+            }
+        };
+        let raw_name = entry.path_bytes().into_owned();
+        let shown = String::from_utf8_lossy(&raw_name).into_owned();
+        let regular = entry.header().entry_type() == tar::EntryType::Regular;
+        let index = member_name(&raw_name).and_then(|n| by_name.get(&n).copied());
+        let Some(i) = index.filter(|i| regular && !out.files.contains_key(i)) else {
+            // Not asked for, not a file, or a second copy: skipped (the
+            // tar reader passes over its data).
+            out.skipped.push(shown);
+            continue;
+        };
+        let w = &wanted[i];
+        if entry.size() != w.size {
+            out.files.insert(
+                i,
+                Err(format!(
+                    "size {} in the archive differs from the listing's {}",
+                    entry.size(),
+                    w.size
+                )),
+            );
+            continue;
+        }
+        let result = write_member(&mut entry, w);
+        if result.is_err() {
+            let _ = std::fs::remove_file(&w.tmp);
+        }
+        let failed_reading = matches!(&result, Err(WriteError::Archive(_)));
+        out.files.insert(i, result.map_err(|e| e.to_string()));
+        if failed_reading {
+            out.stream_error = Some("the archive broke off in the middle of a file".into());
+            break;
+        }
+    }
+    out
+}
+
+#[derive(Debug)]
+enum WriteError {
+    /// Reading the archive failed: the stream is broken.
+    Archive(std::io::Error),
+    /// Writing here failed, or the content is not the listed one.
+    Here(String),
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteError::Archive(e) => write!(f, "reading the archive: {e}"),
+            WriteError::Here(m) => f.write_str(m),
+        }
+    }
+}
+
+fn write_member(entry: &mut impl Read, w: &Wanted) -> Result<(), WriteError> {
+    let file = std::fs::File::create(&w.tmp).map_err(|e| WriteError::Here(e.to_string()))?;
+    let mut sink = Hashing {
+        inner: std::io::BufWriter::with_capacity(64 * 1024, file),
+        hash: w.sha1.as_ref().map(|_| Sha1::new()),
+        written: 0,
+    };
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = entry.read(&mut buf).map_err(WriteError::Archive)?;
+        if n == 0 {
+            break;
+        }
+        sink.write_all(&buf[..n])
+            .map_err(|e| WriteError::Here(e.to_string()))?;
+    }
+    if sink.written != w.size {
+        return Err(WriteError::Archive(std::io::Error::other(format!(
+            "{} of {} bytes in the archive",
+            sink.written, w.size
+        ))));
+    }
+    if let (Some(h), Some(expected)) = (sink.hash.take(), &w.sha1)
+        && hex::encode(h.finalize()) != *expected
+    {
+        return Err(WriteError::Here(
+            "checksum differs from the server's; not put in place".into(),
+        ));
+    }
+    let file = sink
+        .inner
+        .into_inner()
+        .map_err(|e| WriteError::Here(e.to_string()))?;
+    file.sync_all()
+        .map_err(|e| WriteError::Here(e.to_string()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tar_of(members: &[(&str, &[u8], tar::EntryType)]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data, kind) in members {
+            let mut h = tar::Header::new_ustar();
+            h.set_entry_type(*kind);
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            // Raw names: the builder's path checks would refuse the
+            // hostile ones this test needs.
+            let bytes = name.as_bytes();
+            h.as_old_mut().name[..bytes.len()].copy_from_slice(bytes);
+            h.set_cksum();
+            b.append(&h, *data).unwrap();
+        }
+        b.into_inner().unwrap()
+    }
+
+    fn wanted(dir: &std::path::Path, name: &str, data: &[u8], sha1: bool) -> Wanted {
+        Wanted {
+            name: name.into(),
+            tmp: dir.join(format!(".tmp-{}", name.len())),
+            size: data.len() as u64,
+            sha1: sha1.then(|| hex::encode(Sha1::digest(data))),
+        }
+    }
+
+    #[test]
+    fn names_are_plain_names_only() {
+        assert_eq!(member_name(b"//a.txt").as_deref(), Some("a.txt"));
+        assert_eq!(member_name(b"a.txt").as_deref(), Some("a.txt"));
+        assert_eq!(
+            member_name("Cafe\u{301}.txt".as_bytes()).as_deref(),
+            Some("Caf\u{e9}.txt")
+        );
+        for bad in [
+            &b"../a.txt"[..],
+            b"/etc/passwd",
+            b"sub/c.txt",
+            b"..",
+            b".",
+            b"",
+            b"//",
+            b"a\\b",
+            b"\xff.txt",
+        ] {
+            assert_eq!(member_name(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn members_are_checked_against_what_was_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let a = wanted(d, "a.txt", b"primer", true);
+        let bb = wanted(d, "bb.txt", b"segon", false);
+        let ccc = wanted(d, "ccc.txt", b"tercer", true);
+        let dddd = wanted(d, "dddd.txt", b"quart", false);
+        let tar = tar_of(&[
+            ("//a.txt", b"primer", tar::EntryType::Regular),
+            // Content not the listed one (SHA-1).
+            ("ccc.txt", b"TERCER", tar::EntryType::Regular),
+            // Wrong size.
+            ("dddd.txt", b"quart!", tar::EntryType::Regular),
+            // A link where a file is asked for (with the listed size: only
+            // its type gives it away).
+            ("bb.txt", b"segon", tar::EntryType::Symlink),
+            ("../escape.txt", b"x", tar::EntryType::Regular),
+            ("other.txt", b"x", tar::EntryType::Regular),
+            // The real one after the link; then a second copy.
+            ("bb.txt", b"segon", tar::EntryType::Regular),
+            ("a.txt", b"primer", tar::EntryType::Regular),
+        ]);
+        let all = [a.clone(), bb.clone(), ccc.clone(), dddd.clone()];
+        let got = extract(&tar[..], &all);
+        assert_eq!(got.stream_error, None);
+        assert!(got.files[&0].is_ok());
+        assert!(got.files[&1].is_ok());
+        assert!(got.files[&2].as_ref().unwrap_err().contains("checksum"));
+        assert!(got.files[&3].as_ref().unwrap_err().contains("size"));
+        assert_eq!(std::fs::read(&a.tmp).unwrap(), b"primer");
+        assert_eq!(std::fs::read(&bb.tmp).unwrap(), b"segon");
+        assert!(!ccc.tmp.exists() && !dddd.tmp.exists());
+        assert_eq!(
+            got.skipped,
+            ["bb.txt", "../escape.txt", "other.txt", "a.txt"]
+        );
+        // Nothing else was written anywhere.
+        let mut names: Vec<_> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn a_stream_that_breaks_keeps_what_came_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let a = wanted(d, "a.txt", b"primer", false);
+        let b = wanted(d, "b.txt", &[7u8; 2000], false);
+        let mut tar = tar_of(&[
+            ("a.txt", b"primer", tar::EntryType::Regular),
+            ("b.txt", &[7u8; 2000], tar::EntryType::Regular),
+        ]);
+        // Cut in the middle of b's data.
+        tar.truncate(512 + 512 + 512 + 1000);
+        let got = extract(&tar[..], &[a.clone(), b.clone()]);
+        assert!(got.stream_error.is_some());
+        assert!(got.files[&0].is_ok());
+        assert!(got.files[&1].is_err());
+        assert!(!b.tmp.exists());
+        // Garbage instead of the next header (Nextcloud 33's XML error).
+        let mut tar = tar_of(&[("a.txt", b"primer", tar::EntryType::Regular)]);
+        tar.truncate(1024);
+        tar.extend_from_slice(&[b'<'; 512]);
+        let got = extract(&tar[..], &[a, b]);
+        assert!(got.stream_error.is_some());
+        assert!(got.files[&0].is_ok());
+        assert!(!got.files.contains_key(&1));
+    }
+
+    #[test]
+    fn an_archive_longer_than_asked_is_cut_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = wanted(dir.path(), "a.txt", b"primer", false);
+        // A member far larger than the budget, under a name not asked for.
+        let big = vec![0u8; 200 * 1024];
+        let tar = tar_of(&[
+            ("junk.bin", &big, tar::EntryType::Regular),
+            ("a.txt", b"primer", tar::EntryType::Regular),
+        ]);
+        assert!(byte_budget(std::slice::from_ref(&a)) < big.len() as u64);
+        let got = extract(&tar[..], &[a]);
+        assert!(got.stream_error.unwrap().contains("longer"));
+        assert!(!got.files.contains_key(&0));
+    }
+}
