@@ -91,6 +91,27 @@ describe('keyboard', () => {
     await expectAllReachableByKeyboard(user);
   });
 
+  it('keeps Tab inside the selective-sync dialog with the tree, whichever row holds its Tab stop', async () => {
+    const { user } = await renderSignedIn();
+    await user.click(await screen.findByTestId('pair-choose'));
+    const dialog = await screen.findByRole('dialog');
+    await within(dialog).findByTestId('folder-Documents');
+    // The tree was still loading when the dialog opened: focus is on its first button.
+    expect(within(dialog).getByTestId('selective-cancel')).toHaveFocus();
+    await user.tab({ shift: true });
+    expect(within(dialog).getByTestId('folder-Documents')).toHaveFocus();
+    await user.keyboard('{End}');
+    expect(within(dialog).getByTestId('folder-Talk')).toHaveFocus();
+    await user.tab();
+    expect(within(dialog).getByTestId('selective-cancel')).toHaveFocus();
+    await user.tab();
+    expect(within(dialog).getByTestId('selective-save')).toHaveFocus();
+    await user.tab();
+    expect(within(dialog).getByTestId('folder-Talk')).toHaveFocus();
+    await user.tab({ shift: true });
+    expect(within(dialog).getByTestId('selective-save')).toHaveFocus();
+  });
+
   it('reaches every control of the conflicts, activity and settings pages', async () => {
     const { user } = await renderSignedIn({
       conflicts: [{ folderId: 1, path: 'a.odt', copyPath: 'a (c).odt', found: NOW }],
