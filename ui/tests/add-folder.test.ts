@@ -239,7 +239,8 @@ describe('which server folders are free, where a new pair goes (pure)', () => {
 
   it('suggests the default folder first, then beside it with the folder name', () => {
     const home = '/home/ana/CommonsCloud';
-    expect(suggestLocalFolder(home, 'Fotos/2025', [], null)).toBe(home);
+    expect(suggestLocalFolder(home, 'Fotos/2025', [], null)).toBe('/home/ana/2025');
+    expect(suggestLocalFolder(home, '', [], null)).toBe(home);
     const pairs = [pair('', home)];
     expect(suggestLocalFolder(home, 'Fotos/2025', pairs, null)).toBe('/home/ana/2025');
     expect(suggestLocalFolder(`${home}/`, 'Fotos', pairs, null)).toBe('/home/ana/Fotos');

@@ -246,3 +246,52 @@ pub fn app_pid(state: &std::path::Path) -> Option<u32> {
     }
     None
 }
+
+/// Asks the app's windows to close the way a window manager does when the
+/// member clicks the close button (a `WM_DELETE_WINDOW` message), rather
+/// than through WebDriver, whose driver ends the app with its last window.
+/// Returns how many windows were asked.
+pub fn close_app_windows(pid: u32) -> usize {
+    use x11rb::connection::Connection;
+    use x11rb::protocol::xproto::{AtomEnum, ClientMessageEvent, ConnectionExt, EventMask, Window};
+    let (conn, screen) = x11rb::connect(None).expect("the X display");
+    let root = conn.setup().roots[screen].root;
+    let atom = |name: &str| {
+        conn.intern_atom(false, name.as_bytes())
+            .expect("intern")
+            .reply()
+            .expect("atom")
+            .atom
+    };
+    let (pid_atom, protocols, delete) = (
+        atom("_NET_WM_PID"),
+        atom("WM_PROTOCOLS"),
+        atom("WM_DELETE_WINDOW"),
+    );
+    let mut stack: Vec<Window> = vec![root];
+    let mut asked = 0;
+    while let Some(w) = stack.pop() {
+        if let Ok(tree) = conn.query_tree(w).map(|c| c.reply()) {
+            stack.extend(tree.map(|t| t.children).unwrap_or_default());
+        }
+        let owner = conn
+            .get_property(false, w, pid_atom, AtomEnum::CARDINAL, 0, 1)
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .and_then(|r| r.value32().and_then(|mut v| v.next()));
+        let wants_delete = conn
+            .get_property(false, w, protocols, AtomEnum::ATOM, 0, 32)
+            .ok()
+            .and_then(|c| c.reply().ok())
+            .and_then(|r| r.value32().map(|v| v.collect::<Vec<_>>()))
+            .is_some_and(|v| v.contains(&delete));
+        if owner == Some(pid) && wants_delete {
+            let event = ClientMessageEvent::new(32, w, protocols, [delete, 0, 0, 0, 0]);
+            conn.send_event(false, w, EventMask::NO_EVENT, event)
+                .expect("send WM_DELETE_WINDOW");
+            asked += 1;
+        }
+    }
+    conn.flush().expect("flush");
+    asked
+}

@@ -219,5 +219,106 @@ async fn first_run_onboarding_sync_conflict_pause() {
     s.click("selective-cancel").await;
     s.wait_attr("pair-status", "data-status", "up_to_date", 60)
         .await;
+
+    // Closing the window: the app goes on syncing from the tray.
+    let state = dir.path().join("state.sqlite3");
+    let pid = cc_e2e::app_pid(&state).expect("the app's process");
+    assert!(cc_e2e::close_app_windows(pid) > 0, "no window to close");
+    for _ in 0..50 {
+        if s.client
+            .windows()
+            .await
+            .map(|w| w.is_empty())
+            .unwrap_or(true)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert!(
+        Path::new(&format!("/proc/{pid}")).exists(),
+        "the app quit when its window closed"
+    );
+    std::fs::write(local.join("finestra-tancada.txt"), "des de la safata").unwrap();
+    eventually("a file synced with the window closed", 30, || {
+        on_server("finestra-tancada.txt").as_deref() == Some("des de la safata")
+    })
+    .await;
+    // Opening the app again (a second launch) brings a new window.
+    let second = std::process::Command::new(cc_e2e::app_binary())
+        .env("COMMONSCLOUD_STATE", &state)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(
+        second.success(),
+        "the second launch handed over: {second:?}"
+    );
+    let mut windows = Vec::new();
+    for _ in 0..100 {
+        windows = s.client.windows().await.unwrap_or_default();
+        if !windows.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!windows.is_empty(), "no window after opening the app again");
+    s.client.switch_to_window(windows[0].clone()).await.unwrap();
+    s.wait_attr("pair-status", "data-status", "up_to_date", 30)
+        .await;
+
+    // Stop syncing the whole account (the files stay), then sync only
+    // one server folder into a folder of its own.
+    s.click("pair-remove").await;
+    s.click("remove-confirm").await;
+    s.el("files-empty").await;
+    assert!(
+        local.join("nota.txt").exists(),
+        "files kept when a pair goes"
+    );
+    s.click("add-folder").await;
+    s.click("remote-root-Projectes").await;
+    let field = s.el("local-folder-input").await;
+    let suggested = home.join("Projectes").display().to_string();
+    let mut shown = String::new();
+    for _ in 0..50 {
+        shown = field.prop("value").await.unwrap().unwrap_or_default();
+        if shown == suggested {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(shown, suggested);
+    s.screenshot("files-add-folder-ca").await;
+    s.click("start-sync").await;
+    s.wait_attr("pair-status", "data-status", "up_to_date", 60)
+        .await;
+    let projectes = home.join("Projectes");
+    assert_eq!(
+        read(&projectes.join("pla.txt")).as_deref(),
+        Some("pla de treball")
+    );
+    assert!(projectes.join("2025").is_dir());
+    assert!(
+        !projectes.join("nota.txt").exists(),
+        "only the chosen folder"
+    );
     s.close().await;
+
+    // One notification for each first sync and one for the conflict, in
+    // Catalan; never one per file.
+    let log = std::fs::read_to_string(&notices).unwrap();
+    let sent = log.matches("member=Notify").count();
+    assert!(
+        log.contains("Els teus fitxers estan sincronitzats"),
+        "no first-sync notification:\n{log}"
+    );
+    assert!(
+        log.contains("Un fitxer s'ha canviat aquí i al servidor alhora"),
+        "no conflict notification:\n{log}"
+    );
+    assert_eq!(sent, 3, "notifications sent:\n{log}");
 }

@@ -47,11 +47,13 @@ function hostOf(server: string): string {
 
 /**
  * Where a new pair goes unless the member says otherwise:
- * - the first pair of all: the default folder (`default_local_folder`);
- * - a server folder: beside the default folder, with the folder's name
- *   (`~/CommonsCloud` and `Fotos/2025` give `~/2025`);
- * - all the files of another account: the default folder if it is free,
- *   else the default folder with the server's name after it.
+ * - all the files of an account: the default folder (`default_local_folder`)
+ *   if no pair uses it, else the default folder with the server's name after
+ *   it;
+ * - one server folder: beside the default folder, with the folder's name
+ *   (`~/CommonsCloud` and `Fotos/2025` give `~/2025`), even with no pair
+ *   yet: the default folder may still hold the files of a pair the member
+ *   removed, and one folder's files must not be merged into them.
  * A path another pair uses gets " 2", " 3"… (the member can still change it;
  * `check_local_folder` has the last word).
  */
@@ -61,7 +63,6 @@ export function suggestLocalFolder(
   pairs: readonly FolderPair[],
   server: string | null,
 ): string {
-  if (pairs.length === 0) return defaultFolder;
   const base = defaultFolder.length > 1 ? defaultFolder.replace(/[\\/]+$/, '') : defaultFolder;
   const cut = Math.max(base.lastIndexOf('/'), base.lastIndexOf('\\'));
   const separator = cut >= 0 ? (base[cut] ?? '/') : '/';
