@@ -153,6 +153,97 @@ impl PassReport {
     }
 }
 
+/// The plan of a pass: [`plan::plan`] over the scan and the listing as
+/// they are (the listed root folder included, what the scan skipped left
+/// out on the server side too), without copying them. `journal` is
+/// expected without the skipped paths already.
+pub fn plan_pass(
+    scan: &LocalScan,
+    listing: &RemoteListing,
+    journal: &BTreeMap<SyncPath, Synced>,
+    opts: Options,
+) -> Plan {
+    plan::plan_entries(
+        &LocalView(&scan.entries),
+        &RemoteView {
+            entries: &listing.entries,
+            root: listing.root.as_ref(),
+            root_path: SyncPath::root(),
+            skipped: &scan.skipped,
+        },
+        journal,
+        opts,
+    )
+}
+
+/// The scan's entries as the planner reads them.
+struct LocalView<'a>(&'a BTreeMap<SyncPath, scan::LocalEntry>);
+
+impl plan::Entries<LocalMeta> for LocalView<'_> {
+    fn get(&self, p: &SyncPath) -> Option<&LocalMeta> {
+        self.0.get(p).map(|e| &e.meta)
+    }
+
+    fn paths(&self) -> impl Iterator<Item = &SyncPath> {
+        self.0.keys()
+    }
+
+    fn below<'s>(&'s self, p: &SyncPath) -> impl Iterator<Item = (&'s SyncPath, &'s LocalMeta)>
+    where
+        LocalMeta: 's,
+    {
+        p.below(self.0).map(|(k, e)| (k, &e.meta))
+    }
+}
+
+/// The listing as the planner reads it: the root folder's own entry at
+/// the root path, and nothing where the scan skipped a path here (a
+/// symlink in the place of a server entry is not a deletion, nor a new
+/// server entry to fetch).
+struct RemoteView<'a> {
+    entries: &'a BTreeMap<SyncPath, RemoteEntry>,
+    root: Option<&'a RemoteEntry>,
+    root_path: SyncPath,
+    skipped: &'a [SyncPath],
+}
+
+impl RemoteView<'_> {
+    fn hidden(&self, p: &SyncPath) -> bool {
+        self.skipped.iter().any(|s| p.starts_with(s))
+    }
+}
+
+impl plan::Entries<plan::RemoteMeta> for RemoteView<'_> {
+    fn get(&self, p: &SyncPath) -> Option<&plan::RemoteMeta> {
+        if p.is_root() {
+            return self.root.map(|r| &r.meta);
+        }
+        if self.hidden(p) {
+            return None;
+        }
+        self.entries.get(p).map(|e| &e.meta)
+    }
+
+    fn paths(&self) -> impl Iterator<Item = &SyncPath> {
+        self.root
+            .map(|_| &self.root_path)
+            .into_iter()
+            .chain(self.entries.keys().filter(|p| !self.hidden(p)))
+    }
+
+    fn below<'s>(
+        &'s self,
+        p: &SyncPath,
+    ) -> impl Iterator<Item = (&'s SyncPath, &'s plan::RemoteMeta)>
+    where
+        plan::RemoteMeta: 's,
+    {
+        p.below(self.entries)
+            .filter(|(k, _)| !self.hidden(k))
+            .map(|(k, e)| (k, &e.meta))
+    }
+}
+
 /// A folder pair being synced.
 #[derive(Debug)]
 pub struct SyncFolder {
@@ -286,9 +377,9 @@ impl SyncFolder {
         progress(Progress::Scanning);
         let root = self.local_root.clone();
         let ignore = self.ignore.clone();
-        let scan = tokio::task::spawn_blocking(move || scan::scan(&root, &ignore))
-            .await
-            .expect("scan task")?;
+        // The local scan runs on its own thread while the server is
+        // listed: neither waits for the other.
+        let scanning = tokio::task::spawn_blocking(move || scan::scan(&root, &ignore));
         let mut jr = journal::load(conn, self.folder_id)?;
         progress(Progress::Listing);
         // What the journal holds below a folder was synced under the ignore
@@ -305,6 +396,7 @@ impl SyncFolder {
             })
             .await
             .map_err(SyncError::Listing)?;
+        let scan = scanning.await.expect("scan task")?;
         // Below a folder whose ETag did not change, the server holds what
         // the journal says.
         for dir in listing.unchanged.clone() {
@@ -319,24 +411,7 @@ impl SyncFolder {
         for s in &scan.skipped {
             jr.retain(|p, _| !p.starts_with(s));
         }
-        let mut remote_meta: BTreeMap<SyncPath, _> = listing
-            .entries
-            .iter()
-            .map(|(p, e)| (p.clone(), e.meta.clone()))
-            .collect();
-        for s in &scan.skipped {
-            remote_meta.retain(|p, _| !p.starts_with(s));
-        }
-        let local_meta: BTreeMap<SyncPath, LocalMeta> = scan
-            .entries
-            .iter()
-            .map(|(p, e)| (p.clone(), e.meta.clone()))
-            .collect();
-        let mut remote_with_root = remote_meta;
-        if let Some(r) = &listing.root {
-            remote_with_root.insert(SyncPath::root(), r.meta.clone());
-        }
-        let plan = plan::plan(&local_meta, &remote_with_root, &jr, opts.plan);
+        let plan = plan_pass(&scan, &listing, &jr, opts.plan);
         // What the plan moves on the server is found at its new place by
         // the actions that follow.
         for a in &plan.actions {

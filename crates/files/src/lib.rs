@@ -23,5 +23,6 @@ pub mod watch;
 
 pub use path::SyncPath;
 pub use plan::{
-    Action, Kind, LocalMeta, Options, Plan, Problem, RemoteMeta, RemotePerms, Synced, plan,
+    Action, Entries, Kind, LocalMeta, Options, Plan, Problem, RemoteMeta, RemotePerms, Synced,
+    plan, plan_entries,
 };

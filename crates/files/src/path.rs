@@ -31,7 +31,12 @@ impl SyncPath {
             if !s.is_empty() {
                 s.push('/');
             }
-            s.extend(n.nfc());
+            if n.is_ascii() {
+                // ASCII is NFC already.
+                s.push_str(n);
+            } else {
+                s.extend(n.nfc());
+            }
         }
         SyncPath(s)
     }

