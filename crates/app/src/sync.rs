@@ -512,9 +512,15 @@ async fn run_passes(
         ignore,
         folder_id: id,
     };
+    // Whether the local folder tells `A` from `a` (found by trying).
+    let case_insensitive = cc_files::probe::is_case_insensitive(&row.local_root).unwrap_or(false);
     let mut conflicts = 0;
     for _ in 0..3 {
         let opts = PassOptions {
+            plan: cc_files::Options {
+                case_insensitive,
+                ..cc_files::Options::default()
+            },
             allow_mass_delete,
             conflict_stamp: stamp(),
             now: folders::now(),

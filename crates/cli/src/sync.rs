@@ -267,6 +267,12 @@ async fn run_passes(
     let mut last = PassReport::default();
     for _ in 0..3 {
         let opts = PassOptions {
+            plan: cc_files::Options {
+                // Whether the local folder tells `A` from `a` (by trying).
+                case_insensitive: cc_files::probe::is_case_insensitive(&folder.local_root)
+                    .unwrap_or(false),
+                ..cc_files::Options::default()
+            },
             allow_mass_delete: args.allow_mass_delete,
             parallel: args.parallel.max(1),
             conflict_stamp: stamp(),

@@ -16,6 +16,7 @@ pub mod journal;
 pub mod nextcloud;
 pub mod path;
 pub mod plan;
+pub mod probe;
 pub mod remote;
 pub mod scan;
 pub mod status;
