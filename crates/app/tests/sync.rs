@@ -83,6 +83,21 @@ async fn put(client: &DavClient, files: &Url, name: &str, body: &str) {
         .unwrap();
 }
 
+fn files_below(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+            out.extend(files_below(&e.path()));
+        } else {
+            out.push(e.path());
+        }
+    }
+    out
+}
+
 fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
     for e in std::fs::read_dir(from).unwrap() {
         let e = e.unwrap();
@@ -299,6 +314,70 @@ async fn child_background_sync() {
             .code,
         ErrorCode::NotFound
     );
+
+    // Two more conflicts: "keep theirs" puts my copy in the trash (and
+    // takes it off the server), "keep both" leaves both as files.
+    put(&dav, &files, "a.txt", "a").await;
+    put(&dav, &files, "b.txt", "b").await;
+    app.sync_now(id).await.unwrap();
+    wait_async("a.txt and b.txt here", || {
+        local.join("a.txt").exists() && local.join("b.txt").exists()
+    })
+    .await;
+    wait_async("up to date before the conflicts", || {
+        status_of(&app, id) == FolderStatus::UpToDate
+    })
+    .await;
+    app.pause_folder(id).unwrap();
+    put(&dav, &files, "a.txt", "a del servidor").await;
+    put(&dav, &files, "b.txt", "b del servidor").await;
+    std::fs::write(local.join("a.txt"), "a meva").unwrap();
+    std::fs::write(local.join("b.txt"), "b meva").unwrap();
+    app.resume_folder(id).await.unwrap();
+    wait_async("two conflicts", || app.conflicts().unwrap().len() == 2).await;
+    let open = app.conflicts().unwrap();
+    let copy_of = |name: &str| {
+        open.iter()
+            .find(|c| c.path == name)
+            .map(|c| c.copy_path.clone())
+            .unwrap()
+    };
+    let (copy_a, copy_b) = (copy_of("a.txt"), copy_of("b.txt"));
+    wait_async("the copies on the server", || {
+        server_file(&front, &copy_a).is_some() && server_file(&front, &copy_b).is_some()
+    })
+    .await;
+    app.resolve_conflict(id, &copy_a, Resolution::Theirs)
+        .unwrap();
+    app.resolve_conflict(id, &copy_b, Resolution::Both).unwrap();
+    assert!(app.conflicts().unwrap().is_empty());
+    assert!(
+        !local.join(&copy_a).exists(),
+        "my copy of a.txt went to the trash"
+    );
+    let trashed = files_below(&home.join(".local/share/Trash/files"))
+        .into_iter()
+        .chain(files_below(&local.join(".commonscloud-trash")))
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .any(|t| t == "a meva");
+    assert!(trashed, "my version of a.txt is in the trash, not lost");
+    wait_async("the copy of a.txt gone from the server", || {
+        server_file(&front, &copy_a).is_none()
+    })
+    .await;
+    assert_eq!(
+        std::fs::read_to_string(local.join("a.txt")).unwrap(),
+        "a del servidor"
+    );
+    assert_eq!(
+        std::fs::read_to_string(local.join(&copy_b)).unwrap(),
+        "b meva"
+    );
+    assert_eq!(server_file(&front, &copy_b).as_deref(), Some("b meva"));
+    wait_async("up to date after the conflicts", || {
+        status_of(&app, id) == FolderStatus::UpToDate
+    })
+    .await;
 
     // Selective sync: taking Projectes out keeps its local copy.
     app.set_excluded(id, &["Fotos".into(), "Projectes".into()])

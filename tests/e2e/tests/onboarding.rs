@@ -207,6 +207,28 @@ async fn first_run_onboarding_sync_conflict_pause() {
     s.click("nav-settings").await;
     s.el("settings-poll").await;
     s.screenshot("settings-ca").await;
+    // Start at login: the desktop's autostart entry appears (and goes).
+    let autostart = home.join(".config/autostart");
+    s.click("settings-autostart").await;
+    s.click("settings-save").await;
+    s.el("settings-saved").await;
+    eventually("an autostart entry", 10, || {
+        std::fs::read_dir(&autostart)
+            .map(|d| d.count() == 1)
+            .unwrap_or(false)
+    })
+    .await;
+    let entry = std::fs::read_dir(&autostart)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(&entry).unwrap();
+    assert!(text.contains("commonscloud-desktop"), "{text}");
+    s.click("settings-autostart").await;
+    s.click("settings-save").await;
+    eventually("no autostart entry", 10, || !entry.exists()).await;
     s.click("signout-button").await;
     s.el("signout-confirm").await;
     s.screenshot("settings-sign-out-ca").await;
