@@ -399,13 +399,17 @@ impl SyncFolder {
         let scan = scanning.await.expect("scan task")?;
         // Below a folder whose ETag did not change, the server holds what
         // the journal says.
+        let mut packer = crate::path::Packer::default();
         for dir in listing.unchanged.clone() {
             for (p, s) in dir.below(&jr) {
                 if self.ignore.is_ignored(p) {
                     continue;
                 }
-                listing.entries.insert(p.clone(), self.recorded_entry(p, s));
+                packer.insert(&mut listing.entries, p.clone(), self.recorded_entry(s));
             }
+        }
+        if !listing.unchanged.is_empty() {
+            packer.finish(&mut listing.entries);
         }
         // Paths the scan skipped (symlinks…) are not deletions.
         for s in &scan.skipped {
@@ -422,10 +426,8 @@ impl SyncFolder {
                 moved.push(to.clone());
                 for p in moved {
                     if let Some(entry) = listing.entries.get_mut(&p) {
-                        entry.url = match entry.meta.kind {
-                            Kind::Dir => self.dir_url_of(&p),
-                            Kind::File => self.url_of(&p),
-                        };
+                        // At the new place, as this side spells it.
+                        entry.respelled = None;
                     }
                 }
             }
@@ -514,11 +516,7 @@ impl SyncFolder {
 
     /// A journal row standing for the server entry it recorded, below a
     /// folder whose ETag says nothing changed.
-    fn recorded_entry(&self, p: &SyncPath, s: &Synced) -> RemoteEntry {
-        let url = match s.kind {
-            Kind::Dir => self.dir_url_of(p),
-            Kind::File => self.url_of(p),
-        };
+    fn recorded_entry(&self, s: &Synced) -> RemoteEntry {
         RemoteEntry {
             meta: plan::RemoteMeta {
                 kind: s.kind,
@@ -529,7 +527,7 @@ impl SyncFolder {
                 perms: s.perms,
                 mount_root: s.mount_root,
             },
-            url,
+            respelled: None,
             sha1: None,
             mount_type: None,
         }
@@ -1359,7 +1357,9 @@ impl Ctx<'_> {
         actions: &[&Action],
     ) -> Result<Vec<Option<PathBuf>>, String> {
         let folder_url = match self.remote(dir) {
-            Some(r) if !dir.is_root() => cc_dav::href::as_collection(&r.url),
+            Some(r) if !dir.is_root() => {
+                cc_dav::href::as_collection(&r.url(&self.folder.remote_root, dir))
+            }
             _ => self.folder.dir_url_of(dir),
         };
         let mut wanted = Vec::with_capacity(actions.len());
@@ -1370,7 +1370,7 @@ impl Ctx<'_> {
             // The name as the server spells it (the last segment of its
             // href), which is what the archive request must name.
             let name = r
-                .url
+                .url(&self.folder.remote_root, p)
                 .path_segments()
                 .and_then(|mut s| s.next_back())
                 .and_then(|s| percent_encoding::percent_decode_str(s).decode_utf8().ok())
@@ -1519,7 +1519,13 @@ impl Ctx<'_> {
         let got = self
             .folder
             .client
-            .get_limited(&r.url, &mut f, 0, None, self.down.as_ref())
+            .get_limited(
+                &r.url(&self.folder.remote_root, p),
+                &mut f,
+                0,
+                None,
+                self.down.as_ref(),
+            )
             .await;
         let got = match got {
             Ok(g) => g,

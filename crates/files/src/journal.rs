@@ -122,10 +122,12 @@ pub fn load(conn: &Connection, folder: i64) -> Result<BTreeMap<SyncPath, Synced>
         ))
     })?;
     let mut out = BTreeMap::new();
+    let mut packer = crate::path::Packer::default();
     for row in rows {
         let (k, v) = row?;
-        out.insert(k, v);
+        packer.insert(&mut out, k, v);
     }
+    packer.finish(&mut out);
     Ok(out)
 }
 

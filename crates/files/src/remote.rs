@@ -24,10 +24,17 @@ use crate::path::SyncPath;
 use crate::plan::{Kind, RemoteMeta, RemotePerms};
 
 /// A remote entry with what the executor needs beyond the planner.
+///
+/// Its URL is not kept (at 100,000 entries a `Url` each was 15–20 MB):
+/// [`RemoteEntry::url`] derives it from the folder's root and the path,
+/// except where the server spells a name of the path otherwise than its
+/// NFC key (an NFD name, say): then the server's own URL is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemoteEntry {
     pub meta: RemoteMeta,
-    pub url: Url,
+    /// The server's URL of the entry, only when it is not the one derived
+    /// from the path (see [`RemoteEntry::url`]).
+    pub respelled: Option<Box<Url>>,
     /// SHA-1 of the content when the server stores one (Nextcloud).
     pub sha1: Option<String>,
     /// `nc:mount-type` (`shared`, `external`, `group`…), when told.
@@ -58,7 +65,31 @@ pub fn perms_of(p: &cc_dav::Permissions) -> RemotePerms {
     }
 }
 
-fn to_entry(e: FileEntry) -> RemoteEntry {
+impl RemoteEntry {
+    /// The entry's URL: the server's own where it spells the path
+    /// otherwise, else `root` (the folder pair's collection URL) joined
+    /// with the path's names, ending in `/` for a folder.
+    pub fn url(&self, root: &Url, path: &SyncPath) -> Url {
+        if let Some(u) = &self.respelled {
+            return (**u).clone();
+        }
+        let u = cc_dav::href::join_names(root, path.names());
+        match self.meta.kind {
+            Kind::Dir => cc_dav::href::as_collection(&u),
+            Kind::File => u,
+        }
+    }
+}
+
+/// Whether the server's names are their NFC keys as they are (so the URL
+/// derived from the key is the server's).
+fn spelled_as_key(names: &[String]) -> bool {
+    names.iter().all(|n| {
+        !n.is_empty() && !n.contains('/') && (n.is_ascii() || unicode_normalization::is_nfc(n))
+    })
+}
+
+fn to_entry(e: FileEntry, keep_url: bool) -> RemoteEntry {
     let perms = e.permissions.as_ref().map(perms_of);
     RemoteEntry {
         meta: RemoteMeta {
@@ -73,7 +104,7 @@ fn to_entry(e: FileEntry) -> RemoteEntry {
             perms,
             mount_root: e.is_mount_root,
         },
-        url: e.url,
+        respelled: keep_url.then(|| Box::new(e.url)),
         sha1: e
             .checksums
             .into_iter()
@@ -121,7 +152,7 @@ pub async fn list_tree_skipping(
     use futures_util::StreamExt;
     use futures_util::stream::FuturesUnordered;
 
-    let list_one = |url: Url, base: SyncPath| async move {
+    let list_one = |url: Url, base: SyncPath, respelled: bool| async move {
         let mut found = Vec::new();
         client
             .list(&url, Depth::One, |e| {
@@ -129,14 +160,15 @@ pub async fn list_tree_skipping(
                 Ok(())
             })
             .await?;
-        Ok::<_, DavError>((base, found))
+        Ok::<_, DavError>((base, found, respelled))
     };
     let mut out = RemoteListing::default();
-    let mut queue: VecDeque<(Url, SyncPath)> = VecDeque::new();
+    let mut packer = crate::path::Packer::default();
+    let mut queue: VecDeque<(Url, SyncPath, bool)> = VecDeque::new();
     let mut in_flight = FuturesUnordered::new();
-    in_flight.push(list_one(root.clone(), SyncPath::root()));
+    in_flight.push(list_one(root.clone(), SyncPath::root(), false));
     while let Some(done) = in_flight.next().await {
-        let (base, found) = done?;
+        let (base, found, base_respelled) = done?;
         out.requests += 1;
         let mut own_etag = None;
         let mut children = Vec::with_capacity(found.len());
@@ -144,7 +176,7 @@ pub async fn list_tree_skipping(
             if e.path.is_empty() {
                 // The folder's own entry: on the root it decides whether
                 // folders may be skipped (before any child is queued).
-                let entry = to_entry(e);
+                let entry = to_entry(e, base_respelled);
                 own_etag = entry.meta.etag.clone();
                 if base.is_root() {
                     out.propagates_etags = propagates(&entry);
@@ -160,8 +192,10 @@ pub async fn list_tree_skipping(
             if ignore.is_ignored(&path) {
                 continue;
             }
-            let entry = to_entry(e);
-            if entry.meta.kind == Kind::Dir {
+            let respelled = base_respelled || !spelled_as_key(&e.path);
+            let dir_url = e.is_dir.then(|| cc_dav::href::as_collection(&e.url));
+            let entry = to_entry(e, respelled);
+            if let Some(dir_url) = dir_url {
                 let unchanged = out.propagates_etags
                     && entry.mount_type.as_deref() != Some("external")
                     && match (&entry.meta.etag, recorded(&path)) {
@@ -171,17 +205,18 @@ pub async fn list_tree_skipping(
                 if unchanged {
                     out.unchanged.push(path.clone());
                 } else {
-                    queue.push_back((cc_dav::href::as_collection(&entry.url), path.clone()));
+                    queue.push_back((dir_url, path.clone(), respelled));
                 }
             }
-            out.entries.insert(path, entry);
+            packer.insert(&mut out.entries, path, entry);
         }
         while in_flight.len() < LISTINGS_IN_FLIGHT {
-            let Some((url, base)) = queue.pop_front() else {
+            let Some((url, base, respelled)) = queue.pop_front() else {
                 break;
             };
-            in_flight.push(list_one(url, base));
+            in_flight.push(list_one(url, base, respelled));
         }
     }
+    packer.finish(&mut out.entries);
     Ok(out)
 }

@@ -95,6 +95,7 @@ pub fn scan(root: &Path, ignore: &IgnoreRules) -> Result<LocalScan, ScanError> {
         return Err(ScanError::NoRoot(root.to_path_buf()));
     }
     let mut out = LocalScan::default();
+    let mut packer = crate::path::Packer::default();
     let mut stack = vec![(PathBuf::new(), SyncPath::root())];
     while let Some((rel, key)) = stack.pop() {
         let dir = root.join(&rel);
@@ -145,7 +146,8 @@ pub fn scan(root: &Path, ignore: &IgnoreRules) -> Result<LocalScan, ScanError> {
             if ft.is_dir() {
                 stack.push((disk_path.clone(), child.clone()));
             }
-            out.entries.insert(
+            packer.insert(
+                &mut out.entries,
                 child,
                 LocalEntry {
                     meta: meta_of(&m),
@@ -154,6 +156,7 @@ pub fn scan(root: &Path, ignore: &IgnoreRules) -> Result<LocalScan, ScanError> {
             );
         }
     }
+    packer.finish(&mut out.entries);
     Ok(out)
 }
 

@@ -262,12 +262,17 @@ impl World {
             ("local", "move") => std::fs::rename(self.lpath(a(2)), self.lpath(a(3))).unwrap(),
             ("local", "symlink") => std::os::unix::fs::symlink(a(3), self.lpath(a(2))).unwrap(),
             ("remote", "write") => {
-                if let Some(parent) = SyncPath::parse(a(2)).parent().filter(|p| !p.is_root()) {
-                    self.remote_mkdirs(parent.as_str()).await;
+                // As spelled in the scenario (an NFD name stays NFD on
+                // the server), unlike the other steps' NFC keys.
+                let names: Vec<&str> = a(2).split('/').filter(|n| !n.is_empty()).collect();
+                let mut dir = self.remote.clone();
+                for n in &names[..names.len() - 1] {
+                    dir = cc_dav::href::as_collection(&cc_dav::href::join_names(&dir, [*n]));
+                    let _ = self.client.mkcol(&dir).await;
                 }
                 self.client
                     .put_bytes(
-                        &self.rurl(a(2)),
+                        &cc_dav::href::join_names(&self.remote, names.iter().copied()),
                         Bytes::from(a(3).to_owned()),
                         &PutOptions::default(),
                     )
