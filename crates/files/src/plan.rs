@@ -731,6 +731,8 @@ fn plan_inner(
     let skip = |p: &SyncPath| skip_prefixes.iter().any(|s| p.starts_with(s));
 
     let mut decided: BTreeMap<SyncPath, (Option<Action>, After)> = BTreeMap::new();
+    // A first sync decides something for every path: kept packed.
+    let mut packer = crate::path::Packer::default();
     let moved_to: BTreeMap<&SyncPath, &SyncPath> = moves.iter().map(|(o, n)| (n, o)).collect();
     let mut reports: Vec<Action> = skipped
         .into_iter()
@@ -831,7 +833,7 @@ fn plan_inner(
         if d.0.is_none() && l.is_some() && r.is_some() && moves.is_empty() {
             continue;
         }
-        decided.insert(p, d);
+        packer.insert(&mut decided, p, d);
     }
 
     // Folders, deepest first, knowing what survives below them.
@@ -943,7 +945,7 @@ fn plan_inner(
         if d.0.is_none() && l.is_some() && r.is_some() && moves.is_empty() {
             continue;
         }
-        decided.insert(p, d);
+        packer.insert(&mut decided, p, d);
     }
 
     // Order: creations parents-first, transfers, then deletions
