@@ -185,5 +185,27 @@ async fn idle_cost_of_the_desktop_app() {
         rss_idle,
         peak
     );
-    s.close().await;
+
+    // The window closed: the app in the tray, the webview gone.
+    assert!(cc_e2e::close_app_windows(pid) > 0, "no window to close");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
+    let (cpu_closed, _, _) = usage(pid);
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    let (cpu_closed_after, mem_closed, _) = usage(pid);
+    for p in tree(pid) {
+        let name = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+        let (c, m, h) = usage_of(p);
+        println!(
+            "  {}: {c:.2} CPU-s in all, {m:.0} MiB (PSS), peak {h:.0} MiB",
+            name.trim()
+        );
+    }
+    println!(
+        "window closed, idle for {seconds} s: {:.3} CPU-s ({:.3} % of one core); memory {:.0} MiB (PSS)",
+        cpu_closed_after - cpu_closed,
+        (cpu_closed_after - cpu_closed) * 100.0 / seconds as f64,
+        mem_closed
+    );
+    let _ = s.close().await;
 }
