@@ -507,6 +507,21 @@ impl SyncFolder {
                 journal::upload_finished(conn, self.folder_id, &p)?;
             }
         }
+        // Partial downloads found by the scan are kept only for files
+        // whose download failed in this pass (to be resumed); the others
+        // are done with (put in place) or no longer wanted.
+        let keep: std::collections::HashSet<PathBuf> = report
+            .failures
+            .iter()
+            .filter_map(|f| download_tmp(&self.local_root, &f.path))
+            .flat_map(|t| [version_of(&t), t])
+            .collect();
+        for rel in &scan.partial_downloads {
+            let abs = self.local_root.join(rel);
+            if !keep.contains(&abs) {
+                let _ = std::fs::remove_file(&abs);
+            }
+        }
         // Conflicts whose copy the member moved or deleted are closed.
         journal::retain_conflicts(conn, self.folder_id, |copy| {
             local_path(&self.local_root, copy).exists()
@@ -777,6 +792,26 @@ impl SyncFolder {
         progress(Progress::Done { path, done, bytes });
         Ok(())
     }
+}
+
+/// Where a download of `p` is written before it is put in place: next to
+/// it, named by a hash of its path.
+fn download_tmp(root: &Path, p: &SyncPath) -> Option<PathBuf> {
+    let target = local_path(root, p);
+    let dir = target.parent()?;
+    Some(dir.join(format!(
+        "{}{}",
+        scan::DOWNLOAD_PREFIX,
+        &hex::encode(Sha1::digest(p.as_str().as_bytes()))[..12]
+    )))
+}
+
+/// The file beside a partial download naming the version (ETag) it holds
+/// bytes of.
+fn version_of(tmp: &Path) -> PathBuf {
+    let mut name = tmp.file_name().unwrap_or_default().to_os_string();
+    name.push(".etag");
+    tmp.with_file_name(name)
 }
 
 /// Bytes an action moved over the network, from what it recorded.
@@ -1515,44 +1550,100 @@ impl Ctx<'_> {
     async fn fetch(&self, p: &SyncPath) -> Result<(PathBuf, Option<String>), String> {
         let r = self.remote(p).ok_or("no remote entry")?;
         let tmp = self.tmp_path(p)?;
-        let mut f = tokio::fs::File::create(&tmp).await.map_err(e2s)?;
-        let got = self
-            .folder
-            .client
-            .get_limited(
-                &r.url(&self.folder.remote_root, p),
-                &mut f,
-                0,
-                None,
-                self.down.as_ref(),
-            )
-            .await;
-        let got = match got {
-            Ok(g) => g,
-            Err(e) => {
-                drop(f);
-                let _ = tokio::fs::remove_file(&tmp).await;
-                return Err(e.to_string());
-            }
+        let tag = version_of(&tmp);
+        let url = r.url(&self.folder.remote_root, p);
+        // What an earlier attempt (a dropped connection, a stop, a crash)
+        // left of this very version goes on from where it ended, with
+        // `Range` and `If-Range`: a server whose file changed meanwhile
+        // answers with all of it, and the download starts over.
+        let mut from = match (&r.meta.etag, std::fs::read_to_string(&tag).ok()) {
+            (Some(etag), Some(saved)) if *etag == saved => std::fs::metadata(&tmp)
+                .map(|m| m.len())
+                .ok()
+                .filter(|n| *n > 0 && *n < r.meta.size)
+                .unwrap_or(0),
+            _ => 0,
         };
-        f.flush().await.map_err(e2s)?;
-        f.sync_all().await.map_err(e2s)?;
-        drop(f);
-        if r.meta.size != got.written && r.meta.etag == got.etag {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(format!(
-                "size {} differs from the listing's {}",
-                got.written, r.meta.size
-            ));
-        }
-        if let Some(expected) = &r.sha1 {
-            let actual = sha1_file(&tmp).map_err(e2s)?;
-            if &actual != expected {
+        loop {
+            let mut f = if from > 0 {
+                tokio::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&tmp)
+                    .await
+                    .map_err(e2s)?
+            } else {
+                // The version is written down before the first byte, so a
+                // partial file is only ever resumed for the same version.
+                match &r.meta.etag {
+                    Some(etag) => std::fs::write(&tag, etag).map_err(e2s)?,
+                    None => {
+                        let _ = std::fs::remove_file(&tag);
+                    }
+                }
+                tokio::fs::File::create(&tmp).await.map_err(e2s)?
+            };
+            let got = self
+                .folder
+                .client
+                .get_limited(
+                    &url,
+                    &mut f,
+                    from,
+                    if from > 0 {
+                        r.meta.etag.as_deref()
+                    } else {
+                        None
+                    },
+                    self.down.as_ref(),
+                )
+                .await;
+            let got = match got {
+                Ok(g) => g,
+                Err(e) if from > 0 && matches!(e.kind, ErrorKind::Protocol(_)) => {
+                    // Changed on the server, or no ranges: all of it again.
+                    tracing::info!(path = %p, "cannot resume the download ({e}); starting over");
+                    drop(f);
+                    from = 0;
+                    continue;
+                }
+                Err(e) => {
+                    f.flush().await.ok();
+                    drop(f);
+                    // Kept, with its version, for the next attempt; an
+                    // empty one is not worth keeping.
+                    if std::fs::metadata(&tmp)
+                        .map(|m| m.len() == 0)
+                        .unwrap_or(true)
+                    {
+                        let _ = std::fs::remove_file(&tmp);
+                        let _ = std::fs::remove_file(&tag);
+                    }
+                    return Err(e.to_string());
+                }
+            };
+            f.flush().await.map_err(e2s)?;
+            f.sync_all().await.map_err(e2s)?;
+            drop(f);
+            let total = from + got.written;
+            if r.meta.size != total && r.meta.etag == got.etag {
                 let _ = tokio::fs::remove_file(&tmp).await;
-                return Err("checksum differs from the server's; not put in place".into());
+                let _ = std::fs::remove_file(&tag);
+                return Err(format!(
+                    "size {total} differs from the listing's {}",
+                    r.meta.size
+                ));
             }
+            if let Some(expected) = &r.sha1 {
+                let actual = sha1_file(&tmp).map_err(e2s)?;
+                if &actual != expected {
+                    let _ = tokio::fs::remove_file(&tmp).await;
+                    let _ = std::fs::remove_file(&tag);
+                    return Err("checksum differs from the server's; not put in place".into());
+                }
+            }
+            let _ = std::fs::remove_file(&tag);
+            return Ok((tmp, got.etag.or_else(|| r.meta.etag.clone())));
         }
-        Ok((tmp, got.etag))
     }
 
     async fn download(&self, p: &SyncPath, compare: bool) -> Result<Outcome, String> {
@@ -1562,12 +1653,7 @@ impl Ctx<'_> {
 
     /// Where a download of `p` is written before it is put in place.
     fn tmp_path(&self, p: &SyncPath) -> Result<PathBuf, String> {
-        let target = local_path(&self.folder.local_root, p);
-        let dir = target.parent().ok_or("no parent folder")?;
-        Ok(dir.join(format!(
-            "{ENGINE_PREFIX}download-{}",
-            &hex::encode(Sha1::digest(p.as_str().as_bytes()))[..12]
-        )))
+        download_tmp(&self.folder.local_root, p).ok_or_else(|| "no parent folder".into())
     }
 
     /// Puts the checked download `tmp` of `p` in place, if the local side

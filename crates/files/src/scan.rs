@@ -35,6 +35,10 @@ pub enum ScanProblem {
     Special,
 }
 
+/// How the engine's partial downloads are named (then a hash of the
+/// path): the engine's prefix, so they are never synced.
+pub const DOWNLOAD_PREFIX: &str = ".commonscloud-download-";
+
 /// The result of a scan.
 #[derive(Debug, Clone, Default)]
 pub struct LocalScan {
@@ -44,6 +48,10 @@ pub struct LocalScan {
     /// Paths that exist but are not synced (problems): the planner must not
     /// read their absence as a deletion.
     pub skipped: Vec<SyncPath>,
+    /// The engine's own partial downloads found (relative to the root):
+    /// resumed when their file is fetched again, removed when no longer
+    /// needed.
+    pub partial_downloads: Vec<PathBuf>,
 }
 
 /// Why a scan failed.
@@ -119,6 +127,9 @@ pub fn scan(root: &Path, ignore: &IgnoreRules) -> Result<LocalScan, ScanError> {
             };
             let child = key.join(name);
             if ignore.is_ignored(&child) {
+                if name.starts_with(DOWNLOAD_PREFIX) {
+                    out.partial_downloads.push(disk_path);
+                }
                 continue;
             }
             let m = std::fs::symlink_metadata(root.join(&disk_path)).map_err(|source| {
