@@ -476,6 +476,7 @@ fn activity_kind(d: Done) -> Option<&'static str> {
         Done::Folder => "folder",
         Done::Conflict => "conflict",
         Done::NotSynced => "not_synced",
+        Done::Moved => "moved",
         Done::Recorded => return None,
     })
 }

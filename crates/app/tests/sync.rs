@@ -454,6 +454,21 @@ async fn child_background_sync() {
         "ignored by the member's list"
     );
 
+    // A rename here is a rename on the server (no bytes sent again).
+    std::fs::rename(local.join("despres.txt"), local.join("reanomenat.txt")).unwrap();
+    wait_async("the rename on the server", || {
+        server_file(&front, "reanomenat.txt").as_deref() == Some("synced")
+            && server_file(&front, "despres.txt").is_none()
+    })
+    .await;
+    wait_async("the move in the activity", || {
+        app.activity()
+            .unwrap()
+            .iter()
+            .any(|a| a.kind == "moved" && a.path == "reanomenat.txt")
+    })
+    .await;
+
     // What the UI was told.
     let seen = events.lock().unwrap().clone();
     assert!(seen.iter().any(|e| matches!(e, SyncEvent::Folder { folder } if folder.status == FolderStatus::Syncing && folder.progress.is_some())));
@@ -553,7 +568,7 @@ async fn child_background_sync() {
         ErrorCode::NotFound
     );
     assert!(local.join("nou.txt").exists() && on_server("nou.txt").is_some());
-    assert!(local.join("despres.txt").exists());
+    assert!(local.join("reanomenat.txt").exists());
     assert!(
         events
             .lock()

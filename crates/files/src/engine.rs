@@ -292,6 +292,8 @@ pub enum Done {
     Conflict,
     /// A name that cannot sync, reported.
     NotSynced,
+    /// Renamed or moved here, and so on the server (no bytes sent).
+    Moved,
     /// Only the journal changed (both sides already agreed).
     Recorded,
 }
@@ -786,8 +788,8 @@ impl SyncFolder {
             Action::MkdirLocal(_) | Action::MkdirRemote(_) => Done::Folder,
             Action::Report { .. } => Done::NotSynced,
             Action::Record(_) | Action::Forget(_) => Done::Recorded,
-            // The change was carried to the server (no bytes sent).
-            Action::MoveRemote { .. } => Done::Uploaded,
+            // Moved on the server too (no bytes sent).
+            Action::MoveRemote { .. } => Done::Moved,
         };
         progress(Progress::Done { path, done, bytes });
         Ok(())

@@ -236,6 +236,8 @@ export type ConflictResolution = 'mine' | 'theirs' | 'both';
 
 export type ActivityKind =
   | 'uploaded'
+  /** Renamed or moved here, and so on the server (`path` is the new place). */
+  | 'moved'
   | 'downloaded'
   | 'deleted_local'
   | 'deleted_remote'
