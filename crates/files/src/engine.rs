@@ -839,6 +839,9 @@ impl SyncFolder {
     }
 }
 
+/// Bytes gathered before a download writes to its file.
+const DOWNLOAD_BUFFER: usize = 256 * 1024;
+
 /// Where a download of `p` is written before it is put in place: next to
 /// it, named by a hash of its path.
 fn download_tmp(root: &Path, p: &SyncPath) -> Option<PathBuf> {
@@ -1610,7 +1613,7 @@ impl Ctx<'_> {
             _ => 0,
         };
         loop {
-            let mut f = if from > 0 {
+            let file = if from > 0 {
                 tokio::fs::OpenOptions::new()
                     .append(true)
                     .open(&tmp)
@@ -1627,6 +1630,9 @@ impl Ctx<'_> {
                 }
                 tokio::fs::File::create(&tmp).await.map_err(e2s)?
             };
+            // Each write to a tokio file is a trip to the blocking pool:
+            // the network's small pieces are gathered first.
+            let mut f = tokio::io::BufWriter::with_capacity(DOWNLOAD_BUFFER, file);
             let got = self
                 .folder
                 .client
@@ -1667,7 +1673,7 @@ impl Ctx<'_> {
                 }
             };
             f.flush().await.map_err(e2s)?;
-            f.sync_all().await.map_err(e2s)?;
+            f.get_ref().sync_all().await.map_err(e2s)?;
             drop(f);
             let total = from + got.written;
             if r.meta.size != total && r.meta.etag == got.etag {
