@@ -105,7 +105,9 @@ pub fn run() {
             // the app's memory; syncing goes on in the tray, and the tray
             // (or a second launch) opens a new window. Quit is in the tray
             // menu. Without a tray, closing the window quits.
-            if let tauri::RunEvent::ExitRequested { code: None, api, .. } = event
+            if let tauri::RunEvent::ExitRequested {
+                code: None, api, ..
+            } = event
                 && tray::has_tray(handle)
             {
                 api.prevent_exit();

@@ -185,12 +185,16 @@ pub fn show_main_window<R: Runtime>(handle: &AppHandle<R>) {
     let window = match handle.get_webview_window("main") {
         Some(w) => w,
         None => {
-            let Some(config) = handle.config().app.windows.iter().find(|w| w.label == "main")
+            let Some(config) = handle
+                .config()
+                .app
+                .windows
+                .iter()
+                .find(|w| w.label == "main")
             else {
                 return;
             };
-            match tauri::WebviewWindowBuilder::from_config(handle, config).and_then(|b| b.build())
-            {
+            match tauri::WebviewWindowBuilder::from_config(handle, config).and_then(|b| b.build()) {
                 Ok(w) => w,
                 Err(e) => {
                     tracing::error!("cannot open the window again: {e}");
