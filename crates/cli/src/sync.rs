@@ -280,7 +280,6 @@ async fn run_passes(
             upload_limit: args.upload_limit,
             download_limit: args.download_limit,
             nextcloud: nextcloud.cloned(),
-            ..PassOptions::default()
         };
         let bar = progress_bar();
         let result = folder

@@ -165,20 +165,20 @@ async fn idle_cost_of_the_desktop_app() {
     for p in tree(pid) {
         let name = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
         let (c, m, h) = usage_of(p);
-        println!(
+        eprintln!(
             "  {}: {c:.2} CPU-s in all, {m:.0} MiB (PSS), peak {h:.0} MiB",
             name.trim()
         );
     }
     s.wait_attr("pair-status", "data-status", "up_to_date", 30)
         .await;
-    println!(
+    eprintln!(
         "first sync of {files} files through the app: {:.2} s, {:.2} CPU-s; memory after it {:.0} MiB (PSS)",
         first_sync.as_secs_f64(),
         cpu_synced - cpu_before,
         rss_synced
     );
-    println!(
+    eprintln!(
         "idle for {seconds} s with {files} files in sync: {:.3} CPU-s ({:.3} % of one core); memory {:.0} MiB (PSS), peaks summed {:.0} MiB",
         cpu_idle - cpu_synced,
         (cpu_idle - cpu_synced) * 100.0 / seconds as f64,
@@ -196,12 +196,12 @@ async fn idle_cost_of_the_desktop_app() {
     for p in tree(pid) {
         let name = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
         let (c, m, h) = usage_of(p);
-        println!(
+        eprintln!(
             "  {}: {c:.2} CPU-s in all, {m:.0} MiB (PSS), peak {h:.0} MiB",
             name.trim()
         );
     }
-    println!(
+    eprintln!(
         "window closed, idle for {seconds} s: {:.3} CPU-s ({:.3} % of one core); memory {:.0} MiB (PSS)",
         cpu_closed_after - cpu_closed,
         (cpu_closed_after - cpu_closed) * 100.0 / seconds as f64,
