@@ -502,10 +502,21 @@ async fn run_passes(
         }
     };
     let before = hub.live(id);
-    let first_sync = status::last_pass(conn, id)
+    // The first sync of a pair: nothing agreed on yet and no pass ever
+    // completed (a pair synced long ago whose last pass was cut short is
+    // not new; an empty pair is new once).
+    let nothing_agreed = !conn
+        .query_row(
+            "SELECT EXISTS(SELECT 1 FROM sync_journal WHERE folder_id = ?1)",
+            params![id],
+            |r| r.get::<_, bool>(0),
+        )
+        .unwrap_or(true);
+    let never_completed = status::last_pass(conn, id)
         .ok()
         .flatten()
-        .is_none_or(|p| p.aborted.is_some() && before.last_sync.is_none());
+        .is_none_or(|p| p.aborted.is_some());
+    let first_sync = nothing_agreed && never_completed && before.last_sync.is_none();
     let folder = SyncFolder {
         local_root: row.local_root.clone(),
         remote_root: row.remote_url.clone(),
