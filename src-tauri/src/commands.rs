@@ -45,16 +45,27 @@ pub fn update_settings(
     handle: tauri::AppHandle,
     patch: SettingsPatch,
 ) -> Result<Settings, Error> {
+    // Checked and stored first (a bad value changes nothing), then the
+    // desktop's autostart entry follows; if the desktop refuses, the stored
+    // choice goes back to what it was.
+    let before = app.settings()?.autostart;
+    let settings = app.update_settings(&patch)?;
     if let Some(on) = patch.autostart {
         let launcher = handle.autolaunch();
-        if on {
+        let applied = if on {
             launcher.enable()
         } else {
             launcher.disable()
+        };
+        if let Err(e) = applied {
+            let _ = app.update_settings(&SettingsPatch {
+                autostart: Some(before),
+                ..SettingsPatch::default()
+            });
+            return Err(system(e));
         }
-        .map_err(system)?;
     }
-    app.update_settings(&patch)
+    Ok(settings)
 }
 
 #[tauri::command]
