@@ -16,27 +16,11 @@ use cc_app::{
 };
 use cc_dav::{ClientConfig, Credentials, DavClient, Precondition, PutOptions};
 use cc_harness::keyring::{KeyringSession, run_child_test};
-use cc_harness::replay::ReplayServer;
+use cc_harness::replay::{
+    LOGIN_FLOW_SIGN_IN, ReplayServer, flow_app_password, start_sign_in_front,
+};
 use cc_harness::servers::Server;
 use url::Url;
-
-fn flow_secret() -> String {
-    "x".repeat(72)
-}
-
-const SIGN_IN: &[&str] = &[
-    "010-loginflow-init",
-    "011-loginflow-poll-pending",
-    "012-loginflow-poll-granted",
-    "008-ocs-v1-cloud-user",
-    "005-capabilities-json",
-    "101-caldav-wellknown",
-    "102-dav-current-user-principal",
-    "103-caldav-principal",
-    "125-carddav-wellknown",
-    "102-dav-current-user-principal",
-    "126-carddav-principal",
-];
 
 #[test]
 fn background_sync_through_the_facade() {
@@ -121,9 +105,7 @@ async fn child_background_sync() {
     let dir = PathBuf::from(std::env::var("CC_TEST_DIR").unwrap());
     let home = dir.join("home");
     std::fs::create_dir_all(&home).unwrap();
-    let replay = ReplayServer::start_with(SIGN_IN, &["001-status"]);
-    let front = Server::start_nextcloud_front(&replay.base_url(), "ana", "ana", &flow_secret());
-    replay.set_public_base(&front.base_url());
+    let (replay, front) = start_sign_in_front();
 
     let mut app = App::open(&dir.join("state.sqlite3"), Provider::builtin()).unwrap();
     app.set_poll_policy(PollPolicy {
@@ -147,7 +129,7 @@ async fn child_background_sync() {
         ClientConfig::default(),
         Some(Credentials {
             user: "ana".into(),
-            password: flow_secret(),
+            password: flow_app_password(),
         }),
     )
     .unwrap();
@@ -532,8 +514,8 @@ async fn child_background_sync() {
         .filter(|l| l.contains("\" 401 "))
         .count();
     assert_eq!(refused, refused_later, "no retries with a refused password");
-    set_password(&flow_secret());
-    replay.add_once(SIGN_IN);
+    set_password(&flow_app_password());
+    replay.add_once(LOGIN_FLOW_SIGN_IN);
     let again = app.start_login(&front.base_url()).await.unwrap();
     let back = app.finish_login(again.login_id).await.unwrap();
     assert_eq!(back.id, account.id);
@@ -596,7 +578,7 @@ fn the_folder_chooser_shows_nextcloud_folder_sizes() {
 #[ignore = "run by the_folder_chooser_shows_nextcloud_folder_sizes in a keyring session"]
 async fn child_folder_sizes() {
     let dir = PathBuf::from(std::env::var("CC_TEST_DIR").unwrap());
-    let mut script = SIGN_IN.to_vec();
+    let mut script = LOGIN_FLOW_SIGN_IN.to_vec();
     script.push("021-propfind-root-depth1");
     let replay = ReplayServer::start_with(&script, &["001-status"]);
     let mut app = App::open(&dir.join("state.sqlite3"), Provider::builtin()).unwrap();

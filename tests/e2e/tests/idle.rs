@@ -18,22 +18,7 @@ use std::time::{Duration, Instant};
 
 use cc_e2e::{Session, app_pid};
 use cc_harness::keyring::KeyringSession;
-use cc_harness::replay::ReplayServer;
-use cc_harness::servers::Server;
-
-const SIGN_IN: &[&str] = &[
-    "010-loginflow-init",
-    "011-loginflow-poll-pending",
-    "012-loginflow-poll-granted",
-    "008-ocs-v1-cloud-user",
-    "005-capabilities-json",
-    "101-caldav-wellknown",
-    "102-dav-current-user-principal",
-    "103-caldav-principal",
-    "125-carddav-wellknown",
-    "102-dav-current-user-principal",
-    "126-carddav-principal",
-];
+use cc_harness::replay::start_sign_in_front;
 
 fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -109,10 +94,7 @@ async fn idle_cost_of_the_desktop_app() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
-    let secret = "x".repeat(72);
-    let replay = ReplayServer::start_with(SIGN_IN, &["001-status"]);
-    let front = Server::start_nextcloud_front(&replay.base_url(), "ana", "ana", &secret);
-    replay.set_public_base(&front.base_url());
+    let (_replay, front) = start_sign_in_front();
     // The member's files, written straight into Apache's folder (as the
     // server's own user, so Apache can change them).
     let data = front.root().join("data/Documents");

@@ -16,23 +16,8 @@ use cc_dav::{ClientConfig, Credentials, DavClient, Precondition, PutOptions};
 use cc_e2e::Session;
 use cc_harness::keyring::KeyringSession;
 use cc_harness::process::GroupChild;
-use cc_harness::replay::ReplayServer;
-use cc_harness::servers::Server;
+use cc_harness::replay::{flow_app_password, start_sign_in_front};
 use url::Url;
-
-const SIGN_IN: &[&str] = &[
-    "010-loginflow-init",
-    "011-loginflow-poll-pending",
-    "012-loginflow-poll-granted",
-    "008-ocs-v1-cloud-user",
-    "005-capabilities-json",
-    "101-caldav-wellknown",
-    "102-dav-current-user-principal",
-    "103-caldav-principal",
-    "125-carddav-wellknown",
-    "102-dav-current-user-principal",
-    "126-carddav-principal",
-];
 
 async fn put(client: &DavClient, files: &Url, name: &str, body: &str) {
     client
@@ -66,10 +51,8 @@ async fn first_run_onboarding_sync_conflict_pause() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
-    let secret = "x".repeat(72);
-    let replay = ReplayServer::start_with(SIGN_IN, &["001-status"]);
-    let front = Server::start_nextcloud_front(&replay.base_url(), "ana", "ana", &secret);
-    replay.set_public_base(&front.base_url());
+    let secret = flow_app_password();
+    let (_replay, front) = start_sign_in_front();
     let files = Url::parse(&format!("{}/remote.php/dav/files/ana/", front.base_url())).unwrap();
     let on_server = |name: &str| read(&front.root().join("data").join(name));
 

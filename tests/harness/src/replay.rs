@@ -440,3 +440,45 @@ fn serve(conn: TcpStream, script: &Mutex<Script>, base: &str) -> std::io::Result
     let _ = conn.shutdown(std::net::Shutdown::Write);
     Ok(())
 }
+
+/// What a Login Flow v2 sign-in asks after `status.php` (give
+/// `001-status` as an always-recording): the flow (init, one pending poll,
+/// granted), `cloud/user`, the capabilities, CalDAV and CardDAV discovery.
+pub const LOGIN_FLOW_SIGN_IN: &[&str] = &[
+    "010-loginflow-init",
+    "011-loginflow-poll-pending",
+    "012-loginflow-poll-granted",
+    "008-ocs-v1-cloud-user",
+    "005-capabilities-json",
+    "101-caldav-wellknown",
+    "102-dav-current-user-principal",
+    "103-caldav-principal",
+    "125-carddav-wellknown",
+    "102-dav-current-user-principal",
+    "126-carddav-principal",
+];
+
+/// The user id and login of the Login Flow recording.
+pub const FLOW_USER: &str = "ana";
+
+/// The app password of the Login Flow recording (x-ed out there).
+pub fn flow_app_password() -> String {
+    "x".repeat(72)
+}
+
+/// A Nextcloud to sign in to whose files are real WebDAV: the replay
+/// server answers one Login Flow v2 sign-in ([`LOGIN_FLOW_SIGN_IN`]) and
+/// Apache in front of it serves [`FLOW_USER`]'s files at
+/// `/remote.php/dav/files/ana/` to the flow's app password (see
+/// `Server::start_nextcloud_front`). Sign in at the front's base URL.
+pub fn start_sign_in_front() -> (ReplayServer, crate::servers::Server) {
+    let replay = ReplayServer::start_with(LOGIN_FLOW_SIGN_IN, &["001-status"]);
+    let front = crate::servers::Server::start_nextcloud_front(
+        &replay.base_url(),
+        FLOW_USER,
+        FLOW_USER,
+        &flow_app_password(),
+    );
+    replay.set_public_base(&front.base_url());
+    (replay, front)
+}
