@@ -33,6 +33,33 @@ fn client(server: &Server, base: &str) -> (DavClient, Url) {
     (c, Url::parse(&format!("{base}/dav/")).unwrap())
 }
 
+/// `local` paired with the server's `/dav/` through the proxy, the state
+/// file in `dir`.
+fn pair_through(
+    server: &Server,
+    proxy: &FaultProxy,
+    dir: &std::path::Path,
+    local: &std::path::Path,
+) -> (cc_store::Store, SyncFolder) {
+    let (through_proxy, root) = client(server, &proxy.base_url());
+    let store = cc_store::Store::open(dir.join("state.sqlite3")).unwrap();
+    let pair = journal::folder_pair(
+        store.connection(),
+        local.to_str().unwrap(),
+        root.as_str(),
+        0,
+    )
+    .unwrap();
+    let folder = SyncFolder {
+        local_root: local.to_path_buf(),
+        remote_root: root,
+        client: through_proxy,
+        ignore: IgnoreRules::defaults(),
+        folder_id: pair.id,
+    };
+    (store, folder)
+}
+
 fn content(i: usize) -> Vec<u8> {
     format!("file {i} ").repeat(300 + i % 7 * 50).into_bytes()
 }
@@ -60,22 +87,7 @@ async fn dropped_reset_and_stalled_connections_lose_nothing() {
             .await
             .unwrap();
     }
-    let (through_proxy, root) = client(&server, &proxy.base_url());
-    let store = cc_store::Store::open(dir.path().join("state.sqlite3")).unwrap();
-    let pair = journal::folder_pair(
-        store.connection(),
-        local.to_str().unwrap(),
-        root.as_str(),
-        0,
-    )
-    .unwrap();
-    let folder = SyncFolder {
-        local_root: local.clone(),
-        remote_root: root,
-        client: through_proxy,
-        ignore: IgnoreRules::defaults(),
-        folder_id: pair.id,
-    };
+    let (store, folder) = pair_through(&server, &proxy, dir.path(), &local);
     let opts = PassOptions {
         parallel: 4,
         ..PassOptions::default()
@@ -156,22 +168,7 @@ async fn a_download_cut_short_resumes_where_it_stopped() {
     let dir = tempfile::tempdir().unwrap();
     let local = dir.path().join("local");
     std::fs::create_dir_all(&local).unwrap();
-    let (through_proxy, root) = client(&server, &proxy.base_url());
-    let store = cc_store::Store::open(dir.path().join("state.sqlite3")).unwrap();
-    let pair = journal::folder_pair(
-        store.connection(),
-        local.to_str().unwrap(),
-        root.as_str(),
-        0,
-    )
-    .unwrap();
-    let folder = SyncFolder {
-        local_root: local.clone(),
-        remote_root: root,
-        client: through_proxy,
-        ignore: IgnoreRules::defaults(),
-        folder_id: pair.id,
-    };
+    let (store, folder) = pair_through(&server, &proxy, dir.path(), &local);
     let opts = PassOptions::default();
 
     // The connection drops after about 1.5 MB of the file.
@@ -236,22 +233,7 @@ async fn a_partial_download_of_an_older_version_starts_over() {
     let dir = tempfile::tempdir().unwrap();
     let local = dir.path().join("local");
     std::fs::create_dir_all(&local).unwrap();
-    let (through_proxy, root) = client(&server, &proxy.base_url());
-    let store = cc_store::Store::open(dir.path().join("state.sqlite3")).unwrap();
-    let pair = journal::folder_pair(
-        store.connection(),
-        local.to_str().unwrap(),
-        root.as_str(),
-        0,
-    )
-    .unwrap();
-    let folder = SyncFolder {
-        local_root: local.clone(),
-        remote_root: root,
-        client: through_proxy,
-        ignore: IgnoreRules::defaults(),
-        folder_id: pair.id,
-    };
+    let (store, folder) = pair_through(&server, &proxy, dir.path(), &local);
     let opts = PassOptions::default();
     proxy.set_fault_for(Fault::DropAfter(Dir::Down, 1_000_000), 3);
     let first = folder
