@@ -340,13 +340,18 @@ pub(crate) fn ignore_rules(
         .map_err(|e| Error::new(ErrorCode::InvalidInput, e.to_string()))
 }
 
+/// The member's home folder.
+fn home_dir() -> Result<PathBuf, Error> {
+    directories::BaseDirs::new()
+        .map(|d| d.home_dir().to_path_buf())
+        .ok_or_else(|| Error::new(ErrorCode::System, "no home folder"))
+}
+
 /// `~` and `~/x` expanded against the home folder.
 fn expand_home(path: &str) -> Result<PathBuf, Error> {
     let path = path.trim();
     if path == "~" || path.starts_with("~/") {
-        let home = directories::BaseDirs::new()
-            .map(|d| d.home_dir().to_path_buf())
-            .ok_or_else(|| Error::new(ErrorCode::System, "no home folder"))?;
+        let home = home_dir()?;
         return Ok(home.join(path.trim_start_matches('~').trim_start_matches('/')));
     }
     let p = PathBuf::from(path);
@@ -395,9 +400,7 @@ impl App {
 
     /// Where the first folder goes: `~/<brand>` (`~/CommonsCloud`).
     pub fn default_local_folder(&self) -> Result<String, Error> {
-        let home = directories::BaseDirs::new()
-            .map(|d| d.home_dir().to_path_buf())
-            .ok_or_else(|| Error::new(ErrorCode::System, "no home folder"))?;
+        let home = home_dir()?;
         Ok(home
             .join(&self.provider.brand)
             .to_string_lossy()

@@ -552,7 +552,7 @@ async fn run_passes(
         let result = folder
             .sync_once(conn, &opts, |p| {
                 let mut force = false;
-                let live = hub.update(id, |l| {
+                hub.update(id, |l| {
                     let prog = l.progress.get_or_insert_with(SyncProgress::default);
                     match &p {
                         Progress::Scanning | Progress::Listing => {}
@@ -589,11 +589,7 @@ async fn run_passes(
                 }
                 if force || last_emit.elapsed() >= Duration::from_millis(250) {
                     last_emit = Instant::now();
-                    if let Ok(row) = folders::read_pair(conn, id) {
-                        hub.emit(SyncEvent::Folder {
-                            folder: Box::new(folders::folder_pair(conn, &row, &live)),
-                        });
-                    }
+                    emit_pair(hub, conn, id);
                 }
             })
             .await;
