@@ -48,6 +48,19 @@ pub const FILE_PROPS: &[QName] = &[
     QName::dav("quota-available-bytes"),
 ];
 
+/// The properties a plain WebDAV server computes itself (RFC 4918 live
+/// properties), for listing a tree once the server is known not to be a
+/// Nextcloud. Asking Apache mod_dav_fs for [`FILE_PROPS`] costs it 3–4
+/// times the CPU: every `oc:`/`nc:` name is looked up in its dead-property
+/// database, and `getcontenttype` is a sub-request per entry (100 folders
+/// of 100 files: 0.18 s against 0.055 s, one request after another).
+pub const PLAIN_FILE_PROPS: &[QName] = &[
+    QName::dav("resourcetype"),
+    QName::dav("getetag"),
+    QName::dav("getcontentlength"),
+    QName::dav("getlastmodified"),
+];
+
 /// A file or folder in a listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileEntry {
@@ -203,9 +216,22 @@ impl DavClient {
         &self,
         url: &Url,
         depth: Depth,
+        on_entry: impl FnMut(FileEntry) -> Result<()>,
+    ) -> Result<()> {
+        self.list_props(url, depth, FILE_PROPS, on_entry).await
+    }
+
+    /// [`list`](Self::list) asking only for `props` (such as
+    /// [`PLAIN_FILE_PROPS`]); what is not asked for is `None` in the
+    /// entries.
+    pub async fn list_props(
+        &self,
+        url: &Url,
+        depth: Depth,
+        props: &[QName],
         mut on_entry: impl FnMut(FileEntry) -> Result<()>,
     ) -> Result<()> {
-        self.propfind(url, depth, FILE_PROPS, |r| {
+        self.propfind(url, depth, props, |r| {
             if let Some(status) = r.status.filter(|s| !(200..300).contains(s)) {
                 return Err(DavError::new(
                     "PROPFIND",

@@ -12,10 +12,16 @@
 //! `oc:fileid` and `oc:permissions`, which only those servers have. Never
 //! for external storages (`nc:mount-type` `external`), whose changes made
 //! outside the server may not reach the folder's ETag.
+//!
+//! The root is asked for Nextcloud's properties too; when it has none, the
+//! server is a plain WebDAV server and the folders below are asked only for
+//! the four WebDAV properties the planner needs, which costs such a server
+//! a third of the work (see [`cc_dav::files::PLAIN_FILE_PROPS`]).
 
 use std::collections::{BTreeMap, VecDeque};
 
-use cc_dav::files::FileEntry;
+use cc_dav::files::{FILE_PROPS, FileEntry, PLAIN_FILE_PROPS};
+use cc_dav::xml::QName;
 use cc_dav::{DavClient, DavError, Depth};
 use url::Url;
 
@@ -50,6 +56,9 @@ pub struct RemoteListing {
     pub requests: usize,
     /// The server propagates folder ETags (detected, see above).
     pub propagates_etags: bool,
+    /// The folders below the root were asked only for the WebDAV
+    /// properties: the root said the server is a plain WebDAV server.
+    pub plain_props: bool,
     /// Folders that were listed, with the ETag they had then.
     pub listed: Vec<(SyncPath, Option<String>)>,
     /// Folders not listed because their ETag is the recorded one: what is
@@ -120,6 +129,16 @@ fn propagates(root: &RemoteEntry) -> bool {
     root.meta.file_id.is_some() && root.meta.perms.is_some() && root.meta.etag.is_some()
 }
 
+/// Whether the root's own entry says the server is a plain WebDAV server:
+/// none of Nextcloud's properties (file id, permissions, mount type) on
+/// it. Such a server stores those only as dead properties nobody sets, and
+/// looking them up is most of what a listing costs it (Apache: see
+/// [`PLAIN_FILE_PROPS`]), so the folders below the root are listed with
+/// the WebDAV properties alone.
+fn plain_server(root: &RemoteEntry) -> bool {
+    root.meta.file_id.is_none() && root.meta.perms.is_none() && root.mount_type.is_none()
+}
+
 fn same_etag(a: &str, b: &str) -> bool {
     cc_dav::resource::etag_eq(a, b)
 }
@@ -152,10 +171,10 @@ pub async fn list_tree_skipping(
     use futures_util::StreamExt;
     use futures_util::stream::FuturesUnordered;
 
-    let list_one = |url: Url, base: SyncPath, respelled: bool| async move {
+    let list_one = |url: Url, base: SyncPath, respelled: bool, props: &'static [QName]| async move {
         let mut found = Vec::new();
         client
-            .list(&url, Depth::One, |e| {
+            .list_props(&url, Depth::One, props, |e| {
                 found.push(e);
                 Ok(())
             })
@@ -166,7 +185,10 @@ pub async fn list_tree_skipping(
     let mut packer = crate::path::Packer::default();
     let mut queue: VecDeque<(Url, SyncPath, bool)> = VecDeque::new();
     let mut in_flight = FuturesUnordered::new();
-    in_flight.push(list_one(root.clone(), SyncPath::root(), false));
+    // The root is asked for everything; below it a plain WebDAV server is
+    // asked only for what it computes itself (see `plain_server`).
+    let mut props = FILE_PROPS;
+    in_flight.push(list_one(root.clone(), SyncPath::root(), false, props));
     while let Some(done) = in_flight.next().await {
         let (base, found, base_respelled) = done?;
         out.requests += 1;
@@ -180,6 +202,10 @@ pub async fn list_tree_skipping(
                 own_etag = entry.meta.etag.clone();
                 if base.is_root() {
                     out.propagates_etags = propagates(&entry);
+                    if plain_server(&entry) {
+                        props = PLAIN_FILE_PROPS;
+                        out.plain_props = true;
+                    }
                     out.root = Some(entry);
                 }
             } else {
@@ -214,7 +240,7 @@ pub async fn list_tree_skipping(
             let Some((url, base, respelled)) = queue.pop_front() else {
                 break;
             };
-            in_flight.push(list_one(url, base, respelled));
+            in_flight.push(list_one(url, base, respelled, props));
         }
     }
     packer.finish(&mut out.entries);

@@ -9,7 +9,7 @@
 //! folder is made to match. A request the recordings do not cover gets
 //! the replay's `501` (a "miss"); the tests say where that is expected.
 
-use cc_dav::{ClientConfig, Credentials, DavClient};
+use cc_dav::{ClientConfig, Credentials, DavClient, Depth};
 use cc_files::engine::{PassOptions, SyncError, SyncFolder};
 use cc_files::ignore::IgnoreRules;
 use cc_files::scan::meta_of;
@@ -253,6 +253,10 @@ async fn share_permissions_from_a_real_listing_drive_the_planner() {
         .unwrap();
     assert!(s.misses().is_empty());
     assert!(listing.propagates_etags);
+    assert!(
+        !listing.plain_props,
+        "a Nextcloud is asked for its properties"
+    );
     let mut remote: std::collections::BTreeMap<SyncPath, cc_files::RemoteMeta> = listing
         .entries
         .iter()
@@ -397,9 +401,51 @@ async fn generic_webdav_servers_are_not_taken_for_nextcloud() {
         .unwrap();
         let root = Url::parse(&server.files_url()).unwrap();
         c.mkcol(&root.join("a/").unwrap()).await.unwrap();
+        c.mkcol(&root.join("a/b/").unwrap()).await.unwrap();
+        for name in ["a/x.txt", "a/b/y.txt"] {
+            c.put_bytes(
+                &root.join(name).unwrap(),
+                name.as_bytes().to_vec().into(),
+                &Default::default(),
+            )
+            .await
+            .unwrap();
+        }
         let first = cc_files::remote::list_tree(&c, &root, &IgnoreRules::defaults())
             .await
             .unwrap();
+        // Below the root only the WebDAV properties were asked for, and
+        // the planner's view of each entry is what a listing asking for
+        // everything gives.
+        assert!(first.plain_props, "{kind:?}");
+        assert_eq!(first.entries.len(), 4, "{kind:?}");
+        for folder in ["a/", "a/b/"] {
+            let mut full = Vec::new();
+            c.list(&root.join(folder).unwrap(), Depth::One, |e| {
+                full.push(e);
+                Ok(())
+            })
+            .await
+            .unwrap();
+            for e in full.into_iter().filter(|e| !e.path.is_empty()) {
+                let path = SyncPath::from_names(
+                    folder
+                        .trim_end_matches('/')
+                        .split('/')
+                        .chain(e.path.iter().map(String::as_str)),
+                );
+                let got = &first.entries[&path].meta;
+                assert_eq!(got.kind == Kind::Dir, e.is_dir, "{kind:?} {path:?}");
+                assert_eq!(got.etag, e.etag, "{kind:?} {path:?}");
+                if !e.is_dir {
+                    assert_eq!(Some(got.size), e.size, "{kind:?} {path:?}");
+                }
+                let mtime = e
+                    .modified
+                    .map(|t| t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64);
+                assert_eq!(got.mtime, mtime, "{kind:?} {path:?}");
+            }
+        }
         // Even with every folder's current ETag recorded, nothing is
         // skipped.
         let listing =
@@ -410,7 +456,10 @@ async fn generic_webdav_servers_are_not_taken_for_nextcloud() {
             .unwrap();
         assert!(!listing.propagates_etags, "{kind:?}");
         assert!(listing.unchanged.is_empty(), "{kind:?}");
-        assert_eq!(listing.requests, 2, "{kind:?}: the root and a/ are listed");
+        assert_eq!(
+            listing.requests, 3,
+            "{kind:?}: the root, a/ and a/b/ are listed"
+        );
     }
 }
 
