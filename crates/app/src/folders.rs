@@ -300,6 +300,7 @@ fn reason_of(kind: &str) -> &'static str {
         "ReadOnly" => "read_only",
         "TypeClash" => "type_change",
         "ShareRoot" => "share_root",
+        "ServerRefuses" => "server_refuses",
         k if k.starts_with("Name(") => "not_portable",
         _ => "other",
     }
@@ -828,6 +829,7 @@ mod tests {
             Problem::NotUtf8,
             Problem::DuplicateSpelling,
             Problem::Special,
+            Problem::ServerRefuses,
         ];
         for p in problems {
             let reason = reason_of(&format!("{p:?}"));

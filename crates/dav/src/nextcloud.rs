@@ -64,8 +64,12 @@ pub struct UploadCapabilities {
     pub max_chunk_size: Option<u64>,
     /// `files.chunked_upload.max_parallel_count`.
     pub max_parallel_chunks: Option<u32>,
-    /// `files.forbidden_filenames` and `forbidden_filename_extensions`.
+    /// `files.forbidden_filenames`, `forbidden_filename_basenames`,
+    /// `forbidden_filename_characters` and `forbidden_filename_extensions`
+    /// (Nextcloud 30 and later): names the server refuses to store.
     pub forbidden_names: Vec<String>,
+    pub forbidden_basenames: Vec<String>,
+    pub forbidden_characters: Vec<String>,
     pub forbidden_extensions: Vec<String>,
     /// The server's major version (`ocs.data.version.major`), when told.
     pub version_major: Option<u32>,
@@ -103,6 +107,8 @@ impl UploadCapabilities {
                 .and_then(|x| x.as_u64())
                 .and_then(|n| u32::try_from(n).ok()),
             forbidden_names: strings("/files/forbidden_filenames"),
+            forbidden_basenames: strings("/files/forbidden_filename_basenames"),
+            forbidden_characters: strings("/files/forbidden_filename_characters"),
             forbidden_extensions: strings("/files/forbidden_filename_extensions"),
             version_major: v
                 .pointer("/ocs/data/version/major")

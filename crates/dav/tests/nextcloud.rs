@@ -458,6 +458,8 @@ fn upload_capabilities_come_from_the_real_capabilities_document() {
     assert_eq!(caps.max_parallel_chunks, Some(5));
     assert_eq!(caps.forbidden_names, [".htaccess"]);
     assert_eq!(caps.forbidden_extensions, [".filepart", ".part"]);
+    assert!(caps.forbidden_basenames.is_empty());
+    assert_eq!(caps.forbidden_characters, ["\\", "/"]);
     // A server without the capabilities offers neither.
     let none = cc_dav::nextcloud::UploadCapabilities::from_json(&serde_json::json!({}));
     assert!(!none.chunking && !none.bulk_upload);

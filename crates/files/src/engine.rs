@@ -194,6 +194,13 @@ impl plan::Entries<LocalMeta> for LocalView<'_> {
     {
         p.below(self.0).map(|(k, e)| (k, &e.meta))
     }
+
+    fn entries<'s>(&'s self) -> impl Iterator<Item = (&'s SyncPath, &'s LocalMeta)>
+    where
+        LocalMeta: 's,
+    {
+        self.0.iter().map(|(k, e)| (k, &e.meta))
+    }
 }
 
 /// The listing as the planner reads it: the root folder's own entry at
@@ -241,6 +248,21 @@ impl plan::Entries<plan::RemoteMeta> for RemoteView<'_> {
         p.below(self.entries)
             .filter(|(k, _)| !self.hidden(k))
             .map(|(k, e)| (k, &e.meta))
+    }
+
+    fn entries<'s>(&'s self) -> impl Iterator<Item = (&'s SyncPath, &'s plan::RemoteMeta)>
+    where
+        plan::RemoteMeta: 's,
+    {
+        self.root
+            .map(|r| (&self.root_path, &r.meta))
+            .into_iter()
+            .chain(
+                self.entries
+                    .iter()
+                    .filter(|(k, _)| !self.hidden(k))
+                    .map(|(k, e)| (k, &e.meta)),
+            )
     }
 }
 
@@ -341,6 +363,7 @@ fn problem_of(p: &scan::ScanProblem) -> Problem {
         scan::ScanProblem::NotUtf8 => Problem::NotUtf8,
         scan::ScanProblem::DuplicateSpelling => Problem::DuplicateSpelling,
         scan::ScanProblem::Special => Problem::Special,
+        scan::ScanProblem::ServerRefuses => Problem::ServerRefuses,
     }
 }
 
@@ -441,7 +464,19 @@ impl SyncFolder {
             })
             .await
             .map_err(SyncError::Listing)?;
-        let scan = scanning.await.expect("scan task")?;
+        let mut scan = scanning.await.expect("scan task")?;
+        // Names the server would refuse stay here, reported once, instead
+        // of failing again at every pass.
+        if let Some(nc) = opts
+            .nextcloud
+            .as_ref()
+            .filter(|n| !n.refused_names.is_empty())
+        {
+            scan.set_aside(
+                |name| nc.refused_names.refuses(name),
+                scan::ScanProblem::ServerRefuses,
+            );
+        }
         // Below a folder whose ETag did not change, the server holds what
         // the journal says.
         let mut packer = crate::path::Packer::default();
@@ -926,6 +961,16 @@ impl Ctx<'_> {
         self.listing.entries.get(p)
     }
 
+    /// The URL of `p` on the server: as the server spells it where the
+    /// listing has it (a name in NFD, say, whose NFC key would name
+    /// nothing there), else made from the path.
+    fn server_url(&self, p: &SyncPath) -> Url {
+        match self.remote(p) {
+            Some(r) => r.url(&self.folder.remote_root, p),
+            None => self.folder.url_of(p),
+        }
+    }
+
     fn abs(&self, p: &SyncPath) -> PathBuf {
         match self.scan.entries.get(p) {
             Some(e) => self.folder.local_root.join(&e.disk_path),
@@ -1021,7 +1066,7 @@ impl Ctx<'_> {
             Action::Compare { path } => self.download(path, true).await,
             Action::Conflict { path } => self.conflict(path).await,
             Action::DeleteRemote { path, if_match } => {
-                let url = self.folder.url_of(path);
+                let url = self.server_url(path);
                 match self.folder.client.delete(&url, if_match.as_deref()).await {
                     Ok(()) => Ok(Outcome::Forget),
                     Err(e) if e.kind == ErrorKind::NotFound => Ok(Outcome::Forget),
@@ -1032,7 +1077,7 @@ impl Ctx<'_> {
                 }
             }
             Action::RemoveDirRemote(p) => {
-                let url = self.folder.dir_url_of(p);
+                let url = cc_dav::href::as_collection(&self.server_url(p));
                 match self.folder.client.delete(&url, None).await {
                     Ok(()) => Ok(Outcome::Forget),
                     Err(e) if e.kind == ErrorKind::NotFound => Ok(Outcome::Forget),
@@ -1113,11 +1158,8 @@ impl Ctx<'_> {
             other => {
                 if let Some(old) = other {
                     // Started for another version of the file: abandon it.
-                    let old = ChunkedUpload::new(
-                        &c.uploads_root,
-                        &old.transfer_id,
-                        self.folder.url_of(p),
-                    );
+                    let old =
+                        ChunkedUpload::new(&c.uploads_root, &old.transfer_id, self.server_url(p));
                     if let Err(e) = self.folder.client.abort_chunked_upload(&old).await {
                         tracing::debug!(error = %e, "abandoning an old chunked upload");
                     }
@@ -1142,8 +1184,7 @@ impl Ctx<'_> {
                 (u, false)
             }
         };
-        let mut up =
-            ChunkedUpload::new(&c.uploads_root, &pending.transfer_id, self.folder.url_of(p));
+        let mut up = ChunkedUpload::new(&c.uploads_root, &pending.transfer_id, self.server_url(p));
         up.chunk_size = pending.chunk_size;
         up.mtime = std::fs::metadata(self.abs(p))
             .ok()
@@ -1518,7 +1559,7 @@ impl Ctx<'_> {
     /// A plain PUT of `p`.
     async fn put(&self, p: &SyncPath, if_match: Option<&str>) -> Result<PutInfo, String> {
         let path = self.abs(p);
-        let url = self.folder.url_of(p);
+        let url = self.server_url(p);
         let pre = match if_match {
             Some(e) => Precondition::if_match(e),
             None if self.remote(p).is_some_and(|r| r.meta.kind == Kind::File) => {
@@ -1550,7 +1591,7 @@ impl Ctx<'_> {
         before: LocalMeta,
         info: PutInfo,
     ) -> Result<Outcome, String> {
-        let url = self.folder.url_of(p);
+        let url = self.server_url(p);
         let after = self.stat(p)?;
         let local = if after == before {
             after

@@ -109,6 +109,14 @@ impl IgnoreRules {
             || path.ancestors().any(|a| self.paths.is_match(a.as_str()))
     }
 
+    /// [`is_ignored`](Self::is_ignored) for an entry whose folder is known
+    /// not to be ignored (as in a walk of the tree, which does not enter
+    /// ignored folders): only its own name and its own path are matched.
+    pub fn is_ignored_in_kept_folder(&self, path: &SyncPath) -> bool {
+        self.names.is_match(path.name())
+            || (!self.paths.is_empty() && self.paths.is_match(path.as_str()))
+    }
+
     /// A short fingerprint of the rules (defaults and the member's), to
     /// tell when they changed.
     pub fn fingerprint(&self) -> String {
@@ -130,6 +138,31 @@ impl IgnoreRules {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_entry_of_a_kept_folder_is_judged_as_by_the_whole_path() {
+        let r = IgnoreRules::new("build/cache\n*.log\nprivat").unwrap();
+        for p in [
+            "a.txt",
+            "a/b.log",
+            "build",
+            "build/cache",
+            "build/cache2",
+            "x/build/cache",
+            "docs/privat",
+            "~$x.docx",
+            "a/.DS_Store",
+        ] {
+            let path = SyncPath::parse(p);
+            let parent_kept = !path.ancestors().any(|a| r.is_ignored(&a));
+            assert!(parent_kept, "{p}");
+            assert_eq!(
+                r.is_ignored_in_kept_folder(&path),
+                r.is_ignored(&path),
+                "{p}"
+            );
+        }
+    }
 
     #[test]
     fn defaults_cover_lock_and_temporary_files() {

@@ -75,6 +75,71 @@ impl Default for FolderDownload {
     }
 }
 
+/// The names the server refuses to store (its capabilities, Nextcloud 30
+/// and later), compared as Nextcloud's own clients do: whole names,
+/// basenames (before the first dot) and extensions without regard to case,
+/// characters anywhere in the name. A local file so named is reported and
+/// kept here, not sent again and again to be refused.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServerNames {
+    names: Vec<String>,
+    basenames: Vec<String>,
+    characters: Vec<String>,
+    extensions: Vec<String>,
+}
+
+impl ServerNames {
+    pub fn new(caps: &UploadCapabilities) -> Self {
+        let lower = |v: &[String]| -> Vec<String> {
+            v.iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| s.to_lowercase())
+                .collect()
+        };
+        ServerNames {
+            names: lower(&caps.forbidden_names),
+            basenames: lower(&caps.forbidden_basenames),
+            characters: caps
+                .forbidden_characters
+                .iter()
+                .filter(|s| !s.is_empty())
+                .cloned()
+                .collect(),
+            extensions: lower(&caps.forbidden_extensions),
+        }
+    }
+
+    /// Whether the server would refuse a file or folder named `name`.
+    pub fn refuses(&self, name: &str) -> bool {
+        if self.characters.iter().any(|c| name.contains(c.as_str())) {
+            return true;
+        }
+        if self.names.is_empty() && self.basenames.is_empty() && self.extensions.is_empty() {
+            return false;
+        }
+        let lower: std::borrow::Cow<'_, str> = if name.chars().any(char::is_uppercase) {
+            name.to_lowercase().into()
+        } else {
+            name.into()
+        };
+        // Up to the first dot, a leading dot (a hidden file) not counted.
+        let basename = match lower.char_indices().skip(1).find(|(_, c)| *c == '.') {
+            Some((i, _)) => &lower[..i],
+            None => &lower,
+        };
+        self.names.iter().any(|n| *n == lower)
+            || self.basenames.iter().any(|b| b == basename)
+            || self.extensions.iter().any(|e| lower.ends_with(e.as_str()))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+            && self.basenames.is_empty()
+            && self.characters.is_empty()
+            && self.extensions.is_empty()
+    }
+}
+
 /// What a pass may use of Nextcloud's upload (and download) extensions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NextcloudUploads {
@@ -85,6 +150,8 @@ pub struct NextcloudUploads {
     pub bulk: Option<Bulk>,
     /// Folder archive downloads (Nextcloud 30 and later).
     pub folder_download: Option<FolderDownload>,
+    /// Names the server refuses.
+    pub refused_names: ServerNames,
 }
 
 impl NextcloudUploads {
@@ -137,7 +204,12 @@ impl NextcloudUploads {
             .version_major
             .filter(|v| *v >= 30)
             .map(|_| FolderDownload::default());
-        if chunking.is_none() && bulk.is_none() && folder_download.is_none() {
+        let refused_names = ServerNames::new(caps);
+        if chunking.is_none()
+            && bulk.is_none()
+            && folder_download.is_none()
+            && refused_names.is_empty()
+        {
             return None;
         }
         Some(NextcloudUploads {
@@ -145,6 +217,7 @@ impl NextcloudUploads {
             chunking,
             bulk,
             folder_download,
+            refused_names,
         })
     }
 
@@ -200,6 +273,44 @@ pub fn files_root_of(url: &Url) -> Option<Url> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refused_names_are_matched_as_nextcloud_matches_them() {
+        let rules = ServerNames::new(&UploadCapabilities {
+            forbidden_names: vec![".htaccess".into()],
+            forbidden_basenames: vec!["con".into(), "prn".into()],
+            forbidden_characters: vec!["\\".into(), "/".into()],
+            forbidden_extensions: vec![".filepart".into(), ".part".into()],
+            ..UploadCapabilities::default()
+        });
+        for refused in [
+            ".htaccess",
+            ".HTACCESS",
+            "con",
+            "CON.txt",
+            "con.tar.gz",
+            "a\\b",
+            "baixada.part",
+            "x.FilePart",
+        ] {
+            assert!(rules.refuses(refused), "{refused}");
+        }
+        for kept in [
+            "htaccess",
+            ".htaccess2",
+            "a.htaccess",
+            "console.txt",
+            ".con",
+            "part",
+            "partida.txt",
+            "àcon.txt",
+            "é",
+        ] {
+            assert!(!rules.refuses(kept), "{kept}");
+        }
+        assert!(ServerNames::default().is_empty());
+        assert!(!ServerNames::default().refuses(".htaccess"));
+    }
 
     fn caps(chunking: bool, bulk: bool, max: Option<u64>) -> UploadCapabilities {
         UploadCapabilities {

@@ -19,7 +19,7 @@
 //!   receive local changes (they are kept locally and reported once);
 //! - names other systems cannot hold are reported, never synced, never lost.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use crate::path::{NameProblem, SyncPath, portable_name};
 
@@ -143,6 +143,9 @@ pub enum Problem {
     DuplicateSpelling,
     /// A device, socket or pipe.
     Special,
+    /// A local name the server refuses to store (Nextcloud's forbidden
+    /// names, such as `.htaccess`): kept here, not sent.
+    ServerRefuses,
 }
 
 impl Action {
@@ -417,6 +420,46 @@ pub fn plan_entries(
     plan_inner(local, remote, journal, opts, true, &[])
 }
 
+/// A path with what the local side, the server and the journal hold there.
+type Row<'a, L, R, J> = (&'a SyncPath, Option<&'a L>, Option<&'a R>, Option<&'a J>);
+
+/// The union of three sorted walks (each path at most once in each), in
+/// order, with what each holds at every path.
+fn join3<'a, L, R, J>(
+    l: impl Iterator<Item = (&'a SyncPath, &'a L)>,
+    r: impl Iterator<Item = (&'a SyncPath, &'a R)>,
+    j: impl Iterator<Item = (&'a SyncPath, &'a J)>,
+) -> Vec<Row<'a, L, R, J>> {
+    let (mut l, mut r, mut j) = (l.peekable(), r.peekable(), j.peekable());
+    let mut rows = Vec::new();
+    loop {
+        let next = [
+            l.peek().map(|x| x.0),
+            r.peek().map(|x| x.0),
+            j.peek().map(|x| x.0),
+        ];
+        let Some(p) = next.into_iter().flatten().min() else {
+            break;
+        };
+        let lv = l.next_if(|x| x.0 == p).map(|x| x.1);
+        let rv = r.next_if(|x| x.0 == p).map(|x| x.1);
+        let jv = j.next_if(|x| x.0 == p).map(|x| x.1);
+        debug_assert!(
+            [
+                l.peek().map(|x| x.0),
+                r.peek().map(|x| x.0),
+                j.peek().map(|x| x.0)
+            ]
+            .into_iter()
+            .flatten()
+            .all(|q| q > p),
+            "walks in order, each path once"
+        );
+        rows.push((p, lv, rv, jv));
+    }
+    rows
+}
+
 /// [`plan`], with `carry` false once replacements and moves were found
 /// (the second round plans the rest as if they were done), and the `moves`
 /// of the first round to place among the creations.
@@ -429,22 +472,22 @@ fn plan_inner(
     moves: &[(SyncPath, SyncPath)],
 ) -> Plan {
     let journal_before = journal;
-    let mut paths: BTreeSet<&SyncPath> = BTreeSet::new();
-    paths.extend(local.paths());
-    paths.extend(remote.paths());
-    paths.extend(journal.keys());
+    // Every path of the three, in order, with what each side has there: one
+    // walk of the three sorted maps side by side (not a lookup in each map
+    // per path, which was most of the planner's time at 100,000 paths).
+    let rows = join3(local.entries(), remote.entries(), journal.iter());
 
     // Paths not to touch at all: unportable names and everything below
     // them, and case clashes.
     let mut skipped: Vec<(SyncPath, Problem)> = Vec::new();
     let mut skip_prefixes: Vec<SyncPath> = Vec::new();
-    for p in &paths {
+    for &(p, ..) in &rows {
         if p.is_root() || skip_prefixes.iter().any(|s| p.starts_with(s)) {
             continue;
         }
         if let Err(problem) = portable_name(p.name()) {
-            skipped.push(((*p).clone(), Problem::Name(problem)));
-            skip_prefixes.push((*p).clone());
+            skipped.push((p.clone(), Problem::Name(problem)));
+            skip_prefixes.push(p.clone());
         }
     }
     if opts.case_insensitive {
@@ -542,20 +585,20 @@ fn plan_inner(
     // entries here the server does not have.
     let mut gone_here: Vec<&SyncPath> = Vec::new();
     let mut new_here: Vec<&SyncPath> = Vec::new();
-    for p in &paths {
+    for &(p, l, r, j) in &rows {
         if p.is_root() || skip_prefixes.iter().any(|s| p.starts_with(s)) {
             continue;
         }
-        let (l, r) = match (local.get(p), remote.get(p)) {
+        let (l, r) = match (l, r) {
             (Some(l), Some(r)) => (l, r),
             (None, Some(_)) => {
-                if carry && journal.contains_key(*p) {
+                if carry && j.is_some() {
                     gone_here.push(p);
                 }
                 continue;
             }
             (Some(_), None) => {
-                if carry && !journal.contains_key(*p) {
+                if carry && j.is_none() {
                     new_here.push(p);
                 }
                 continue;
@@ -565,7 +608,7 @@ fn plan_inner(
         if l.kind == r.kind || replace.covers(p) {
             continue;
         }
-        let carried = journal.get(*p).filter(|_| carry).and_then(|j| {
+        let carried = j.filter(|_| carry).and_then(|j| {
             let remote_kept = r.kind == j.kind && !remote_changed(r, j);
             let local_kept = l.kind == j.kind && !local_changed(l, j);
             if remote_kept && !local_kept {
@@ -628,11 +671,11 @@ fn plan_inner(
         match carried {
             Some((first, local_side)) => {
                 replace.first.extend(first);
-                replace.paths.push(((*p).clone(), local_side));
+                replace.paths.push((p.clone(), local_side));
             }
             None => {
-                skipped.push(((*p).clone(), Problem::TypeClash));
-                skip_prefixes.push((*p).clone());
+                skipped.push((p.clone(), Problem::TypeClash));
+                skip_prefixes.push(p.clone());
             }
         }
     }
@@ -740,8 +783,8 @@ fn plan_inner(
         .collect();
 
     // Files first (folders are decided afterwards from their content).
-    for p in paths.iter().filter(|p| !p.is_root() && !skip(p)) {
-        let (l, r, j) = (local.get(p), remote.get(p), journal.get(*p));
+    let mut dirs: Vec<Row<'_, LocalMeta, RemoteMeta, Synced>> = Vec::new();
+    for &(p, l, r, j) in rows.iter().filter(|(p, ..)| !p.is_root() && !skip(p)) {
         let is_dir = |k: Option<Kind>| k == Some(Kind::Dir);
         let lk = l.map(|x| x.kind);
         let rk = r.map(|x| x.kind);
@@ -749,10 +792,11 @@ fn plan_inner(
             || is_dir(rk)
             || (l.is_none() && r.is_none() && j.is_some_and(|j| j.kind == Kind::Dir))
         {
+            dirs.push((p, l, r, j));
             continue;
         }
-        let p = (*p).clone();
-        let perms = perms_of(&p);
+        // Looked up only where a decision depends on it.
+        let perms = || perms_of(p);
         let both = After {
             local: true,
             remote: true,
@@ -761,7 +805,7 @@ fn plan_inner(
         let d = match (l, r, j) {
             (None, None, None) => continue,
             (None, None, Some(_)) => (Some(Action::Forget(p.clone())), none),
-            (Some(_), None, None) => send_new(&p, perms, &mut reports),
+            (Some(_), None, None) => send_new(p, perms(), &mut reports),
             (None, Some(_), None) => (Some(Action::Download { path: p.clone() }), both),
             (Some(l), Some(r), None) => {
                 if l.size == r.size {
@@ -773,7 +817,7 @@ fn plan_inner(
             (None, Some(r), Some(j)) => {
                 if remote_changed(r, j) {
                     (Some(Action::Download { path: p.clone() }), both)
-                } else if !may_delete_remote(&p, r) {
+                } else if !may_delete_remote(p, r) {
                     // Deleted locally in a place the server keeps: restore.
                     (Some(Action::Download { path: p.clone() }), both)
                 } else {
@@ -788,7 +832,7 @@ fn plan_inner(
             }
             (Some(l), None, Some(j)) => {
                 if local_changed(l, j) {
-                    send_new(&p, perms, &mut reports)
+                    send_new(p, perms(), &mut reports)
                 } else {
                     (Some(Action::DeleteLocal(p.clone())), none)
                 }
@@ -796,7 +840,7 @@ fn plan_inner(
             (Some(l), Some(r), Some(j)) => match (local_changed(l, j), remote_changed(r, j)) {
                 (false, false) => (None, both),
                 (true, false) => {
-                    if perms.writable {
+                    if perms().writable {
                         (
                             Some(Action::Upload {
                                 path: p.clone(),
@@ -833,25 +877,12 @@ fn plan_inner(
         if d.0.is_none() && l.is_some() && r.is_some() && moves.is_empty() {
             continue;
         }
-        packer.insert(&mut decided, p, d);
+        packer.insert(&mut decided, p.clone(), d);
     }
 
     // Folders, deepest first, knowing what survives below them.
-    let dirs: Vec<&SyncPath> = paths
-        .iter()
-        .copied()
-        .filter(|p| !p.is_root() && !skip(p))
-        .filter(|p| {
-            local.get(p).map(|x| x.kind) == Some(Kind::Dir)
-                || remote.get(p).map(|x| x.kind) == Some(Kind::Dir)
-                || (local.get(p).is_none()
-                    && remote.get(p).is_none()
-                    && journal.get(*p).is_some_and(|j| j.kind == Kind::Dir))
-        })
-        .collect();
-    for p in dirs.iter().rev() {
-        let p = (*p).clone();
-        let (l, r, j) = (local.get(&p), remote.get(&p), journal.get(&p));
+    for &(p, l, r, j) in dirs.iter().rev() {
+        let p = p.clone();
         // What survives below, on each side.
         let mut below = After::default();
         for (_, (_, after)) in p.below(&decided) {

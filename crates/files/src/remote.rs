@@ -215,7 +215,7 @@ pub async fn list_tree_skipping(
         out.listed.push((base.clone(), own_etag));
         for e in children {
             let path = SyncPath::from_names(base.names().chain(e.path.iter().map(String::as_str)));
-            if ignore.is_ignored(&path) {
+            if ignore.is_ignored_in_kept_folder(&path) {
                 continue;
             }
             let respelled = base_respelled || !spelled_as_key(&e.path);

@@ -33,6 +33,10 @@ pub enum ScanProblem {
     DuplicateSpelling,
     /// A device, socket or pipe.
     Special,
+    /// A name the server refuses to store: not found by the scan itself,
+    /// set aside by the engine when the server tells its forbidden names
+    /// (see [`LocalScan::set_aside`]).
+    ServerRefuses,
 }
 
 /// How the engine's partial downloads are named (then a hash of the
@@ -52,6 +56,35 @@ pub struct LocalScan {
     /// resumed when their file is fetched again, removed when no longer
     /// needed.
     pub partial_downloads: Vec<PathBuf>,
+}
+
+impl LocalScan {
+    /// Leaves out the entries whose name `refused` says no to, with
+    /// everything below them, as reported problems: they are not synced,
+    /// and their absence from the tree is not a deletion.
+    pub fn set_aside(&mut self, refused: impl Fn(&str) -> bool, problem: ScanProblem) {
+        let outermost: Vec<SyncPath> = {
+            let mut found: Vec<SyncPath> = Vec::new();
+            for p in self.entries.keys() {
+                if refused(p.name()) && !found.iter().any(|f| p.starts_with(f)) {
+                    found.push(p.clone());
+                }
+            }
+            found
+        };
+        for p in outermost {
+            let below: Vec<SyncPath> = p.below(&self.entries).map(|(k, _)| k.clone()).collect();
+            for k in below {
+                self.entries.remove(&k);
+            }
+            let disk = self.entries.remove(&p).map_or_else(
+                || p.as_str().to_owned(),
+                |e| e.disk_path.to_string_lossy().into_owned(),
+            );
+            self.problems.push((disk, problem.clone()));
+            self.skipped.push(p);
+        }
+    }
 }
 
 /// Why a scan failed.
@@ -126,17 +159,17 @@ pub fn scan(root: &Path, ignore: &IgnoreRules) -> Result<LocalScan, ScanError> {
                 continue;
             };
             let child = key.join(name);
-            if ignore.is_ignored(&child) {
+            if ignore.is_ignored_in_kept_folder(&child) {
                 if name.starts_with(DOWNLOAD_PREFIX) {
                     out.partial_downloads.push(disk_path);
                 }
                 continue;
             }
-            let m = std::fs::symlink_metadata(root.join(&disk_path)).map_err(|source| {
-                ScanError::Io {
-                    path: root.join(&disk_path),
-                    source,
-                }
+            // Not following links; relative to the open folder (statx on
+            // the folder's descriptor, no walk of the whole path).
+            let m = entry.metadata().map_err(|source| ScanError::Io {
+                path: root.join(&disk_path),
+                source,
             })?;
             let ft = m.file_type();
             let problem = if ft.is_symlink() {

@@ -13,7 +13,7 @@ use cc_dav::{ClientConfig, Credentials, DavClient, Depth};
 use cc_files::engine::{PassOptions, SyncError, SyncFolder};
 use cc_files::ignore::IgnoreRules;
 use cc_files::scan::meta_of;
-use cc_files::{Kind, SyncPath, Synced, journal};
+use cc_files::{Kind, Problem, SyncPath, Synced, journal};
 use cc_harness::replay::ReplayServer;
 use url::Url;
 
@@ -647,8 +647,13 @@ async fn new_small_files_go_up_in_one_bulk_upload() {
     w.write("set.txt", b"set\n");
     w.write(".htaccess", b"Deny from all\n");
     w.write("dos.txt", b"edited here");
+    // As from a server whose capabilities do not list its forbidden names
+    // (before Nextcloud 30): `.htaccess` is sent, and refused file by file.
     let opts = PassOptions {
-        nextcloud: Some(uploads_of_005(&s)),
+        nextcloud: Some(cc_files::nextcloud::NextcloudUploads {
+            refused_names: Default::default(),
+            ..uploads_of_005(&s)
+        }),
         ..PassOptions::default()
     };
     let r = w.pass_with(&opts).await.unwrap();
@@ -815,4 +820,79 @@ async fn bulk_upload_is_not_used_outside_its_files_root() {
     );
     assert_eq!(r.failures.len(), 2);
     assert!(w.local.join("set.txt").exists() && w.local.join("vuit.txt").exists());
+}
+
+#[tokio::test]
+async fn names_the_server_refuses_stay_here_reported_not_sent() {
+    // The forbidden names of the recorded server (recording 005:
+    // `.htaccess`; `.part` files are ignored anyway), and a Nextcloud
+    // front whose files are Apache's (which would take any name): the
+    // refused names never reach the server and are reported once,
+    // without a failure at any pass; everything else syncs. A PUT of such a name
+    // to the real server is answered 500 (recording 055).
+    let replay = ReplayServer::start(&[]);
+    let front = cc_harness::servers::Server::start_nextcloud_front(
+        &replay.base_url(),
+        "ana",
+        "ana",
+        "app-password",
+    );
+    let files_root =
+        Url::parse(&format!("{}/remote.php/dav/files/ana/", front.base_url())).unwrap();
+    let rec = cc_harness::replay::Recording::load("005-capabilities-json");
+    let json: serde_json::Value = serde_json::from_slice(rec.response_body()).unwrap();
+    let caps = cc_dav::nextcloud::UploadCapabilities::from_json(&json);
+    let mut nc = cc_files::nextcloud::NextcloudUploads::new(&files_root, &caps).unwrap();
+    // Plain PUTs to Apache (the bulk and archive endpoints are not there).
+    nc.bulk = None;
+    nc.chunking = None;
+    nc.folder_download = None;
+    let opts = PassOptions {
+        nextcloud: Some(nc),
+        ..PassOptions::default()
+    };
+    let w = World::new(files_root.clone(), IgnoreRules::defaults());
+    w.write("web/.htaccess", b"Deny from all\n");
+    w.write("web/index.html", b"<p>hola</p>\n");
+    w.write(".HTACCESS/dins.txt", b"a folder so named, with content\n");
+    for round in 0..2 {
+        let r = w.pass_with(&opts).await.unwrap();
+        assert!(r.failures.is_empty(), "round {round}: {:?}", r.failures);
+        let mut problems: Vec<(String, Problem)> = r
+            .problems
+            .iter()
+            .map(|(p, k)| (p.as_str().to_owned(), *k))
+            .collect();
+        problems.sort_by(|a, b| a.0.cmp(&b.0));
+        // Reported once (the journal keeps them for the status).
+        let expected = if round == 0 {
+            vec![
+                (".HTACCESS".to_owned(), Problem::ServerRefuses),
+                ("web/.htaccess".to_owned(), Problem::ServerRefuses),
+            ]
+        } else {
+            vec![]
+        };
+        assert_eq!(problems, expected, "round {round}");
+        assert_eq!(r.uploaded, if round == 0 { 1 } else { 0 }, "round {round}");
+        let mut noted: Vec<String> = journal::problems(w.store.connection(), w.folder.folder_id)
+            .unwrap()
+            .into_iter()
+            .map(|(p, kind)| format!("{p} {kind}"))
+            .collect();
+        noted.sort();
+        assert_eq!(
+            noted,
+            [".HTACCESS ServerRefuses", "web/.htaccess ServerRefuses"],
+            "round {round}"
+        );
+    }
+    // Kept here, never sent; the rest is on the server.
+    assert!(w.local.join("web/.htaccess").is_file());
+    assert!(w.local.join(".HTACCESS/dins.txt").is_file());
+    let log = std::fs::read_to_string(front.root().join("logs/access.log")).unwrap();
+    assert!(!log.to_lowercase().contains("htaccess"), "{log}");
+    assert!(log.contains("PUT /remote.php/dav/files/ana/web/index.html"));
+    assert!(front.root().join("data/web/index.html").is_file());
+    assert!(replay.misses().is_empty(), "{:?}", replay.misses());
 }

@@ -137,8 +137,10 @@ impl World {
         self.local.join(p)
     }
 
+    /// The server URL of `p` as spelled in the scenario (an NFD name is
+    /// asked for in NFD).
     fn rurl(&self, p: &str) -> Url {
-        cc_dav::href::join_names(&self.remote, SyncPath::parse(p).names().collect::<Vec<_>>())
+        cc_dav::href::join_names(&self.remote, p.split('/').filter(|n| !n.is_empty()))
     }
 
     async fn remote_mkdirs(&self, p: &str) {

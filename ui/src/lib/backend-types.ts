@@ -202,6 +202,7 @@ export type NotSyncedReason =
   | 'special'
   | 'case_clash'
   | 'not_portable'
+  | 'server_refuses'
   | 'type_change'
   | 'read_only'
   /** A folder shared with the member, deleted here: it was put back. */
