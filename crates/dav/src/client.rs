@@ -315,12 +315,7 @@ impl DavClient {
             other => err(ErrorKind::Xml(other)),
         };
         let resolver = href::Resolver::new(url).map_err(|e| err(ErrorKind::Href(e)))?;
-        let (mut responses, parser) = spawn_parser(
-            body_reader(resp, self.config.limits.max_body_bytes),
-            self.config.limits,
-        );
-        while let Some(raw) = responses.recv().await {
-            let raw = raw.map_err(xml_err)?;
+        let mut handle = |raw: xml::RawResponse| -> Result<()> {
             let mut hrefs = Vec::with_capacity(raw.hrefs.len());
             for h in &raw.hrefs {
                 hrefs.push(resolver.resolve(h).map_err(|e| err(ErrorKind::Href(e)))?);
@@ -342,6 +337,30 @@ impl DavClient {
                 };
                 on_resource(r)?;
             }
+            Ok(())
+        };
+        let mut body = body_reader(resp, self.config.limits.max_body_bytes);
+        let mut head = Vec::new();
+        let whole = read_up_to(&mut body, &mut head, INLINE_BODY)
+            .await
+            .map_err(|e| xml_err(XmlError::from_io(&e)))?;
+        if whole {
+            // A small answer (a folder of a plain server, say): parsed
+            // here, without the parser thread and its hand-overs, which
+            // cost more than the parsing at a thousand folders.
+            let mut reader = MultistatusReader::new(head.as_slice(), self.config.limits);
+            while let Some(raw) = reader.next_response().map_err(xml_err)? {
+                handle(raw)?;
+            }
+            return Ok(reader.sync_token().map(str::to_owned));
+        }
+        let rest = tokio::io::BufReader::new(tokio::io::AsyncReadExt::chain(
+            std::io::Cursor::new(head),
+            body,
+        ));
+        let (mut responses, parser) = spawn_parser(rest, self.config.limits);
+        while let Some(raw) = responses.recv().await {
+            handle(raw.map_err(xml_err)?)?;
         }
         Ok(parser.await.ok().flatten())
     }
@@ -440,6 +459,33 @@ impl ParsedResponses {
 
 /// Turns a response body into an `AsyncBufRead`, failing once more than
 /// `limit` bytes arrive.
+/// Multistatus bodies up to this size are read whole and parsed on the
+/// calling task (about half a millisecond of parsing); larger ones stream
+/// through [`spawn_parser`].
+pub const INLINE_BODY: usize = 64 * 1024;
+
+/// Appends `body` to `out` until it ends (`true`) or `out` holds more than
+/// `max` bytes (`false`, the rest still to read).
+async fn read_up_to<R: AsyncBufRead + Unpin>(
+    body: &mut R,
+    out: &mut Vec<u8>,
+    max: usize,
+) -> std::io::Result<bool> {
+    use tokio::io::AsyncBufReadExt;
+    loop {
+        let buf = body.fill_buf().await?;
+        if buf.is_empty() {
+            return Ok(true);
+        }
+        let n = buf.len();
+        out.extend_from_slice(buf);
+        body.consume(n);
+        if out.len() > max {
+            return Ok(false);
+        }
+    }
+}
+
 pub(crate) fn body_reader(
     resp: Response,
     limit: u64,

@@ -620,3 +620,35 @@ async fn unavailable_with_retry_after_then_success() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn listings_either_side_of_the_inline_size_are_read_whole() {
+    // Small answers are parsed on the calling task, larger ones stream
+    // through the parser thread with what was read first put back in
+    // front: the same entries either way, and a cut near the end is still
+    // an error.
+    let one = response("/dav/f00000.txt").len();
+    let around = cc_dav::client::INLINE_BODY / one;
+    for n in [around - 2, around, around + 2, around * 3] {
+        let mut inner = response(COLL);
+        for i in 0..n {
+            inner.push_str(&response(&format!("/dav/f{i:05}.txt")));
+        }
+        let body = multistatus(&inner);
+        let server = HostileServer::start(Reply::multistatus(body.clone()));
+        let (entries, r) = list(&server, config()).await;
+        r.unwrap_or_else(|e| panic!("{n} entries: {e}"));
+        assert_eq!(entries.len(), n + 1, "{n} entries");
+        for (i, e) in entries.iter().skip(1).enumerate() {
+            assert_eq!(e.path, [format!("f{i:05}.txt")], "{n} entries");
+        }
+        let cut = body.len() as u64 - 20;
+        let server = HostileServer::start(Action::CutAfter(Reply::multistatus(body), cut));
+        let (_, r) = list(&server, config()).await;
+        assert_eq!(
+            r.expect_err("a cut body").kind,
+            ErrorKind::Xml(XmlError::Truncated),
+            "{n} entries"
+        );
+    }
+}

@@ -979,6 +979,10 @@ fn plan_inner(
         packer.insert(&mut decided, p, d);
     }
 
+    // The rows are not needed any more (a first sync's peak memory).
+    drop(dirs);
+    drop(rows);
+
     // Order: creations parents-first, transfers, then deletions
     // children-first.
     // Moves go among the creations by their new path: after the folder
