@@ -896,3 +896,65 @@ async fn names_the_server_refuses_stay_here_reported_not_sent() {
     assert!(front.root().join("data/web/index.html").is_file());
     assert!(replay.misses().is_empty(), "{:?}", replay.misses());
 }
+
+#[tokio::test]
+async fn a_file_the_server_refuses_to_take_is_kept_and_reported_once() {
+    // Recording 098: Nextcloud answers 403 to ana's PUT of
+    // `Llegir/de-ana.txt`, in a folder shared with her read-only. Apache
+    // serves the files as a Nextcloud front whose listing does not tell
+    // the permissions (as an older or plainer server would not), and that
+    // one PUT goes to the replay server, which answers it from 098 every
+    // time it is asked.
+    let replay = ReplayServer::start_with(&[], &["098-share-ana-put-ro"]);
+    let front = cc_harness::servers::Server::start_with(
+        cc_harness::servers::Kind::Apache,
+        "ana",
+        "app-password",
+        &[
+            ("PROXY_TO", replay.base_url()),
+            ("DAV_ALIAS", "/remote.php/dav/files/ana".to_owned()),
+            ("PROXY_PUT", "Llegir/de-ana\\.txt".to_owned()),
+        ],
+    );
+    let files_root =
+        Url::parse(&format!("{}/remote.php/dav/files/ana/", front.base_url())).unwrap();
+    client()
+        .mkcol(&files_root.join("Llegir/").unwrap())
+        .await
+        .unwrap();
+    let w = World::new(files_root, IgnoreRules::defaults());
+    w.write("Llegir/de-ana.txt", b"escrit per ana\n");
+    w.write("meu.txt", b"mine\n");
+    for round in 0..2 {
+        let r = w.pass().await.unwrap();
+        assert!(r.failures.is_empty(), "round {round}: {:?}", r.failures);
+        let expected = if round == 0 {
+            vec![(SyncPath::parse("Llegir/de-ana.txt"), Problem::ReadOnly)]
+        } else {
+            vec![]
+        };
+        assert_eq!(r.problems, expected, "round {round}: reported once");
+        assert_eq!(r.uploaded, if round == 0 { 1 } else { 0 }, "round {round}");
+        assert_eq!(
+            std::fs::read(w.local.join("Llegir/de-ana.txt")).unwrap(),
+            b"escrit per ana\n"
+        );
+    }
+    // The refused PUT reached the replay at each pass (the server may
+    // let the member write there later); nothing else did.
+    let seen: Vec<String> = replay
+        .seen()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.target))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            "PUT /remote.php/dav/files/ana/Llegir/de-ana.txt",
+            "PUT /remote.php/dav/files/ana/Llegir/de-ana.txt"
+        ]
+    );
+    assert!(replay.misses().is_empty());
+    assert!(front.root().join("data/meu.txt").is_file());
+    assert!(!front.root().join("data/Llegir/de-ana.txt").exists());
+}

@@ -51,6 +51,15 @@ ProxyPass "$DAV_ALIAS" "!"
 ProxyPass "/" "$PROXY_TO/"
 ProxyPassReverse "/" "$PROXY_TO/"
 EOF
+    # PROXY_PUT (a path pattern below DAV_ALIAS, e.g. Llegir/de-ana\.txt):
+    # PUTs there are answered by the replay server too (a refusal recorded
+    # on the real server), everything else by Apache.
+    if [ -n "${PROXY_PUT:-}" ]; then
+        cat >> "$ROOT/run/extra-front.conf" <<EOF
+RewriteCond %{REQUEST_METHOD} =PUT
+RewriteRule "^($DAV_ALIAS/$PROXY_PUT)\$" "$PROXY_TO\$1" [P]
+EOF
+    fi
 fi
 
 # -DFOREGROUND: the master stays in the foreground, children share its
