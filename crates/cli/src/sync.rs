@@ -280,6 +280,8 @@ async fn run_passes(
             upload_limit: args.upload_limit,
             download_limit: args.download_limit,
             nextcloud: nextcloud.cloned(),
+            // One pass, then the process ends and its memory with it.
+            give_back_memory: !args.once,
         };
         let bar = progress_bar();
         let result = folder

@@ -374,10 +374,10 @@ fn attrs_of(e: &BytesStart<'_>) -> Result<Vec<(String, String)>, XmlError> {
     let mut out = Vec::new();
     for a in e.attributes() {
         let a = a.map_err(|e| XmlError::Malformed(e.to_string()))?;
-        let key = a.key.local_name().as_ref().to_owned();
         if a.key.as_ref().starts_with("xmlns") {
             continue;
         }
+        let key = a.key.local_name().as_ref().to_owned();
         let value = a
             .normalized_value(XmlVersion::Implicit1_0)
             .map_err(|e| match e {

@@ -71,6 +71,10 @@ pub struct PassOptions {
     /// Nextcloud's chunked and bulk uploads, when the server offers them
     /// (see [`NextcloudUploads::new`]); `None`: plain PUTs.
     pub nextcloud: Option<NextcloudUploads>,
+    /// Give the pass's free memory back to the system at its end (a
+    /// process that stays, like the app); a process that exits after one
+    /// pass (`commonscloud sync --once`) need not.
+    pub give_back_memory: bool,
 }
 
 impl Default for PassOptions {
@@ -84,6 +88,7 @@ impl Default for PassOptions {
             upload_limit: None,
             download_limit: None,
             nextcloud: None,
+            give_back_memory: true,
         }
     }
 }
@@ -432,7 +437,9 @@ impl SyncFolder {
         // The pass's scan, listing, journal and plan are gone: their
         // memory goes back to the system instead of waiting in the
         // allocator for the next pass.
-        release_free_memory();
+        if opts.give_back_memory {
+            release_free_memory();
+        }
         result
     }
 

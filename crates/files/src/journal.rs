@@ -103,7 +103,7 @@ pub fn load(conn: &Connection, folder: i64) -> Result<BTreeMap<SyncPath, Synced>
     let rows = stmt.query_map(params![folder], |r| {
         let kind = kind_from_int(r.get(1)?);
         Ok((
-            SyncPath::parse(&r.get::<_, String>(0)?),
+            SyncPath::parse(r.get_ref(0)?.as_str()?),
             Synced {
                 kind,
                 local: LocalMeta {
