@@ -27,16 +27,9 @@ fn flow_secret() -> String {
 
 /// What a sign-in requests after `status.php`: cloud/user, capabilities,
 /// CalDAV and CardDAV discovery.
-const SIGN_IN: &[&str] = &[
-    "008-ocs-v1-cloud-user",
-    "005-capabilities-json",
-    "101-caldav-wellknown",
-    "102-dav-current-user-principal",
-    "103-caldav-principal",
-    "125-carddav-wellknown",
-    "102-dav-current-user-principal",
-    "126-carddav-principal",
-];
+/// What a sign-in asks after the Login Flow itself (init, a pending poll,
+/// granted): an app password given directly skips the flow.
+const SIGN_IN: &[&str] = cc_harness::replay::LOGIN_FLOW_SIGN_IN.split_at(3).1;
 
 fn fast_polls() -> PollPolicy {
     PollPolicy {
@@ -220,13 +213,8 @@ fn sign_in_keeps_the_app_password_only_in_the_keyring() {
 async fn child_sign_in_two_accounts() {
     let dir = test_dir();
     log_to_file(&dir);
-    let mut flow_recordings = vec![
-        "010-loginflow-init",
-        "011-loginflow-poll-pending",
-        "012-loginflow-poll-granted",
-    ];
-    flow_recordings.extend_from_slice(SIGN_IN);
-    let a = ReplayServer::start_with(&flow_recordings, &["001-status"]);
+    let flow_recordings = cc_harness::replay::LOGIN_FLOW_SIGN_IN;
+    let a = ReplayServer::start_with(flow_recordings, &["001-status"]);
     let b = ReplayServer::start_with(SIGN_IN, &["001-status"]);
     let state = dir.join("state.sqlite3");
     let mut app = App::open(&state, Provider::builtin()).unwrap();

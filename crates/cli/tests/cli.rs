@@ -14,16 +14,9 @@ use cc_harness::replay::ReplayServer;
 
 const SECRET: &str = "cc-cli-test-app-password-0b7f3e5c";
 
-const SIGN_IN: &[&str] = &[
-    "008-ocs-v1-cloud-user",
-    "005-capabilities-json",
-    "101-caldav-wellknown",
-    "102-dav-current-user-principal",
-    "103-caldav-principal",
-    "125-carddav-wellknown",
-    "102-dav-current-user-principal",
-    "126-carddav-principal",
-];
+/// What a sign-in asks after the Login Flow itself (init, a pending poll,
+/// granted): an app password given directly skips the flow.
+const SIGN_IN: &[&str] = cc_harness::replay::LOGIN_FLOW_SIGN_IN.split_at(3).1;
 
 /// The binary with a clean environment: its folders inside `dir`, no
 /// display (so no browser opens), and the given D-Bus address.
@@ -193,13 +186,8 @@ fn login_with_an_app_password_then_accounts_and_logout() {
 #[test]
 fn login_through_the_browser_prints_the_page_and_waits() {
     let session = KeyringSession::start();
-    let mut script = vec![
-        "010-loginflow-init",
-        "011-loginflow-poll-pending",
-        "012-loginflow-poll-granted",
-    ];
-    script.extend_from_slice(SIGN_IN);
-    let server = ReplayServer::start_with(&script, &["001-status"]);
+    let script = cc_harness::replay::LOGIN_FLOW_SIGN_IN;
+    let server = ReplayServer::start_with(script, &["001-status"]);
     let dir = tempfile::tempdir().unwrap();
     let mut login = cli(dir.path(), session.address());
     login.args(["login", "--server", &server.base_url()]);
