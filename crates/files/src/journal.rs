@@ -207,6 +207,16 @@ pub fn set_ignore_fingerprint(
     Ok(())
 }
 
+/// The rows of folder pair `?1` at path `?2` or below it. The range
+/// narrows the search to the primary key's index (`p/…` sorts between `p`
+/// and `p0`: `/` is 0x2F, `0` is 0x30, and text compares byte by byte);
+/// the exact test then leaves out the siblings inside that range (`p-x`,
+/// `p.txt`). Without the range every call read all the pair's rows: a
+/// pass deleting many files was quadratic (100,000 forgotten paths of a
+/// 400,000-row journal did not finish in 12 minutes).
+const AT_OR_BELOW: &str = "folder_id = ?1 AND path >= ?2 AND path < ?2 || '0'
+     AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/')";
+
 /// Moves the rows of `from` and everything below it to `to` (the entry was
 /// moved on both sides).
 pub fn rename(
@@ -216,8 +226,10 @@ pub fn rename(
     to: &SyncPath,
 ) -> Result<(), JournalError> {
     conn.execute(
-        "UPDATE OR REPLACE sync_journal SET path = ?3 || substr(path, length(?2) + 1)
-         WHERE folder_id = ?1 AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/')",
+        &format!(
+            "UPDATE OR REPLACE sync_journal SET path = ?3 || substr(path, length(?2) + 1)
+             WHERE {AT_OR_BELOW}"
+        ),
         params![folder, from.as_str(), to.as_str()],
     )?;
     Ok(())
@@ -226,7 +238,7 @@ pub fn rename(
 /// Forgets `path` and everything below it.
 pub fn forget(conn: &Connection, folder: i64, path: &SyncPath) -> Result<(), JournalError> {
     conn.execute(
-        "DELETE FROM sync_journal WHERE folder_id = ?1 AND (path = ?2 OR substr(path, 1, length(?2) + 1) = ?2 || '/')",
+        &format!("DELETE FROM sync_journal WHERE {AT_OR_BELOW}"),
         params![folder, path.as_str()],
     )?;
     Ok(())
@@ -450,4 +462,72 @@ pub fn pending_uploads(
         ))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn synced(kind: Kind) -> Synced {
+        Synced {
+            kind,
+            local: LocalMeta {
+                kind,
+                size: 1,
+                mtime_ns: 1,
+                inode: 1,
+            },
+            etag: Some("\"e\"".into()),
+            remote_size: 1,
+            remote_mtime: None,
+            file_id: None,
+            perms: None,
+            mount_root: false,
+        }
+    }
+
+    #[test]
+    fn forget_and_rename_reach_exactly_the_path_and_what_is_below_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = cc_store::Store::open(dir.path().join("state.sqlite3")).unwrap();
+        let conn = store.connection();
+        let pair = folder_pair(conn, "/home/ana/Núvol", "https://example.coop/dav/", 0).unwrap();
+        let other =
+            folder_pair(conn, "/home/ana/Altres", "https://example.coop/dav/x/", 0).unwrap();
+        // Siblings that sort inside the range `a`…`a0` or next to it.
+        let paths = [
+            "a", "a/x", "a/y/z", "a/é", "a!", "a-b.txt", "a.txt", "a0", "ab", "b", "é",
+        ];
+        for p in paths {
+            let kind = if ["a", "a/y"].contains(&p) {
+                Kind::Dir
+            } else {
+                Kind::File
+            };
+            record(conn, pair.id, &SyncPath::parse(p), &synced(kind)).unwrap();
+            record(conn, other.id, &SyncPath::parse(p), &synced(kind)).unwrap();
+        }
+        let keys = |id| -> Vec<String> {
+            load(conn, id)
+                .unwrap()
+                .keys()
+                .map(|k| k.as_str().to_owned())
+                .collect()
+        };
+        rename(conn, pair.id, &SyncPath::parse("a"), &SyncPath::parse("c")).unwrap();
+        let mut after = keys(pair.id);
+        after.sort();
+        assert_eq!(
+            after,
+            [
+                "a!", "a-b.txt", "a.txt", "a0", "ab", "b", "c", "c/x", "c/y/z", "c/é", "é"
+            ]
+        );
+        forget(conn, pair.id, &SyncPath::parse("c")).unwrap();
+        let mut after = keys(pair.id);
+        after.sort();
+        assert_eq!(after, ["a!", "a-b.txt", "a.txt", "a0", "ab", "b", "é"]);
+        // The other pair is untouched.
+        assert_eq!(keys(other.id).len(), paths.len());
+    }
 }
