@@ -281,11 +281,12 @@ pub fn retain_problems(
         let rows = stmt.query_map(params![folder], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<Result<_, _>>()?
     };
+    let current: std::collections::HashSet<(&str, &str)> = current
+        .iter()
+        .map(|(p, k)| (p.as_str(), k.as_str()))
+        .collect();
     for (path, kind) in existing {
-        if !current
-            .iter()
-            .any(|(p, k)| p.as_str() == path && *k == kind)
-        {
+        if !current.contains(&(path.as_str(), kind.as_str())) {
             tx.execute(
                 "DELETE FROM sync_problems WHERE folder_id = ?1 AND path = ?2 AND kind = ?3",
                 params![folder, path, kind],
