@@ -981,12 +981,21 @@ impl Ctx<'_> {
         self.listing.entries.get(p)
     }
 
-    /// The URL of `p` on the server: as the server spells it where the
-    /// listing has it (a name in NFD, say, whose NFC key would name
-    /// nothing there), else made from the path.
+    /// The URL of `p` on the server, without a trailing slash (callers
+    /// addressing a folder add it): as the server spells it where the
+    /// listing has it otherwise than the path (a name in NFD, say, whose
+    /// NFC key would name nothing there), else made from the path. Not
+    /// from the listing's kind: a file may be sent where the plan removed
+    /// a folder first.
     fn server_url(&self, p: &SyncPath) -> Url {
-        match self.remote(p) {
-            Some(r) => r.url(&self.folder.remote_root, p),
+        match self.remote(p).and_then(|r| r.respelled.as_deref()) {
+            Some(u) if u.path().len() > 1 && u.path().ends_with('/') => {
+                let mut u = u.clone();
+                let path = u.path().trim_end_matches('/').to_owned();
+                u.set_path(&path);
+                u
+            }
+            Some(u) => u.clone(),
             None => self.folder.url_of(p),
         }
     }
