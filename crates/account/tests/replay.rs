@@ -304,19 +304,7 @@ async fn revocation_then_the_revoked_password_gets_401() {
 
 #[tokio::test]
 async fn verify_account_reads_the_user_capabilities_and_homes() {
-    let s = ReplayServer::start_with(
-        &[
-            "008-ocs-v1-cloud-user",
-            "005-capabilities-json",
-            "101-caldav-wellknown",
-            "102-dav-current-user-principal",
-            "103-caldav-principal",
-            "125-carddav-wellknown",
-            "102-dav-current-user-principal",
-            "126-carddav-principal",
-        ],
-        &["001-status"],
-    );
+    let s = ReplayServer::start_with(cc_harness::replay::SIGN_IN_AFTER_FLOW, &["001-status"]);
     let v = verify_account(&base(&s), "ana", APP_PASSWORD, &HttpConfig::default())
         .await
         .unwrap();

@@ -27,9 +27,7 @@ fn flow_secret() -> String {
 
 /// What a sign-in requests after `status.php`: cloud/user, capabilities,
 /// CalDAV and CardDAV discovery.
-/// What a sign-in asks after the Login Flow itself (init, a pending poll,
-/// granted): an app password given directly skips the flow.
-const SIGN_IN: &[&str] = cc_harness::replay::LOGIN_FLOW_SIGN_IN.split_at(3).1;
+use cc_harness::replay::SIGN_IN_AFTER_FLOW as SIGN_IN;
 
 fn fast_polls() -> PollPolicy {
     PollPolicy {

@@ -14,9 +14,7 @@ use cc_harness::replay::ReplayServer;
 
 const SECRET: &str = "cc-cli-test-app-password-0b7f3e5c";
 
-/// What a sign-in asks after the Login Flow itself (init, a pending poll,
-/// granted): an app password given directly skips the flow.
-const SIGN_IN: &[&str] = cc_harness::replay::LOGIN_FLOW_SIGN_IN.split_at(3).1;
+use cc_harness::replay::SIGN_IN_AFTER_FLOW as SIGN_IN;
 
 /// The binary with a clean environment: its folders inside `dir`, no
 /// display (so no browser opens), and the given D-Bus address.

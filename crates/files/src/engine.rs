@@ -532,16 +532,7 @@ impl SyncFolder {
         };
         for (path, problem) in &scan.problems {
             let problem = problem_of(problem);
-            let key = SyncPath::parse(path);
-            if journal::note_problem(
-                conn,
-                self.folder_id,
-                &key,
-                &format!("{problem:?}"),
-                opts.now,
-            )? {
-                report.problems.push((key, problem));
-            }
+            self.note_once(conn, &SyncPath::parse(path), problem, opts, &mut report)?;
         }
         let bytes = plan
             .work()
@@ -777,6 +768,28 @@ impl SyncFolder {
         Ok(())
     }
 
+    /// Remembers a problem of `path`; reported in this pass only the first
+    /// time it is seen.
+    fn note_once(
+        &self,
+        conn: &Connection,
+        path: &SyncPath,
+        problem: Problem,
+        opts: &PassOptions,
+        report: &mut PassReport,
+    ) -> Result<(), SyncError> {
+        if journal::note_problem(
+            conn,
+            self.folder_id,
+            path,
+            &format!("{problem:?}"),
+            opts.now,
+        )? {
+            report.problems.push((path.clone(), problem));
+        }
+        Ok(())
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn finish(
         &self,
@@ -791,6 +804,7 @@ impl SyncFolder {
         let path = action.path().clone();
         let mut bytes = 0;
         let mut conflict = false;
+        let server_keeps = matches!(outcome, Ok(Outcome::Refused(_)));
         match outcome {
             Ok(Outcome::Record(s)) => {
                 bytes = transferred(action, &s);
@@ -805,20 +819,22 @@ impl SyncFolder {
             }
             Ok(Outcome::Forget) => journal::forget(conn, self.folder_id, &path)?,
             Ok(Outcome::Moved { from }) => journal::rename(conn, self.folder_id, &from, &path)?,
-            Ok(Outcome::Refused(problem)) => {
-                // The server keeps it: forget the row, so the next pass
-                // sees a server-only entry and puts it back here, instead
-                // of asking again and again.
-                journal::forget(conn, self.folder_id, &path)?;
-                if journal::note_problem(
-                    conn,
-                    self.folder_id,
-                    &path,
-                    &format!("{problem:?}"),
-                    opts.now,
-                )? {
-                    report.problems.push((path.clone(), problem));
+            // Problems the plan reported.
+            Ok(Outcome::Reported(problem)) if matches!(action, Action::Report { .. }) => {
+                self.note_once(conn, &path, problem, opts, report)?
+            }
+            Ok(Outcome::Refused(problem) | Outcome::Reported(problem)) => {
+                // The server refused the action. A refused deletion: it
+                // keeps the entry, so the row is forgotten and the next
+                // pass puts the entry back here instead of asking again
+                // and again. A refused upload (a place it does not let the
+                // member write): nothing changed, the row stays. Either
+                // way reported once, not counted, and its folder not
+                // settled.
+                if server_keeps {
+                    journal::forget(conn, self.folder_id, &path)?;
                 }
+                self.note_once(conn, &path, problem, opts, report)?;
                 refused.push((path.clone(), problem));
                 progress(Progress::Done {
                     path,
@@ -826,30 +842,6 @@ impl SyncFolder {
                     bytes: 0,
                 });
                 return Ok(());
-            }
-            Ok(Outcome::Reported(problem)) => {
-                if journal::note_problem(
-                    conn,
-                    self.folder_id,
-                    &path,
-                    &format!("{problem:?}"),
-                    opts.now,
-                )? {
-                    report.problems.push((path.clone(), problem));
-                }
-                if !matches!(action, Action::Report { .. }) {
-                    // An action the server refused (an upload into a
-                    // place it does not let the member write): nothing
-                    // changed, nothing to count; the problem stays noted
-                    // while it lasts, and its folder is not settled.
-                    refused.push((path.clone(), problem));
-                    progress(Progress::Done {
-                        path,
-                        done: Done::NotSynced,
-                        bytes: 0,
-                    });
-                    return Ok(());
-                }
             }
             Err(error) => {
                 progress(Progress::Failed {

@@ -458,6 +458,11 @@ pub const LOGIN_FLOW_SIGN_IN: &[&str] = &[
     "126-carddav-principal",
 ];
 
+/// What a sign-in asks after the Login Flow itself (init, one pending
+/// poll, granted): the account check an app password given directly goes
+/// through too.
+pub const SIGN_IN_AFTER_FLOW: &[&str] = LOGIN_FLOW_SIGN_IN.split_at(3).1;
+
 /// The user id and login of the Login Flow recording.
 pub const FLOW_USER: &str = "ana";
 
