@@ -16,12 +16,8 @@ apt_install $BUILD_PACKAGES \
     php-cli php-xml php-mbstring php-sqlite3 php-sabre-dav php-sabre-vobject \
     rclone radicale cyrus-imapd cyrus-caldav cyrus-admin sasl2-bin
 
-step "Python test servers (Xandikos from PyPI) in target/test-venv"
-if [ ! -x target/test-venv/bin/xandikos ]; then
-    mkdir -p target
-    python3 -m venv target/test-venv
-    target/test-venv/bin/pip install --quiet --disable-pip-version-check "xandikos>=0.4"
-fi
+# Xandikos (from PyPI) goes into target/test-venv: the harness makes it the
+# first time a test needs it (tests/harness/src/servers.rs).
 
 if ! command -v tauri-driver >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
     step "installing tauri-driver"

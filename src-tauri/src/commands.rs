@@ -10,7 +10,6 @@ use cc_app::{
     SignOutReport,
 };
 use tauri::State;
-use tauri_plugin_autostart::ManagerExt;
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
@@ -45,27 +44,46 @@ pub fn update_settings(
     handle: tauri::AppHandle,
     patch: SettingsPatch,
 ) -> Result<Settings, Error> {
-    // Checked and stored first (a bad value changes nothing), then the
-    // desktop's autostart entry follows; if the desktop refuses, the stored
-    // choice goes back to what it was.
-    let before = app.settings()?.autostart;
-    let settings = app.update_settings(&patch)?;
-    if let Some(on) = patch.autostart {
-        let launcher = handle.autolaunch();
-        let applied = if on {
-            launcher.enable()
-        } else {
-            launcher.disable()
-        };
-        if let Err(e) = applied {
-            let _ = app.update_settings(&SettingsPatch {
-                autostart: Some(before),
-                ..SettingsPatch::default()
-            });
-            return Err(system(e));
-        }
+    // The façade stores the settings, then has the system follow the
+    // start-at-login choice, putting it back if the system refuses.
+    let system = start_at_login(&app, &handle)?;
+    app.update_settings_at_login(&patch, system.as_ref())
+}
+
+/// Linux and the BSDs: the XDG autostart entry the façade writes,
+/// `commonscloud-desktop.desktop` as the installed entry is named.
+#[cfg(not(any(target_os = "windows", target_os = "macos")))]
+fn start_at_login(
+    app: &App,
+    _handle: &tauri::AppHandle,
+) -> Result<Box<dyn cc_app::StartAtLogin>, Error> {
+    let entry =
+        cc_app::XdgAutostart::for_current_user("commonscloud-desktop", &app.provider().brand)?;
+    Ok(Box::new(entry))
+}
+
+/// Windows (the Run key) and macOS (a launch agent): `tauri-plugin-autostart`.
+#[cfg(any(target_os = "windows", target_os = "macos"))]
+fn start_at_login<'a>(
+    _app: &App,
+    handle: &'a tauri::AppHandle,
+) -> Result<Box<dyn cc_app::StartAtLogin + 'a>, Error> {
+    Ok(Box::new(PluginAutostart(handle)))
+}
+
+#[cfg(any(target_os = "windows", target_os = "macos"))]
+struct PluginAutostart<'a>(&'a tauri::AppHandle);
+
+#[cfg(any(target_os = "windows", target_os = "macos"))]
+impl cc_app::StartAtLogin for PluginAutostart<'_> {
+    fn enable(&self) -> Result<(), String> {
+        use tauri_plugin_autostart::ManagerExt;
+        self.0.autolaunch().enable().map_err(|e| e.to_string())
     }
-    Ok(settings)
+    fn disable(&self) -> Result<(), String> {
+        use tauri_plugin_autostart::ManagerExt;
+        self.0.autolaunch().disable().map_err(|e| e.to_string())
+    }
 }
 
 #[tauri::command]

@@ -49,7 +49,7 @@ pub fn run() {
         }
     };
 
-    tauri::Builder::default()
+    let builder = tauri::Builder::default()
         // First, so a second launch hands over to the running instance
         // before anything else starts.
         .plugin(tauri_plugin_single_instance::init(|handle, _argv, _cwd| {
@@ -57,11 +57,15 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_notification::init())
-        .plugin(tauri_plugin_autostart::init(
-            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
-            None,
-        ))
+        .plugin(tauri_plugin_notification::init());
+    // Start at login: Linux has the XDG entry the façade writes; Windows
+    // and macOS go through the plugin (see commands::start_at_login).
+    #[cfg(any(target_os = "windows", target_os = "macos"))]
+    let builder = builder.plugin(tauri_plugin_autostart::init(
+        tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+        None,
+    ));
+    builder
         .manage(app)
         .invoke_handler(tauri::generate_handler![
             commands::app_info,

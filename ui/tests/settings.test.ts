@@ -92,6 +92,24 @@ describe('settings', () => {
     await expectAccessible();
   });
 
+  it('says so when the computer refuses to start the app at login, and shows what is stored', async () => {
+    const { backend, user } = await renderSettings({ errors: { updateSettings: 'autostart' } });
+    const box = screen.getByTestId('settings-autostart');
+    expect(box).toBeChecked();
+    await user.click(box);
+    expect(box).not.toBeChecked();
+    await user.click(screen.getByTestId('settings-save'));
+    const alert = await screen.findByTestId('settings-error');
+    expect(alert).toHaveAttribute('data-code', 'autostart');
+    expect(alert).toHaveTextContent("L'ordinador no ha deixat que");
+    expect(alert).toHaveTextContent('La resta de canvis s\'han desat.');
+    // The stored choice is read again: still on, as the system left it.
+    await waitFor(() => expect(box).toBeChecked());
+    expect(backend.callsTo('getSettings').length).toBeGreaterThan(0);
+    expect(screen.queryByText('Canvis desats.')).not.toBeInTheDocument();
+    await expectAccessible();
+  });
+
   it('reads the settings again when they could not be read at start', async () => {
     const { backend, user } = await renderSettings({ errors: { getSettings: 'storage' } });
     const alert = await screen.findByTestId('settings-load-error');

@@ -39,6 +39,9 @@ pub enum ErrorCode {
     LocalFolder,
     /// A pass would delete more than the guard allows: ask the member.
     MassDelete,
+    /// The system did not let the app turn starting at login on or off
+    /// (the other settings were saved).
+    Autostart,
 }
 
 /// The one error type of the façade: a code for programs and a message

@@ -703,13 +703,19 @@ impl App {
                     ));
                 }
                 if original.exists() {
-                    cc_files::engine::to_trash(&row.local_root, &original).map_err(local_err)?;
+                    self.hub
+                        .trash()
+                        .put(&row.local_root, &original)
+                        .map_err(local_err)?;
                 }
                 std::fs::rename(&copy_file, &original).map_err(local_err)?;
             }
             Resolution::Theirs => {
                 if copy_file.exists() {
-                    cc_files::engine::to_trash(&row.local_root, &copy_file).map_err(local_err)?;
+                    self.hub
+                        .trash()
+                        .put(&row.local_root, &copy_file)
+                        .map_err(local_err)?;
                 }
             }
             Resolution::Both => {}

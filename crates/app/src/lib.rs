@@ -6,6 +6,7 @@
 //! ever matches on message strings.
 
 mod accounts;
+pub mod autostart;
 mod error;
 mod folders;
 pub mod provider;
@@ -18,6 +19,7 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
 
 pub use accounts::{Account, LoginStarted, ServerCheck, SignOutReport};
+pub use autostart::{StartAtLogin, XdgAutostart};
 pub use cc_account::health::Health;
 pub use cc_account::{HttpConfig, Keyring, PollPolicy};
 pub use error::{Error, ErrorCode};
@@ -144,6 +146,13 @@ impl App {
     /// Changes how Login Flows are polled (the CLI's `--timeout`, tests).
     pub fn set_poll_policy(&mut self, poll: PollPolicy) {
         self.poll = poll;
+    }
+
+    /// Changes where deleted local files go (the system's trash unless
+    /// told otherwise; tests keep them in their own folder). Passes
+    /// started afterwards use it.
+    pub fn set_trash(&self, trash: cc_files::trash::Trash) {
+        self.hub.set_trash(trash);
     }
 
     /// Opens the app with its defaults: the state file from

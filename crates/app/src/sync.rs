@@ -150,6 +150,8 @@ struct Worker {
 /// The workers and what they report.
 pub(crate) struct Hub {
     state_path: PathBuf,
+    /// Where deleted local files go (the system's trash but in tests).
+    trash: RwLock<cc_files::trash::Trash>,
     sink: RwLock<Option<EventSink>>,
     live: Mutex<HashMap<i64, Live>>,
     workers: Mutex<HashMap<i64, Worker>>,
@@ -167,10 +169,21 @@ impl Hub {
     pub(crate) fn new(state_path: PathBuf) -> Arc<Self> {
         Arc::new(Hub {
             state_path,
+            trash: RwLock::new(cc_files::trash::Trash::System),
             sink: RwLock::new(None),
             live: Mutex::new(HashMap::new()),
             workers: Mutex::new(HashMap::new()),
         })
+    }
+
+    pub(crate) fn trash(&self) -> cc_files::trash::Trash {
+        self.trash.read().map(|t| t.clone()).unwrap_or_default()
+    }
+
+    pub(crate) fn set_trash(&self, trash: cc_files::trash::Trash) {
+        if let Ok(mut t) = self.trash.write() {
+            *t = trash;
+        }
     }
 
     pub(crate) fn live(&self, id: i64) -> Live {
@@ -523,6 +536,7 @@ async fn run_passes(
         client: client.clone(),
         ignore,
         folder_id: id,
+        trash: hub.trash(),
     };
     // Whether the local folder tells `A` from `a` (found by trying).
     let case_insensitive = cc_files::probe::is_case_insensitive(&row.local_root).unwrap_or(false);

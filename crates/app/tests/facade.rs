@@ -300,3 +300,50 @@ fn stored_language_wins_for_the_ui() {
     app.set_language("en").unwrap();
     assert_eq!(app.ui_language(), "en");
 }
+
+/// Start at login: the other settings are stored, then the desktop's entry
+/// follows; when the desktop refuses, the stored choice goes back and the
+/// error has its own code for the settings page.
+#[test]
+fn start_at_login_follows_the_choice_and_a_refusal_changes_nothing() {
+    use cc_app::{SettingsPatch, StartAtLogin, XdgAutostart};
+    let (dir, app) = app();
+    let exec = dir.path().join("commonscloud-desktop");
+    // A fresh account: no `~/.config` yet.
+    let config = dir.path().join("home/.config");
+    let entry = XdgAutostart::new(&config, "commonscloud-desktop", "CommonsCloud", &exec);
+    let on = SettingsPatch {
+        autostart: Some(true),
+        poll_seconds: Some(300),
+        ..SettingsPatch::default()
+    };
+    let s = app.update_settings_at_login(&on, &entry).unwrap();
+    assert!(s.autostart);
+    assert!(entry.is_enabled());
+    let off = SettingsPatch {
+        autostart: Some(false),
+        ..SettingsPatch::default()
+    };
+    assert!(
+        !app.update_settings_at_login(&off, &entry)
+            .unwrap()
+            .autostart
+    );
+    assert!(!entry.is_enabled());
+
+    // The desktop refuses: `~/.config` is a file on this account.
+    std::fs::remove_dir_all(&config).unwrap();
+    std::fs::write(&config, "not a folder").unwrap();
+    let refused = SettingsPatch {
+        autostart: Some(true),
+        poll_seconds: Some(900),
+        ..SettingsPatch::default()
+    };
+    let err = app.update_settings_at_login(&refused, &entry).unwrap_err();
+    assert_eq!(err.code, ErrorCode::Autostart);
+    assert!(err.message.contains("cannot make"), "{}", err.message);
+    let stored = app.settings().unwrap();
+    assert!(!stored.autostart, "the stored choice went back");
+    assert_eq!(stored.poll_seconds, 900, "the other changes were kept");
+    assert!(entry.disable().is_ok());
+}

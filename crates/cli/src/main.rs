@@ -69,6 +69,7 @@ pub fn exit_code(code: ErrorCode) -> u8 {
         ErrorCode::Storage
         | ErrorCode::Provider
         | ErrorCode::System
+        | ErrorCode::Autostart
         | ErrorCode::Internal
         | ErrorCode::NotFound
         | ErrorCode::Server => 1,

@@ -225,6 +225,7 @@ async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
         client,
         ignore,
         folder_id: pair.id,
+        trash: cc_files::trash::Trash::System,
     };
     // Nextcloud's chunked and bulk uploads, when the server offers them.
     let nextcloud = NextcloudUploads::detect(&folder.client, &folder.remote_root).await;

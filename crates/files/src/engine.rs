@@ -26,13 +26,14 @@ use sha1::{Digest, Sha1};
 use tokio::io::AsyncWriteExt;
 use url::Url;
 
-use crate::ignore::{ENGINE_PREFIX, IgnoreRules};
+use crate::ignore::IgnoreRules;
 use crate::journal::{self, JournalError};
 use crate::nextcloud::{Chunking, NextcloudUploads};
 use crate::path::SyncPath;
 use crate::plan::{self, Action, Kind, LocalMeta, Options, Plan, Problem, Synced};
 use crate::remote::{self, RemoteEntry, RemoteListing};
 use crate::scan::{self, LocalScan, ScanError, meta_of};
+use crate::trash::Trash;
 
 /// Why a pass stopped.
 #[derive(Debug, thiserror::Error)]
@@ -279,6 +280,8 @@ pub struct SyncFolder {
     pub client: DavClient,
     pub ignore: IgnoreRules,
     pub folder_id: i64,
+    /// Where deleted local files go.
+    pub trash: Trash,
 }
 
 /// Progress of a pass, for a bar or a view.
@@ -394,27 +397,6 @@ fn sha1_file(path: &Path) -> std::io::Result<String> {
         h.update(&buf[..n]);
     }
     Ok(hex::encode(h.finalize()))
-}
-
-/// Moves a local file or folder to the trash; where the OS has none, into
-/// `.commonscloud-trash/` at the sync root. Never unlinks.
-pub fn to_trash(root: &Path, path: &Path) -> std::io::Result<()> {
-    if trash::delete(path).is_ok() {
-        return Ok(());
-    }
-    let bin = root.join(format!("{ENGINE_PREFIX}trash"));
-    std::fs::create_dir_all(&bin)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    let mut target = bin.join(&name);
-    let mut i = 1;
-    while target.exists() {
-        target = bin.join(format!("{} ({i})", name.to_string_lossy()));
-        i += 1;
-    }
-    std::fs::rename(path, target)
 }
 
 impl SyncFolder {
@@ -1114,7 +1096,10 @@ impl Ctx<'_> {
                 let now = std::fs::symlink_metadata(&path).map(|m| meta_of(&m));
                 match (now, self.scan.entries.get(p)) {
                     (Ok(now), Some(seen)) if now == seen.meta => {
-                        to_trash(&self.folder.local_root, &path).map_err(e2s)?;
+                        self.folder
+                            .trash
+                            .put(&self.folder.local_root, &path)
+                            .map_err(e2s)?;
                         Ok(Outcome::Forget)
                     }
                     (Err(_), _) => Ok(Outcome::Forget),
@@ -1130,7 +1115,10 @@ impl Ctx<'_> {
                     return Err("folder not empty; kept".into());
                 }
                 if path.exists() {
-                    to_trash(&self.folder.local_root, &path).map_err(e2s)?;
+                    self.folder
+                        .trash
+                        .put(&self.folder.local_root, &path)
+                        .map_err(e2s)?;
                 }
                 Ok(Outcome::Forget)
             }

@@ -20,6 +20,7 @@ pub mod probe;
 pub mod remote;
 pub mod scan;
 pub mod status;
+pub mod trash;
 pub mod watch;
 
 pub use path::SyncPath;

@@ -16,6 +16,7 @@ use cc_files::engine::{PassOptions, PassReport, SyncFolder};
 use cc_files::ignore::IgnoreRules;
 use cc_files::journal;
 use cc_files::nextcloud::NextcloudUploads;
+use cc_files::trash::Trash;
 use cc_harness::hostile::{Action, Behaviour, HostileServer, Reply, Request};
 use cc_harness::replay::{Recording, ReplayServer};
 use cc_harness::servers::Server;
@@ -74,6 +75,9 @@ impl Pair {
             client,
             ignore: IgnoreRules::defaults(),
             folder_id: pair.id,
+            // Deleted files stay in the test's folder, not in the trash of
+            // whoever runs the tests.
+            trash: Trash::Folder(local.parent().unwrap().join("trash")),
         };
         Pair {
             dir,

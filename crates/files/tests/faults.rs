@@ -11,6 +11,7 @@ use cc_dav::{ClientConfig, Credentials, DavClient};
 use cc_files::engine::{PassOptions, SyncFolder};
 use cc_files::ignore::IgnoreRules;
 use cc_files::journal;
+use cc_files::trash::Trash;
 use cc_harness::proxy::{Dir, Fault, FaultProxy};
 use cc_harness::servers::{Kind, Server};
 use url::Url;
@@ -56,6 +57,9 @@ fn pair_through(
         client: through_proxy,
         ignore: IgnoreRules::defaults(),
         folder_id: pair.id,
+        // Deleted files stay in the test's folder, not in the trash of
+        // whoever runs the tests.
+        trash: Trash::Folder(local.parent().unwrap().join("trash")),
     };
     (store, folder)
 }

@@ -10,6 +10,7 @@ use cc_dav::{ClientConfig, Credentials, DavClient};
 use cc_files::engine::{PassOptions, SyncFolder};
 use cc_files::ignore::IgnoreRules;
 use cc_files::journal;
+use cc_files::trash::Trash;
 use cc_harness::servers::{Kind, Server};
 use url::Url;
 
@@ -44,6 +45,9 @@ fn folder(server: &Server, local: &std::path::Path, store: &cc_store::Store) -> 
         client,
         ignore: IgnoreRules::defaults(),
         folder_id: pair.id,
+        // Deleted files stay in the test's folder, not in the trash of
+        // whoever runs the tests.
+        trash: Trash::Folder(local.parent().unwrap().join("trash")),
     }
 }
 

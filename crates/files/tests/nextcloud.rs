@@ -13,6 +13,7 @@ use cc_dav::{ClientConfig, Credentials, DavClient, Depth};
 use cc_files::engine::{PassOptions, SyncError, SyncFolder};
 use cc_files::ignore::IgnoreRules;
 use cc_files::scan::meta_of;
+use cc_files::trash::Trash;
 use cc_files::{Kind, Problem, SyncPath, Synced, journal};
 use cc_harness::replay::ReplayServer;
 use url::Url;
@@ -64,6 +65,9 @@ impl World {
             client: client(),
             ignore,
             folder_id: pair.id,
+            // Deleted files stay in the test's folder, not in the trash of
+            // whoever runs the tests.
+            trash: Trash::Folder(local.parent().unwrap().join("trash")),
         };
         World {
             _dir: dir,

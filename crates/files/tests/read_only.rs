@@ -8,6 +8,7 @@
 use cc_dav::{ClientConfig, Credentials, DavClient};
 use cc_files::engine::{PassOptions, PassReport, SyncFolder};
 use cc_files::ignore::IgnoreRules;
+use cc_files::trash::Trash;
 use cc_files::{Problem, SyncPath, journal};
 use cc_harness::servers::{Kind, Server};
 use url::Url;
@@ -40,6 +41,9 @@ async fn refused_deletion_comes_back(kind: Kind) {
         .unwrap(),
         ignore: IgnoreRules::defaults(),
         folder_id: pair.id,
+        // Deleted files stay in the test's folder, not in the trash of
+        // whoever runs the tests.
+        trash: Trash::Folder(local.parent().unwrap().join("trash")),
     };
     let pass = || async {
         folder

@@ -10,6 +10,7 @@ use cc_dav::{ClientConfig, Credentials, DavClient, Depth};
 use cc_files::engine::{PassOptions, PassReport, SyncError, SyncFolder};
 use cc_files::ignore::IgnoreRules;
 use cc_files::plan::Options;
+use cc_files::trash::Trash;
 use cc_files::{SyncPath, journal};
 use cc_harness::servers::{Kind, Server};
 use url::Url;
@@ -120,6 +121,9 @@ impl World {
             client: client.clone(),
             ignore: IgnoreRules::defaults(),
             folder_id: pair.id,
+            // Deleted files stay in the test's folder, not in the trash of
+            // whoever runs the tests.
+            trash: Trash::Folder(local.parent().unwrap().join("trash")),
         };
         World {
             _server: server,

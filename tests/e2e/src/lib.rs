@@ -35,6 +35,8 @@ fn tauri_driver() -> PathBuf {
     }
 }
 
+pub use cc_harness::home_env;
+
 /// One app session: tauri-driver (which starts WebKitWebDriver, which
 /// starts the app) and a WebDriver client.
 #[derive(Debug)]
@@ -50,11 +52,19 @@ impl Session {
 
     /// Like [`start`](Self::start), with more environment for the app
     /// (a keyring's D-Bus address, a home folder).
+    ///
+    /// The app and the drivers never see the developer's home: `HOME` is
+    /// the one given, else `<logs>/home`, with [`home_env`].
     pub async fn start_with(
         state: &std::path::Path,
         logs: &std::path::Path,
         env: &[(&str, String)],
     ) -> Session {
+        let home = env
+            .iter()
+            .find(|(k, _)| *k == "HOME")
+            .map(|(_, v)| PathBuf::from(v))
+            .unwrap_or_else(|| logs.join("home"));
         let port = free_port();
         let native_port = free_port();
         let mut cmd = Command::new(tauri_driver());
@@ -69,6 +79,7 @@ impl Session {
         .env("LANG", "ca_ES.UTF-8")
         .env("LC_ALL", "ca_ES.UTF-8")
         .env("COMMONSCLOUD_STATE", state)
+        .envs(home_env(&home))
         .envs(env.iter().map(|(k, v)| (k, v)));
         let driver = GroupChild::spawn("tauri-driver", cmd, Some(&logs.join("tauri-driver.log")))
             .expect("tauri-driver: `cargo install tauri-driver --version ^2 --locked`");

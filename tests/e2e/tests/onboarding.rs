@@ -190,28 +190,67 @@ async fn first_run_onboarding_sync_conflict_pause() {
     s.click("nav-settings").await;
     s.el("settings-poll").await;
     s.screenshot("settings-ca").await;
-    // Start at login: the desktop's autostart entry appears (and goes).
-    let autostart = home.join(".config/autostart");
+    // Start at login. First the desktop refuses (its configuration folder
+    // cannot be made): the settings page says so and the box goes back.
+    let config = home.join(".config");
+    let fresh = !config.exists();
+    let blocker = if fresh {
+        config.clone()
+    } else {
+        config.join("autostart")
+    };
+    assert!(!blocker.exists(), "{} already there", blocker.display());
+    std::fs::write(&blocker, "not a folder").unwrap();
     s.click("settings-autostart").await;
     s.click("settings-save").await;
-    s.el("settings-saved").await;
-    eventually("an autostart entry", 10, || {
-        std::fs::read_dir(&autostart)
-            .map(|d| d.count() == 1)
-            .unwrap_or(false)
-    })
-    .await;
-    let entry = std::fs::read_dir(&autostart)
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+    s.wait_attr("settings-error", "data-code", "autostart", 10)
+        .await;
+    assert!(
+        s.text_of("settings-error")
+            .await
+            .contains("L'ordinador no ha deixat que CommonsCloud"),
+        "the refusal is explained"
+    );
+    s.screenshot("settings-autostart-refused-ca").await;
+    // The box shows what is stored again: off.
+    let mut checked = None;
+    for _ in 0..50 {
+        checked = s
+            .el("settings-autostart")
+            .await
+            .prop("checked")
+            .await
+            .unwrap();
+        if checked.as_deref() == Some("false") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        checked.as_deref(),
+        Some("false"),
+        "the box shows what is stored"
+    );
+    std::fs::remove_file(&blocker).unwrap();
+    // Then, on a fresh account with no `~/.config` at all, the entry
+    // appears (and goes).
+    let autostart = config.join("autostart");
+    s.click("settings-autostart").await;
+    s.click("settings-save").await;
+    s.wait_text("settings-saved", "Canvis desats.").await;
+    let entry = autostart.join("commonscloud-desktop.desktop");
+    eventually("an autostart entry", 10, || entry.is_file()).await;
+    assert_eq!(std::fs::read_dir(&autostart).unwrap().count(), 1);
     let text = std::fs::read_to_string(&entry).unwrap();
-    assert!(text.contains("commonscloud-desktop"), "{text}");
+    assert!(text.contains("commonscloud-desktop\"\n"), "{text}");
+    assert!(text.contains("\nName=CommonsCloud\n"), "{text}");
     s.click("settings-autostart").await;
     s.click("settings-save").await;
     eventually("no autostart entry", 10, || !entry.exists()).await;
+    eprintln!(
+        "autostart: the test's home had ~/.config beforehand: {}",
+        !fresh
+    );
     s.click("signout-button").await;
     s.el("signout-confirm").await;
     s.screenshot("settings-sign-out-ca").await;
@@ -253,6 +292,7 @@ async fn first_run_onboarding_sync_conflict_pause() {
     // Opening the app again (a second launch) brings a new window.
     let second = std::process::Command::new(cc_e2e::app_binary())
         .env("COMMONSCLOUD_STATE", &state)
+        .envs(cc_e2e::home_env(&home))
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

@@ -65,6 +65,7 @@ async fn welcome_screen_in_catalan_spanish_and_english() {
     // first window stays alive.
     let second = Command::new(app_binary())
         .env("COMMONSCLOUD_STATE", &state)
+        .envs(cc_e2e::home_env(&dir.path().join("home")))
         .env("LANG", "ca_ES.UTF-8")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

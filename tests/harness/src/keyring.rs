@@ -130,6 +130,14 @@ fn name_has_owner(address: &str, name: &str) -> bool {
 /// must be in the environment before anything connects). Panics with the
 /// child's output when it fails or did not run. Returns the output.
 pub fn run_child_test(name: &str, envs: &[(&str, String)]) -> String {
+    // The child's home: the one given, else a folder of its own; its XDG
+    // folders inside it unless `envs` names them (a keyring's data).
+    let own_home = tempfile::tempdir().expect("a home for the child");
+    let home = envs
+        .iter()
+        .find(|(k, _)| *k == "HOME")
+        .map(|(_, v)| std::path::PathBuf::from(v))
+        .unwrap_or_else(|| own_home.path().to_path_buf());
     let out = Command::new(std::env::current_exe().expect("test binary"))
         .args([
             "--ignored",
@@ -138,6 +146,7 @@ pub fn run_child_test(name: &str, envs: &[(&str, String)]) -> String {
             "--nocapture",
             "--test-threads=1",
         ])
+        .envs(crate::home_env(&home))
         .envs(envs.iter().map(|(k, v)| (k, v)))
         .output()
         .expect("run the child test");

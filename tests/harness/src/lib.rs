@@ -33,6 +33,22 @@ pub fn workspace_root() -> std::path::PathBuf {
         .to_path_buf()
 }
 
+/// The environment that keeps a child process of a test out of the home
+/// of whoever runs the tests: `HOME` (made if missing) and the XDG folders
+/// inside it (configuration, data with the trash, cache, state), set
+/// whatever the test process has. The XDG folders themselves are not made:
+/// a fresh account has none of them.
+pub fn home_env(home: &std::path::Path) -> Vec<(&'static str, std::path::PathBuf)> {
+    std::fs::create_dir_all(home).expect("the test's home folder");
+    vec![
+        ("HOME", home.to_path_buf()),
+        ("XDG_CONFIG_HOME", home.join(".config")),
+        ("XDG_DATA_HOME", home.join(".local/share")),
+        ("XDG_CACHE_HOME", home.join(".cache")),
+        ("XDG_STATE_HOME", home.join(".local/state")),
+    ]
+}
+
 /// Every file below `root`, by its path relative to `root` (`/`-joined),
 /// with its content: for comparing a synced folder with a server's data
 /// folder.

@@ -114,13 +114,66 @@ pub fn servers_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("servers")
 }
 
+/// What makes the virtual environment with Xandikos by hand (the test
+/// command and the harness run the same).
+pub const XANDIKOS_VENV_COMMAND: &str = "python3 -m venv target/test-venv && target/test-venv/bin/pip install --quiet --disable-pip-version-check 'xandikos>=0.4'";
+
 /// The Python of the virtual environment that has Xandikos: the
-/// `CC_XANDIKOS_PYTHON` variable, else `target/test-venv/bin/python` as the
-/// test command creates it.
+/// `CC_XANDIKOS_PYTHON` variable, else `target/test-venv/bin/python`,
+/// which the harness makes (once, under a lock shared by the test
+/// processes of a run) when it is missing, so `cargo test` works in a
+/// checkout where the test command never ran. Panics with the command
+/// that makes it by hand when that fails (no `python3-venv`, no PyPI).
 pub fn xandikos_python() -> PathBuf {
-    std::env::var_os("CC_XANDIKOS_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| crate::workspace_root().join("target/test-venv/bin/python"))
+    if let Some(p) = std::env::var_os("CC_XANDIKOS_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let target = crate::workspace_root().join("target");
+    let venv = target.join("test-venv");
+    let ready = || venv.join("bin/xandikos").exists();
+    if !ready() {
+        std::fs::create_dir_all(&target).expect("target/");
+        let lock =
+            std::fs::File::create(target.join("test-venv.lock")).expect("target/test-venv.lock");
+        lock.lock().expect("lock target/test-venv.lock");
+        if !ready() {
+            make_xandikos_venv(&venv).unwrap_or_else(|why| {
+                panic!(
+                    "Xandikos is not installed and the harness could not install it ({why}).\n\
+                     Install it from the workspace root with:\n  {XANDIKOS_VENV_COMMAND}\n\
+                     (or run ./scripts/test.sh, which also installs python3-venv), \
+                     or point CC_XANDIKOS_PYTHON at a Python that has xandikos >= 0.4"
+                )
+            });
+        }
+    }
+    venv.join("bin/python")
+}
+
+fn make_xandikos_venv(venv: &Path) -> Result<(), String> {
+    let run = |cmd: &mut Command| -> Result<(), String> {
+        let out = cmd.output().map_err(|e| format!("{cmd:?}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{cmd:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ))
+        }
+    };
+    eprintln!(
+        "harness: installing Xandikos from PyPI into {}",
+        venv.display()
+    );
+    let _ = std::fs::remove_dir_all(venv);
+    run(Command::new("python3").args(["-m", "venv"]).arg(venv))?;
+    run(Command::new(venv.join("bin/pip")).args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "xandikos>=0.4",
+    ]))
 }
 
 impl Server {

@@ -24,7 +24,8 @@ export type ErrorCode =
   | 'not_found'
   | 'server'
   | 'local_folder'
-  | 'mass_delete';
+  | 'mass_delete'
+  | 'autostart';
 
 /** How every command fails. */
 export interface BackendError {

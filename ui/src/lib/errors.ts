@@ -22,6 +22,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'server',
   'local_folder',
   'mass_delete',
+  'autostart',
 ];
 
 export function isErrorCode(value: unknown): value is ErrorCode {
