@@ -4,37 +4,12 @@
 //! test), so the D-Bus address reaches it through its environment.
 
 use cc_account::{KEYRING_SERVICE, Keyring, KeyringError};
-use cc_harness::keyring::KeyringSession;
-
-fn run_child(name: &str, envs: Vec<(&'static str, String)>) -> String {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            name,
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .envs(envs)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "child {name} failed:\n{text}");
-    assert!(
-        text.contains("1 passed"),
-        "the child {name} did not run:\n{text}"
-    );
-    text
-}
+use cc_harness::keyring::{KeyringSession, run_child_test};
 
 #[test]
 fn keyring_keeps_one_secret_per_account() {
     let mut session = KeyringSession::start();
-    run_child("child_one_secret_per_account", session.envs());
+    run_child_test("child_one_secret_per_account", &session.envs());
     assert!(session.is_running(), "the keyring daemon died");
 }
 
@@ -71,9 +46,9 @@ fn child_one_secret_per_account() {
 
 #[test]
 fn without_a_session_bus_the_keyring_is_unavailable_and_says_how_to_fix_it() {
-    run_child(
+    run_child_test(
         "child_no_session_bus",
-        vec![(
+        &[(
             "DBUS_SESSION_BUS_ADDRESS",
             "unix:path=/nonexistent".to_owned(),
         )],

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use cc_account::records;
 use cc_dav::Depth;
-use cc_files::journal;
+use cc_files::{Problem, journal};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use url::Url;
@@ -243,7 +243,7 @@ pub(crate) fn folder_pair(conn: &Connection, row: &PairRow, live: &Live) -> Fold
         .into_iter()
         .map(|(path, kind)| NotSynced {
             path,
-            reason: reason_of(&kind).to_owned(),
+            reason: reason_of(kind).to_owned(),
         })
         .collect();
     let last_sync = live.last_sync.or_else(|| {
@@ -288,21 +288,20 @@ const QUERY_SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMER
     .remove(b'_')
     .remove(b'.');
 
-/// The UI's reason for the engine's `Problem` (stored by its Debug name:
-/// `CaseClash`, `Name(Reserved)`...).
-fn reason_of(kind: &str) -> &'static str {
-    match kind {
-        "Symlink" => "symlink",
-        "NotUtf8" => "not_utf8",
-        "DuplicateSpelling" => "duplicate_spelling",
-        "Special" => "special",
-        "CaseClash" => "case_clash",
-        "ReadOnly" => "read_only",
-        "TypeClash" => "type_change",
-        "ShareRoot" => "share_root",
-        "ServerRefuses" => "server_refuses",
-        k if k.starts_with("Name(") => "not_portable",
-        _ => "other",
+/// The UI's reason for the engine's `Problem` (`NotSyncedReason` in the
+/// UI's types): every name problem is "not portable".
+fn reason_of(problem: Problem) -> &'static str {
+    match problem {
+        Problem::Symlink => "symlink",
+        Problem::NotUtf8 => "not_utf8",
+        Problem::DuplicateSpelling => "duplicate_spelling",
+        Problem::Special => "special",
+        Problem::CaseClash => "case_clash",
+        Problem::ReadOnly => "read_only",
+        Problem::TypeClash => "type_change",
+        Problem::ShareRoot => "share_root",
+        Problem::ServerRefuses => "server_refuses",
+        Problem::Name(_) => "not_portable",
     }
 }
 
@@ -820,26 +819,12 @@ pub(crate) fn now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cc_files::Problem;
 
     #[test]
     fn every_engine_problem_has_a_reason_the_ui_knows() {
         let ui = include_str!("../../../ui/src/lib/backend-types.ts");
-        let problems = [
-            Problem::Name(cc_files::path::NameProblem::ReservedName),
-            Problem::CaseClash,
-            Problem::ReadOnly,
-            Problem::TypeClash,
-            Problem::ShareRoot,
-            Problem::Symlink,
-            Problem::NotUtf8,
-            Problem::DuplicateSpelling,
-            Problem::Special,
-            Problem::ServerRefuses,
-        ];
-        for p in problems {
-            let reason = reason_of(&format!("{p:?}"));
-            assert_ne!(reason, "other", "{p:?} has no reason of its own");
+        for p in Problem::ALL {
+            let reason = reason_of(p);
             assert!(
                 ui.contains(&format!("'{reason}'")),
                 "{reason} is not in NotSyncedReason"

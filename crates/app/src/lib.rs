@@ -225,19 +225,31 @@ impl App {
     }
 
     /// Checks that a URL the UI asks to open in the system browser is one
-    /// the app may open: only `https` (and `http` on loopback, for tests).
+    /// the app may open: only `https`, and `http` whose host is this
+    /// computer (tests, a local server). The address is parsed and its
+    /// host checked, so `http://localhost@evil.example/` (a user name
+    /// before another host) and `http://127.0.0.1.evil.example/` are
+    /// refused; `javascript:`, `file:`, `data:` and any other scheme too.
     pub fn check_external_url(&self, url: &str) -> Result<(), Error> {
-        let lower = url.to_ascii_lowercase();
-        let ok = lower.starts_with("https://")
-            || lower.starts_with("http://127.0.0.1")
-            || lower.starts_with("http://localhost");
-        if ok && !url.chars().any(char::is_control) {
-            Ok(())
-        } else {
+        let refuse = |why: &str| {
             Err(Error::new(
                 ErrorCode::InvalidInput,
-                format!("refusing to open {url:?}: only https addresses are opened"),
+                format!("refusing to open {url:?}: {why}"),
             ))
+        };
+        if url.chars().any(char::is_control) {
+            return refuse("it has control characters");
+        }
+        let Ok(parsed) = url::Url::parse(url) else {
+            return refuse("not an address");
+        };
+        if parsed.host().is_none() {
+            return refuse("no host");
+        }
+        match parsed.scheme() {
+            "https" => Ok(()),
+            "http" if cc_dav::client::is_loopback(&parsed) => Ok(()),
+            _ => refuse("only https addresses are opened"),
         }
     }
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use base64::Engine;
 use cc_app::{App, ErrorCode, Health, PollPolicy, Provider};
-use cc_harness::keyring::KeyringSession;
+use cc_harness::keyring::{KeyringSession, run_child_test};
 use cc_harness::replay::ReplayServer;
 
 const SECRET_A: &str = "cc-test-app-password-A-6f0d2b9e";
@@ -36,30 +36,6 @@ fn fast_polls() -> PollPolicy {
         timeout: Duration::from_secs(30),
         max_consecutive_errors: 0,
     }
-}
-
-fn run_child(name: &str, envs: Vec<(&'static str, String)>) {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            name,
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .envs(envs)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "child {name} failed:\n{text}");
-    assert!(
-        text.contains("1 passed"),
-        "the child {name} did not run:\n{text}"
-    );
 }
 
 /// The environment of a child: its folder, and home, config, data and
@@ -172,7 +148,7 @@ fn sign_in_keeps_the_app_password_only_in_the_keyring() {
     let mut envs = session.envs();
     envs.retain(|(k, _)| *k == "DBUS_SESSION_BUS_ADDRESS");
     envs.extend(child_env(dir.path()));
-    run_child("child_sign_in_two_accounts", envs);
+    run_child_test("child_sign_in_two_accounts", &envs);
     assert!(session.is_running());
 
     let files = assert_no_leak(
@@ -278,7 +254,7 @@ fn with_no_session_bus_sign_in_fails_and_nothing_is_written() {
         "DBUS_SESSION_BUS_ADDRESS",
         "unix:path=/nonexistent".to_owned(),
     ));
-    run_child("child_no_keyring", envs);
+    run_child_test("child_no_keyring", &envs);
     assert_no_leak(dir.path(), &[("ana", SECRET_A.to_owned())]);
     let store = cc_store::Store::open(dir.path().join("state.sqlite3")).unwrap();
     let n: i64 = store
@@ -322,7 +298,7 @@ fn health_revoked_password_sign_in_again_and_sign_out() {
     let mut envs = session.envs();
     envs.retain(|(k, _)| *k == "DBUS_SESSION_BUS_ADDRESS");
     envs.extend(child_env(dir.path()));
-    run_child("child_health_and_sign_out", envs);
+    run_child_test("child_health_and_sign_out", &envs);
     assert!(session.is_running());
     assert_no_leak(
         dir.path(),

@@ -135,11 +135,28 @@ fn only_https_urls_are_opened() {
         app.check_external_url("https://gent.commonscloud.coop/registre")
             .is_ok()
     );
+    for ok in [
+        "http://127.0.0.1:8080/index.php/login/v2/flow/x",
+        "http://localhost/",
+        "http://[::1]:80/",
+        "HTTPS://Oficina.Example.coop/",
+    ] {
+        assert!(app.check_external_url(ok).is_ok(), "{ok}");
+    }
     for bad in [
         "file:///etc/passwd",
         "javascript:alert(1)",
+        "JavaScript://localhost/%0Aalert(1)",
+        "data:text/html,<script>alert(1)</script>",
         "http://example.org",
         "https://a\n.b",
+        // Look like loopback to a prefix test, are not.
+        "http://localhost@evil.example/",
+        "http://127.0.0.1.evil.example/",
+        "http://localhost.evil.example/",
+        "http://127.0.0.1@evil.example:80/",
+        "https://",
+        "not a url",
     ] {
         assert_eq!(
             app.check_external_url(bad).unwrap_err().code,

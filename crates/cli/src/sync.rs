@@ -419,9 +419,9 @@ fn show_status(ctx: &Context) -> Result<(), Failure> {
         }
         let problems =
             journal::problems(store.connection(), id).map_err(|e| fail(1, e.to_string()))?;
-        for (path, kind) in problems {
+        for (path, problem) in problems {
             attention = true;
-            println!("  not synced: {path} ({kind})");
+            println!("  not synced: {path} ({})", problem.code());
         }
     }
     if attention {

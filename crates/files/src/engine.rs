@@ -543,19 +543,17 @@ impl SyncFolder {
             .await?;
         // Problems that are gone are forgotten (and reported again if they
         // come back).
-        let mut current: Vec<(SyncPath, String)> = scan
+        let mut current: Vec<(SyncPath, Problem)> = scan
             .problems
             .iter()
-            .map(|(p, k)| (SyncPath::parse(p), format!("{:?}", problem_of(k))))
+            .map(|(p, k)| (SyncPath::parse(p), problem_of(k)))
             .collect();
         for a in &plan.actions {
             if let Action::Report { path, problem } = a {
-                current.push((path.clone(), format!("{problem:?}")));
+                current.push((path.clone(), *problem));
             }
         }
-        for (path, problem) in &refused {
-            current.push((path.clone(), format!("{problem:?}")));
-        }
+        current.extend(refused.iter().cloned());
         journal::retain_problems(conn, self.folder_id, &current)?;
         self.record_folder_etags(conn, &plan, &listing, &report, &refused, &scan.skipped)?;
         if !same_rules {
@@ -760,13 +758,7 @@ impl SyncFolder {
         opts: &PassOptions,
         report: &mut PassReport,
     ) -> Result<(), SyncError> {
-        if journal::note_problem(
-            conn,
-            self.folder_id,
-            path,
-            &format!("{problem:?}"),
-            opts.now,
-        )? {
+        if journal::note_problem(conn, self.folder_id, path, problem, opts.now)? {
             report.problems.push((path.clone(), problem));
         }
         Ok(())

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::path::SyncPath;
-use crate::plan::{Kind, LocalMeta, RemotePerms, Synced};
+use crate::plan::{Kind, LocalMeta, Problem, RemotePerms, Synced};
 
 /// A folder pair.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -179,20 +179,17 @@ pub fn set_folder_etag(
     Ok(())
 }
 
-fn ignore_key(folder: i64) -> String {
-    format!("files.ignore_fingerprint.{folder}")
-}
-
-/// The fingerprint of the ignore rules the pair was last synced under
-/// (kept in the `settings` table).
+/// The fingerprint of the ignore rules the pair was last synced under (a
+/// column of the pair, deleted with it).
 pub fn ignore_fingerprint(conn: &Connection, folder: i64) -> Result<Option<String>, JournalError> {
     Ok(conn
         .query_row(
-            "SELECT value FROM settings WHERE key = ?1",
-            params![ignore_key(folder)],
+            "SELECT ignore_fingerprint FROM sync_folders WHERE id = ?1",
+            params![folder],
             |r| r.get(0),
         )
-        .optional()?)
+        .optional()?
+        .flatten())
 }
 
 pub fn set_ignore_fingerprint(
@@ -201,8 +198,8 @@ pub fn set_ignore_fingerprint(
     fingerprint: &str,
 ) -> Result<(), JournalError> {
     conn.execute(
-        "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
-        params![ignore_key(folder), fingerprint],
+        "UPDATE sync_folders SET ignore_fingerprint = ?2 WHERE id = ?1",
+        params![folder, fingerprint],
     )?;
     Ok(())
 }
@@ -244,36 +241,47 @@ pub fn forget(conn: &Connection, folder: i64, path: &SyncPath) -> Result<(), Jou
     Ok(())
 }
 
-/// Remembers a problem; returns `true` the first time it is seen, so it is
-/// reported once, not on every pass.
+/// Remembers a problem (by its stable [`Problem::code`]); returns `true`
+/// the first time it is seen, so it is reported once, not on every pass.
 pub fn note_problem(
     conn: &Connection,
     folder: i64,
     path: &SyncPath,
-    kind: &str,
+    problem: Problem,
     now: i64,
 ) -> Result<bool, JournalError> {
     let n = conn.execute(
         "INSERT OR IGNORE INTO sync_problems(folder_id, path, kind, first_seen) VALUES (?1, ?2, ?3, ?4)",
-        params![folder, path.as_str(), kind, now],
+        params![folder, path.as_str(), problem.code(), now],
     )?;
     Ok(n == 1)
 }
 
-/// Every remembered problem of a pair.
-pub fn problems(conn: &Connection, folder: i64) -> Result<Vec<(String, String)>, JournalError> {
+/// Every remembered problem of a pair, by path. A code this build does not
+/// know (a newer one wrote it) is left out.
+pub fn problems(conn: &Connection, folder: i64) -> Result<Vec<(String, Problem)>, JournalError> {
     let mut stmt =
         conn.prepare("SELECT path, kind FROM sync_problems WHERE folder_id = ?1 ORDER BY path")?;
-    let rows = stmt.query_map(params![folder], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let rows = stmt.query_map(params![folder], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (path, code) = row?;
+        match Problem::from_code(&code) {
+            Some(p) => out.push((path, p)),
+            None => tracing::debug!("unknown problem code {code:?} of {path:?} left out"),
+        }
+    }
+    Ok(out)
 }
 
 /// Forgets the problems of a pair that are no longer there: `current`
-/// holds every (path, kind) seen in the pass that just ran.
+/// holds every (path, problem) seen in the pass that just ran.
 pub fn retain_problems(
     conn: &Connection,
     folder: i64,
-    current: &[(SyncPath, String)],
+    current: &[(SyncPath, Problem)],
 ) -> Result<(), JournalError> {
     let tx = conn.unchecked_transaction()?;
     let existing: Vec<(String, String)> = {
@@ -283,7 +291,7 @@ pub fn retain_problems(
     };
     let current: std::collections::HashSet<(&str, &str)> = current
         .iter()
-        .map(|(p, k)| (p.as_str(), k.as_str()))
+        .map(|(p, k)| (p.as_str(), k.code()))
         .collect();
     for (path, kind) in existing {
         if !current.contains(&(path.as_str(), kind.as_str())) {

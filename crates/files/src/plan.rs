@@ -148,6 +148,53 @@ pub enum Problem {
     ServerRefuses,
 }
 
+impl Problem {
+    /// Every problem there is.
+    pub const ALL: [Problem; 13] = [
+        Problem::Name(NameProblem::ReservedName),
+        Problem::Name(NameProblem::TrailingDotOrSpace),
+        Problem::Name(NameProblem::ForbiddenCharacter),
+        Problem::Name(NameProblem::TooLong),
+        Problem::CaseClash,
+        Problem::ReadOnly,
+        Problem::TypeClash,
+        Problem::ShareRoot,
+        Problem::Symlink,
+        Problem::NotUtf8,
+        Problem::DuplicateSpelling,
+        Problem::Special,
+        Problem::ServerRefuses,
+    ];
+
+    /// A stable code, stored in the journal and shown by the CLI: never
+    /// the Rust name, so renaming a variant breaks neither the stored
+    /// problems nor the UI's translations. `name_<what>` for names some
+    /// system cannot hold.
+    pub fn code(self) -> &'static str {
+        match self {
+            Problem::Name(NameProblem::ReservedName) => "name_reserved",
+            Problem::Name(NameProblem::TrailingDotOrSpace) => "name_trailing_dot_or_space",
+            Problem::Name(NameProblem::ForbiddenCharacter) => "name_forbidden_character",
+            Problem::Name(NameProblem::TooLong) => "name_too_long",
+            Problem::CaseClash => "case_clash",
+            Problem::ReadOnly => "read_only",
+            Problem::TypeClash => "type_clash",
+            Problem::ShareRoot => "share_root",
+            Problem::Symlink => "symlink",
+            Problem::NotUtf8 => "not_utf8",
+            Problem::DuplicateSpelling => "duplicate_spelling",
+            Problem::Special => "special",
+            Problem::ServerRefuses => "server_refuses",
+        }
+    }
+
+    /// The problem of a stored [`code`](Self::code); `None` for a code
+    /// this build does not know (written by a newer one).
+    pub fn from_code(code: &str) -> Option<Problem> {
+        Problem::ALL.into_iter().find(|p| p.code() == code)
+    }
+}
+
 impl Action {
     pub fn path(&self) -> &SyncPath {
         match self {

@@ -882,12 +882,12 @@ async fn names_the_server_refuses_stay_here_reported_not_sent() {
         let mut noted: Vec<String> = journal::problems(w.store.connection(), w.folder.folder_id)
             .unwrap()
             .into_iter()
-            .map(|(p, kind)| format!("{p} {kind}"))
+            .map(|(p, problem)| format!("{p} {}", problem.code()))
             .collect();
         noted.sort();
         assert_eq!(
             noted,
-            [".HTACCESS ServerRefuses", "web/.htaccess ServerRefuses"],
+            [".HTACCESS server_refuses", "web/.htaccess server_refuses"],
             "round {round}"
         );
     }

@@ -110,6 +110,32 @@ pub const MIGRATIONS: &[&str] = &[
         started_at  INTEGER NOT NULL,
         PRIMARY KEY (folder_id, path)
     ) STRICT, WITHOUT ROWID;",
+    // 6: per-pair state lives in the pair's row (deleted with it): the
+    // fingerprint of the ignore rules of the last pass, until now a
+    // `files.ignore_fingerprint.<id>` key of `settings`. Problems are
+    // stored by a stable code (`Problem::code`) instead of the Rust
+    // variant's Debug text; a kind no code matches (none was ever
+    // written) is dropped and found again by the next pass.
+    "ALTER TABLE sync_folders ADD COLUMN ignore_fingerprint TEXT;
+    UPDATE sync_folders SET ignore_fingerprint =
+        (SELECT value FROM settings WHERE key = 'files.ignore_fingerprint.' || sync_folders.id);
+    DELETE FROM settings WHERE key GLOB 'files.ignore_fingerprint.*';
+    UPDATE sync_problems SET kind = CASE kind
+        WHEN 'Name(ReservedName)' THEN 'name_reserved'
+        WHEN 'Name(TrailingDotOrSpace)' THEN 'name_trailing_dot_or_space'
+        WHEN 'Name(ForbiddenCharacter)' THEN 'name_forbidden_character'
+        WHEN 'Name(TooLong)' THEN 'name_too_long'
+        WHEN 'CaseClash' THEN 'case_clash'
+        WHEN 'ReadOnly' THEN 'read_only'
+        WHEN 'TypeClash' THEN 'type_clash'
+        WHEN 'ShareRoot' THEN 'share_root'
+        WHEN 'Symlink' THEN 'symlink'
+        WHEN 'NotUtf8' THEN 'not_utf8'
+        WHEN 'DuplicateSpelling' THEN 'duplicate_spelling'
+        WHEN 'Special' THEN 'special'
+        WHEN 'ServerRefuses' THEN 'server_refuses'
+        ELSE kind END;
+    DELETE FROM sync_problems WHERE kind GLOB '*[A-Z(]*';",
 ];
 
 /// The schema version this build writes.

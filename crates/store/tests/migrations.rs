@@ -37,6 +37,25 @@ const SEEDS: &[(u32, &str, &str)] = &[
          WHERE j.folder_id = 9 AND j.remote_perms = 0 AND u.transfer_id = 'cc-0123abcd' AND u.chunk_size = 5242880",
     ),
     (
+        6,
+        "INSERT INTO sync_folders(id, local_root, remote_url, created_at, ignore_fingerprint)
+         VALUES (10, '/home/ana/Arxiu', 'https://oficina.commonscloud.coop/remote.php/dav/files/anap/Arxiu/', 1764000000, 'f00d');
+         INSERT INTO sync_problems(folder_id, path, kind, first_seen) VALUES (10, 'CON.txt', 'name_reserved', 1764000004)",
+        "SELECT count(*) FROM sync_folders f JOIN sync_problems p ON p.folder_id = f.id
+         WHERE f.id = 10 AND f.ignore_fingerprint = 'f00d' AND p.kind = 'name_reserved'",
+    ),
+    (
+        3,
+        "INSERT INTO sync_folders(id, local_root, remote_url, created_at)
+         VALUES (11, '/home/ana/Vell', 'https://oficina.commonscloud.coop/remote.php/dav/files/anap/Vell/', 1764000000);
+         INSERT INTO settings(key, value) VALUES ('files.ignore_fingerprint.11', 'abc123');
+         INSERT INTO sync_problems(folder_id, path, kind, first_seen) VALUES
+           (11, 'aux', 'Name(ReservedName)', 1764000005),
+           (11, 'web/.htaccess', 'ServerRefuses', 1764000005),
+           (11, 'enllaç', 'Symlink', 1764000005)",
+        "SELECT count(*) = 1 FROM sync_folders WHERE id = 11",
+    ),
+    (
         1,
         "INSERT INTO settings(key, value) VALUES ('language', 'es')",
         "SELECT count(*) FROM settings WHERE key = 'language' AND value = 'es'",
@@ -76,6 +95,18 @@ const UPGRADE_CHECKS: &[(u32, &str)] = &[
     (
         5,
         "SELECT count(*) = 0 FROM sync_journal WHERE remote_perms IS NOT NULL OR mount_root <> 0",
+    ),
+    // The pair's fingerprint moved from `settings` into its row; problems
+    // stored by the Rust names now have their stable codes.
+    (
+        6,
+        "SELECT NOT EXISTS (SELECT 1 FROM sync_folders WHERE id = 11)
+            OR (SELECT ignore_fingerprint FROM sync_folders WHERE id = 11) = 'abc123'
+            AND (SELECT count(*) FROM settings WHERE key GLOB 'files.ignore_fingerprint.*') = 0
+            AND (SELECT group_concat(kind, ',') FROM
+                   (SELECT kind FROM sync_problems WHERE folder_id = 11 ORDER BY path))
+                = 'name_reserved,symlink,server_refuses'
+            -- (pairs exist from v3 on)",
     ),
 ];
 

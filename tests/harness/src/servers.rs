@@ -225,9 +225,13 @@ impl Server {
             .env("PORT2", port2.to_string())
             .env("DAV_USER", user)
             .env("DAV_PASS", password)
+            // The server's own home, not the developer's (caches, configs).
+            .envs(crate::home_env(&root.path().join("home")))
             .envs(env.iter().map(|(k, v)| (k, v)))
-            .env("XANDIKOS_PYTHON", xandikos_python())
             .current_dir(root.path());
+        if kind == Kind::Xandikos {
+            cmd.env("XANDIKOS_PYTHON", xandikos_python());
+        }
         let started = Instant::now();
         let mut process = GroupChild::spawn(kind.dir_name(), cmd, Some(&logs.join("start.log")))
             .unwrap_or_else(|e| panic!("spawn {}: {e}", kind.dir_name()));

@@ -3,34 +3,14 @@
 //! binary again, filtered to an ignored test) so the D-Bus address reaches
 //! it through its environment.
 
-use cc_harness::keyring::KeyringSession;
+use cc_harness::keyring::{KeyringSession, run_child_test};
 
 const CHILD: &str = "keyring_child_store_read_delete";
 
 #[test]
 fn gnome_keyring_stores_reads_and_deletes_a_secret() {
     let mut session = KeyringSession::start();
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            CHILD,
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .envs(session.envs())
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "child failed:\n{text}");
-    assert!(
-        text.contains("1 passed"),
-        "the child test did not run:\n{text}"
-    );
+    run_child_test(CHILD, &session.envs());
     assert!(session.is_running(), "the keyring daemon died");
 }
 
