@@ -115,13 +115,6 @@ pub struct SignOutReport {
     pub warnings: Vec<String>,
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 impl App {
     fn with_store<T>(
         &self,
@@ -331,7 +324,7 @@ impl App {
                     server_version: v.capabilities.version.as_deref(),
                     capabilities: capabilities.as_deref(),
                 },
-                now(),
+                cc_files::passes::unix_now(),
             )
         });
         match saved {

@@ -10,109 +10,13 @@ use cc_account::records;
 use cc_dav::Depth;
 use cc_files::{Problem, journal};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::sync::{FolderStatus, Live, MassDelete, SyncProgress};
+use crate::view::{
+    ActivityItem, Conflict, FolderPair, FolderStatus, Live, LocalFolderCheck, NewFolderPair,
+    NotSynced, RemoteFolder, Resolution,
+};
 use crate::{App, Error, ErrorCode};
-
-/// A folder pair as the UI shows it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct FolderPair {
-    pub id: i64,
-    pub account_id: i64,
-    pub local_path: String,
-    /// The server folder from the account's files root (`""` for all).
-    pub remote_path: String,
-    /// The folder in the server's web interface.
-    pub web_url: String,
-    pub status: FolderStatus,
-    pub paused: bool,
-    pub progress: Option<SyncProgress>,
-    /// Seconds since the epoch of the last pass that completed.
-    pub last_sync: Option<i64>,
-    pub error: Option<Error>,
-    pub mass_delete: Option<MassDelete>,
-    pub conflicts: usize,
-    pub not_synced: Vec<NotSynced>,
-    pub excluded: Vec<String>,
-}
-
-/// A name that does not sync, and why.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct NotSynced {
-    pub path: String,
-    pub reason: String,
-}
-
-/// What `add_folder` needs.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct NewFolderPair {
-    pub account_id: i64,
-    pub local_path: String,
-    pub remote_path: String,
-    #[serde(default)]
-    pub excluded: Vec<String>,
-}
-
-/// A folder of the server, for the folder chooser.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct RemoteFolder {
-    pub path: String,
-    pub name: String,
-    pub size: Option<u64>,
-    pub has_children: bool,
-}
-
-/// What the app found at a local folder the member picked.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct LocalFolderCheck {
-    pub path: String,
-    pub exists: bool,
-    pub non_empty: bool,
-    pub entries: usize,
-    pub already_synced: bool,
-    pub problem: Option<ErrorCode>,
-}
-
-/// An open conflict.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct Conflict {
-    pub folder_id: i64,
-    pub path: String,
-    pub copy_path: String,
-    pub found: i64,
-}
-
-/// How the member resolves a conflict.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Resolution {
-    /// The member's version replaces the server's (the server's goes to
-    /// the trash here; the server keeps its own version history).
-    Mine,
-    /// The member's version goes to the trash.
-    Theirs,
-    /// Both stay; the copy becomes an ordinary file.
-    Both,
-}
-
-/// One line of the recent activity.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct ActivityItem {
-    pub id: i64,
-    pub folder_id: i64,
-    pub at: i64,
-    pub kind: String,
-    pub path: String,
-}
 
 /// How many activity rows the state file keeps.
 pub(crate) const ACTIVITY_KEPT: i64 = 1000;
@@ -585,7 +489,12 @@ impl App {
         let id = {
             let store = self.store.lock().map_err(|_| Error::poisoned())?;
             let conn = store.connection();
-            let fp = journal::folder_pair(conn, &local.to_string_lossy(), remote.as_str(), now())?;
+            let fp = journal::folder_pair(
+                conn,
+                &local.to_string_lossy(),
+                remote.as_str(),
+                cc_files::passes::unix_now(),
+            )?;
             conn.execute(
                 "UPDATE sync_folders SET account_id = ?2, excluded = ?3, paused = 0 WHERE id = ?1",
                 params![
@@ -807,13 +716,6 @@ fn local_file(root: &Path, rel: &str) -> PathBuf {
 
 pub(crate) fn dav_error(e: cc_dav::DavError) -> Error {
     Error::from(cc_account::AccountError::Dav(e))
-}
-
-pub(crate) fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod folders;
 pub mod provider;
 mod settings;
 mod sync;
+mod view;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -23,15 +24,13 @@ pub use autostart::{StartAtLogin, XdgAutostart};
 pub use cc_account::health::Health;
 pub use cc_account::{HttpConfig, Keyring, PollPolicy};
 pub use error::{Error, ErrorCode};
-pub use folders::{
-    ActivityItem, Conflict, FolderPair, LocalFolderCheck, NewFolderPair, NotSynced, RemoteFolder,
-    Resolution,
-};
 pub use provider::{Provider, ServerChoice, ServiceLink};
 use serde::Serialize;
 pub use settings::{Settings, SettingsPatch};
-pub use sync::{
-    EventSink, FolderStatus, MassDelete, Notice, NoticeKind, Overall, SyncEvent, SyncProgress,
+pub use sync::{EventSink, Notice, NoticeKind, Overall, SyncEvent};
+pub use view::{
+    ActivityItem, Conflict, FolderPair, FolderStatus, LocalFolderCheck, MassDelete, NewFolderPair,
+    NotSynced, RemoteFolder, Resolution, SyncProgress,
 };
 
 /// Languages the UI is translated into.

@@ -16,62 +16,15 @@ use std::time::{Duration, Instant};
 
 use cc_dav::DavClient;
 use cc_files::engine::{Done, PassOptions, PassReport, Progress, SyncError, SyncFolder};
+use cc_files::passes::{self, PassObserver};
 use cc_files::{journal, status};
 use rusqlite::{Connection, params};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use crate::folders::{self, ActivityItem, FolderPair, PairRow};
+use crate::folders::{self, PairRow};
+use crate::view::{ActivityItem, FolderPair, FolderStatus, Live, MassDelete, SyncProgress};
 use crate::{App, Error, ErrorCode};
-
-/// What a folder pair is doing.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum FolderStatus {
-    UpToDate,
-    Syncing,
-    Paused,
-    Offline,
-    /// Conflicts, names that cannot sync, or a question for the member.
-    Attention,
-    /// Cannot sync at all until the member acts (sign in again, the local
-    /// folder is gone).
-    Error,
-    /// Not synced yet since the app started.
-    #[default]
-    Waiting,
-}
-
-/// Progress of the pass in flight.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
-#[serde(rename_all = "camelCase")]
-pub struct SyncProgress {
-    pub done: usize,
-    pub total: usize,
-    pub bytes: u64,
-    pub bytes_per_second: u64,
-    pub current: Option<String>,
-}
-
-/// The mass-delete guard stopped a pass: it asks the member.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct MassDelete {
-    pub deletes: usize,
-    pub tracked: usize,
-}
-
-/// What the workers know about a pair beyond its row in the state file.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Live {
-    pub status: FolderStatus,
-    pub progress: Option<SyncProgress>,
-    pub error: Option<Error>,
-    pub mass_delete: Option<MassDelete>,
-    pub last_sync: Option<i64>,
-    /// Runs in a row that ended with failed actions.
-    pub failed_runs: u32,
-}
 
 /// Runs in a row with failed actions before the pair shows "attention".
 const FAILED_RUNS_SHOWN: u32 = 3;
@@ -318,10 +271,6 @@ fn pass_settings(conn: &Connection, row: &PairRow) -> PassSettings {
     }
 }
 
-fn stamp() -> String {
-    chrono::Local::now().format("%Y-%m-%d %H%M%S").to_string()
-}
-
 /// How a pass ended, for the status and the next wait.
 enum Ended {
     Done,
@@ -538,121 +487,139 @@ async fn run_passes(
         folder_id: id,
         trash: hub.trash(),
     };
-    // Whether the local folder tells `A` from `a` (found by trying).
-    let case_insensitive = cc_files::probe::is_case_insensitive(&row.local_root).unwrap_or(false);
-    let mut conflicts = 0;
-    for _ in 0..3 {
-        let opts = PassOptions {
+    /// A worker's side of the passes: the pair's live status and
+    /// progress, its activity rows, events to the shell.
+    struct Worker<'a> {
+        hub: &'a Hub,
+        conn: &'a Connection,
+        id: i64,
+        options: PassOptions,
+        started: Instant,
+        last_emit: Instant,
+    }
+    impl PassObserver for Worker<'_> {
+        fn options(&mut self) -> PassOptions {
+            let (hub, id) = (self.hub, self.id);
+            hub.update(id, |l| {
+                l.status = FolderStatus::Syncing;
+                l.progress = Some(SyncProgress::default());
+                l.mass_delete = None;
+            });
+            emit_pair(hub, self.conn, id);
+            self.started = Instant::now();
+            self.last_emit = Instant::now();
+            PassOptions {
+                conflict_stamp: passes::conflict_stamp(),
+                now: passes::unix_now(),
+                ..self.options.clone()
+            }
+        }
+        fn progress(&mut self, p: Progress) {
+            let (hub, conn, id) = (self.hub, self.conn, self.id);
+            let mut force = false;
+            let started = self.started;
+            hub.update(id, |l| {
+                let prog = l.progress.get_or_insert_with(SyncProgress::default);
+                match &p {
+                    Progress::Scanning | Progress::Listing => {}
+                    Progress::Planned { actions, .. } => {
+                        prog.total = *actions;
+                        force = true;
+                    }
+                    Progress::Done { path, bytes, .. } => {
+                        prog.done += 1;
+                        prog.bytes += bytes;
+                        prog.current = Some(path.to_string());
+                    }
+                    Progress::Failed { path, .. } => {
+                        prog.done += 1;
+                        prog.current = Some(path.to_string());
+                    }
+                }
+                let secs = started.elapsed().as_secs_f64();
+                if secs > 0.0 {
+                    prog.bytes_per_second = (prog.bytes as f64 / secs) as u64;
+                }
+            });
+            let item = match &p {
+                Progress::Done { path, done, .. } => activity_kind(*done).and_then(|k| {
+                    folders::add_activity(conn, id, passes::unix_now(), k, path.as_str())
+                }),
+                Progress::Failed { path, .. } => {
+                    folders::add_activity(conn, id, passes::unix_now(), "error", path.as_str())
+                }
+                _ => None,
+            };
+            if let Some(item) = item {
+                hub.emit(SyncEvent::Activity { item });
+            }
+            if force || self.last_emit.elapsed() >= Duration::from_millis(250) {
+                self.last_emit = Instant::now();
+                emit_pair(hub, conn, id);
+            }
+        }
+        fn pass_ended(&mut self, _report: &PassReport) {
+            folders::trim_activity(self.conn);
+        }
+    }
+    let mut worker = Worker {
+        hub,
+        conn,
+        id,
+        options: PassOptions {
             plan: cc_files::Options {
-                case_insensitive,
+                // Whether the local folder tells `A` from `a` (by trying).
+                case_insensitive: cc_files::probe::is_case_insensitive(&row.local_root)
+                    .unwrap_or(false),
                 ..cc_files::Options::default()
             },
             allow_mass_delete,
-            conflict_stamp: stamp(),
-            now: folders::now(),
             upload_limit: settings.upload_limit,
             download_limit: settings.download_limit,
             nextcloud: nextcloud.cloned(),
             ..PassOptions::default()
-        };
-        hub.update(id, |l| {
-            l.status = FolderStatus::Syncing;
-            l.progress = Some(SyncProgress::default());
-            l.mass_delete = None;
-        });
-        emit_pair(hub, conn, id);
-        let started = Instant::now();
-        let mut last_emit = Instant::now();
-        let result = folder
-            .sync_once(conn, &opts, |p| {
-                let mut force = false;
-                hub.update(id, |l| {
-                    let prog = l.progress.get_or_insert_with(SyncProgress::default);
-                    match &p {
-                        Progress::Scanning | Progress::Listing => {}
-                        Progress::Planned { actions, .. } => {
-                            prog.total = *actions;
-                            force = true;
-                        }
-                        Progress::Done { path, bytes, .. } => {
-                            prog.done += 1;
-                            prog.bytes += bytes;
-                            prog.current = Some(path.to_string());
-                        }
-                        Progress::Failed { path, .. } => {
-                            prog.done += 1;
-                            prog.current = Some(path.to_string());
-                        }
-                    }
-                    let secs = started.elapsed().as_secs_f64();
-                    if secs > 0.0 {
-                        prog.bytes_per_second = (prog.bytes as f64 / secs) as u64;
-                    }
-                });
-                let item = match &p {
-                    Progress::Done { path, done, .. } => activity_kind(*done).and_then(|k| {
-                        folders::add_activity(conn, id, folders::now(), k, path.as_str())
-                    }),
-                    Progress::Failed { path, .. } => {
-                        folders::add_activity(conn, id, folders::now(), "error", path.as_str())
-                    }
-                    _ => None,
+        },
+        started: Instant::now(),
+        last_emit: Instant::now(),
+    };
+    let conflicts = match passes::settle(&folder, conn, &mut worker).await {
+        Ok(settled) => settled.merged.conflicts.len(),
+        Err(e) => {
+            folders::trim_activity(conn);
+            let (error, mass, ended) = classify(e);
+            let live = hub.update(id, |l| {
+                l.progress = None;
+                l.mass_delete = mass.clone();
+                l.status = if mass.is_some() {
+                    FolderStatus::Attention
+                } else {
+                    status_of_error(&error)
                 };
-                if let Some(item) = item {
-                    hub.emit(SyncEvent::Activity { item });
-                }
-                if force || last_emit.elapsed() >= Duration::from_millis(250) {
-                    last_emit = Instant::now();
-                    emit_pair(hub, conn, id);
-                }
-            })
-            .await;
-        folders::trim_activity(conn);
-        match result {
-            Ok(report) => {
-                let _ = status::record_pass(conn, id, folders::now(), Ok(&report));
-                conflicts += report.conflicts.len();
-                if done(&report) {
-                    break;
-                }
+                l.error = if mass.is_some() {
+                    None
+                } else {
+                    Some(error.clone())
+                };
+            });
+            if error.code == ErrorCode::Unauthorized {
+                let _ = cc_account::records::set_needs_sign_in(conn, row.account_id, true);
             }
-            Err(e) => {
-                let _ = status::record_pass(conn, id, folders::now(), Err(&e.to_string()));
-                let (error, mass, ended) = classify(e);
-                let live = hub.update(id, |l| {
-                    l.progress = None;
-                    l.mass_delete = mass.clone();
-                    l.status = if mass.is_some() {
-                        FolderStatus::Attention
-                    } else {
-                        status_of_error(&error)
-                    };
-                    l.error = if mass.is_some() {
-                        None
-                    } else {
-                        Some(error.clone())
-                    };
+            if matches!(ended, Ended::Stuck) && before.status != live.status
+                || before.mass_delete.is_none() && mass.is_some()
+            {
+                hub.emit(SyncEvent::Notice {
+                    notice: Notice {
+                        kind: NoticeKind::NeedsYou,
+                        folder_id: id,
+                        count: mass.as_ref().map_or(0, |m| m.deletes),
+                        code: Some(error.code),
+                    },
                 });
-                if error.code == ErrorCode::Unauthorized {
-                    let _ = cc_account::records::set_needs_sign_in(conn, row.account_id, true);
-                }
-                if matches!(ended, Ended::Stuck) && before.status != live.status
-                    || before.mass_delete.is_none() && mass.is_some()
-                {
-                    hub.emit(SyncEvent::Notice {
-                        notice: Notice {
-                            kind: NoticeKind::NeedsYou,
-                            folder_id: id,
-                            count: mass.as_ref().map_or(0, |m| m.deletes),
-                            code: Some(error.code),
-                        },
-                    });
-                }
-                emit_pair(hub, conn, id);
-                return ended;
             }
+            emit_pair(hub, conn, id);
+            return ended;
         }
-    }
+    };
     let open_conflicts = journal::conflicts(conn)
         .map(|c| c.iter().filter(|c| c.folder == id).count())
         .unwrap_or(0);
@@ -669,7 +636,7 @@ async fn run_passes(
         l.progress = None;
         l.error = None;
         l.mass_delete = None;
-        l.last_sync = Some(folders::now());
+        l.last_sync = Some(passes::unix_now());
         l.status = if open_conflicts > 0 || problems > 0 || l.failed_runs >= FAILED_RUNS_SHOWN {
             FolderStatus::Attention
         } else if failures > 0 {
@@ -704,10 +671,6 @@ async fn run_passes(
     } else {
         Ended::Done
     }
-}
-
-fn done(r: &PassReport) -> bool {
-    r.planned == 0 && r.failures.is_empty()
 }
 
 fn classify(e: SyncError) -> (Error, Option<MassDelete>, Ended) {

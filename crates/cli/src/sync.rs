@@ -9,12 +9,13 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use cc_dav::{ClientConfig, Credentials, DavClient};
 use cc_files::engine::{PassOptions, PassReport, Progress, SyncError, SyncFolder};
 use cc_files::ignore::IgnoreRules;
 use cc_files::nextcloud::NextcloudUploads;
+use cc_files::passes::{self, PassObserver};
 use cc_files::{journal, status};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -120,18 +121,6 @@ fn fail(code: u8, message: impl Into<String>) -> Failure {
     }
 }
 
-fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-fn stamp() -> String {
-    // Local time, for the member's eyes: `2026-11-25 093612`.
-    chrono::Local::now().format("%Y-%m-%d %H%M%S").to_string()
-}
-
 pub async fn run(ctx: &Context, cmd: SyncCommand) -> Result<(), Failure> {
     match cmd {
         SyncCommand::Sync(args) => sync(ctx, *args).await,
@@ -216,7 +205,7 @@ async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
         store.connection(),
         &local.to_string_lossy(),
         remote.as_str(),
-        now_secs(),
+        passes::unix_now(),
     )
     .map_err(|e| fail(2, e.to_string()))?;
     let folder = SyncFolder {
@@ -264,29 +253,36 @@ async fn run_passes(
     args: &SyncArgs,
     nextcloud: Option<&NextcloudUploads>,
 ) -> Result<(), Failure> {
-    let mut merged = PassReport::default();
-    let mut last = PassReport::default();
-    for _ in 0..3 {
-        let opts = PassOptions {
-            plan: cc_files::Options {
-                // Whether the local folder tells `A` from `a` (by trying).
-                case_insensitive: cc_files::probe::is_case_insensitive(&folder.local_root)
-                    .unwrap_or(false),
-                ..cc_files::Options::default()
-            },
-            allow_mass_delete: args.allow_mass_delete,
-            parallel: args.parallel.max(1),
-            conflict_stamp: stamp(),
-            now: now_secs(),
-            upload_limit: args.upload_limit,
-            download_limit: args.download_limit,
-            nextcloud: nextcloud.cloned(),
-            // One pass, then the process ends and its memory with it.
-            give_back_memory: !args.once,
-        };
-        let bar = progress_bar();
-        let result = folder
-            .sync_once(store.connection(), &opts, |p| match p {
+    /// A progress bar per pass, and what each pass did on standard output.
+    struct Cli<'a> {
+        args: &'a SyncArgs,
+        nextcloud: Option<&'a NextcloudUploads>,
+        case_insensitive: bool,
+        bar: ProgressBar,
+    }
+    impl PassObserver for Cli<'_> {
+        fn options(&mut self) -> PassOptions {
+            self.bar.finish_and_clear();
+            self.bar = progress_bar();
+            PassOptions {
+                plan: cc_files::Options {
+                    case_insensitive: self.case_insensitive,
+                    ..cc_files::Options::default()
+                },
+                allow_mass_delete: self.args.allow_mass_delete,
+                parallel: self.args.parallel.max(1),
+                conflict_stamp: passes::conflict_stamp(),
+                now: passes::unix_now(),
+                upload_limit: self.args.upload_limit,
+                download_limit: self.args.download_limit,
+                nextcloud: self.nextcloud.cloned(),
+                // One pass, then the process ends and its memory with it.
+                give_back_memory: !self.args.once,
+            }
+        }
+        fn progress(&mut self, p: Progress) {
+            let bar = &self.bar;
+            match p {
                 Progress::Scanning => bar.set_message("scanning the local folder"),
                 Progress::Listing => bar.set_message("listing the server folder"),
                 Progress::Planned { actions, .. } => {
@@ -302,51 +298,37 @@ async fn run_passes(
                 Progress::Failed { path, error } => {
                     bar.println(format!("failed: {path}: {error}"));
                 }
-            })
-            .await;
-        bar.finish_and_clear();
-        let report = match result {
-            Ok(r) => r,
-            Err(e) => {
-                let _ = status::record_pass(
-                    store.connection(),
-                    folder.folder_id,
-                    now_secs(),
-                    Err(&e.to_string()),
-                );
-                return Err(match e {
-                    SyncError::MassDelete { .. } => fail(
-                        EXIT_MASS_DELETE,
-                        format!("{e}: run again with --allow-mass-delete"),
-                    ),
-                    SyncError::Scan(_) | SyncError::Listing(_) => {
-                        fail(EXIT_UNREACHABLE, e.to_string())
-                    }
-                    SyncError::Journal(_) => fail(1, e.to_string()),
-                });
             }
-        };
-        let _ = status::record_pass(
-            store.connection(),
-            folder.folder_id,
-            now_secs(),
-            Ok(&report),
-        );
-        summarise(&report);
-        merged.conflicts.extend(report.conflicts.clone());
-        merged.problems.extend(report.problems.clone());
-        let done = report.planned == 0 && report.failures.is_empty();
-        last = report;
-        if done {
-            break;
+        }
+        fn pass_ended(&mut self, report: &PassReport) {
+            self.bar.finish_and_clear();
+            summarise(report);
         }
     }
+    let mut cli = Cli {
+        args,
+        nextcloud,
+        // Whether the local folder tells `A` from `a` (by trying).
+        case_insensitive: cc_files::probe::is_case_insensitive(&folder.local_root).unwrap_or(false),
+        bar: ProgressBar::hidden(),
+    };
+    let result = passes::settle(folder, store.connection(), &mut cli).await;
+    cli.bar.finish_and_clear();
+    let settled = result.map_err(|e| match e {
+        SyncError::MassDelete { .. } => fail(
+            EXIT_MASS_DELETE,
+            format!("{e}: run again with --allow-mass-delete"),
+        ),
+        SyncError::Scan(_) | SyncError::Listing(_) => fail(EXIT_UNREACHABLE, e.to_string()),
+        SyncError::Journal(_) => fail(1, e.to_string()),
+    })?;
+    let (merged, last) = (&settled.merged, &settled.last);
     let mut lines = Vec::new();
     for c in &merged.conflicts {
         lines.push(format!("conflict: your version was kept as {c}"));
     }
     for (p, problem) in &merged.problems {
-        lines.push(format!("not synced: {p} ({problem:?})"));
+        lines.push(format!("not synced: {p} ({})", problem.code()));
     }
     for f in &last.failures {
         lines.push(format!("failed: {}: {}", f.path, f.error));

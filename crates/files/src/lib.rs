@@ -14,6 +14,7 @@ pub mod engine;
 pub mod ignore;
 pub mod journal;
 pub mod nextcloud;
+pub mod passes;
 pub mod path;
 pub mod plan;
 pub mod probe;

@@ -211,6 +211,13 @@ async fn first_run_onboarding_sync_conflict_pause() {
             .contains("L'ordinador no ha deixat que CommonsCloud"),
         "the refusal is explained"
     );
+    s.client
+        .execute(
+            "document.querySelector('[data-testid=settings-error]').scrollIntoView({block: 'center'})",
+            vec![],
+        )
+        .await
+        .unwrap();
     s.screenshot("settings-autostart-refused-ca").await;
     // The box shows what is stored again: off.
     let mut checked = None;
