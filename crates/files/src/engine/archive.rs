@@ -1,0 +1,201 @@
+//! Many small new files of one folder in one archive download (Nextcloud).
+
+use super::*;
+
+impl Ctx<'_> {
+    /// Where the server offers folder archives: the downloads of new small
+    /// files (nothing here at their path when scanned), grouped by folder;
+    /// a folder with enough of them gets archive jobs, the rest is handed
+    /// back.
+    pub(super) fn archive_jobs<'b>(
+        &self,
+        actions: Vec<&'b Action>,
+    ) -> (Vec<Job<'b>>, Vec<&'b Action>) {
+        let Some(fd) = self
+            .nextcloud
+            .as_ref()
+            .and_then(|n| n.folder_download.as_ref())
+        else {
+            return (Vec::new(), actions);
+        };
+        let fits = |a: &Action| match a {
+            Action::Download { path } => {
+                !self.scan.entries.contains_key(path)
+                    && self.remote(path).is_some_and(|r| {
+                        r.meta.kind == Kind::File && r.meta.size <= fd.max_file_size
+                    })
+            }
+            _ => false,
+        };
+        let mut by_folder: BTreeMap<SyncPath, Vec<&'b Action>> = BTreeMap::new();
+        let mut rest = Vec::new();
+        for a in actions {
+            if fits(a) {
+                by_folder
+                    .entry(a.path().parent().unwrap_or_else(SyncPath::root))
+                    .or_default()
+                    .push(a);
+            } else {
+                rest.push(a);
+            }
+        }
+        let mut jobs = Vec::new();
+        for (dir, files) in by_folder {
+            if files.len() < fd.min_files.max(2) {
+                rest.extend(files);
+                continue;
+            }
+            let mut group: Vec<&'b Action> = Vec::new();
+            let (mut bytes, mut query) = (0u64, 0usize);
+            for a in files {
+                let size = self.remote(a.path()).map_or(0, |r| r.meta.size);
+                // The names go in the URL: keep it well under the 8 KiB
+                // request line common servers and proxies accept.
+                let name_len = 3 * a.path().name().len() + 9;
+                if !group.is_empty()
+                    && (group.len() >= fd.max_files
+                        || bytes + size > fd.max_bytes
+                        || query + name_len > 4096)
+                {
+                    jobs.push(Job::Archive(dir.clone(), std::mem::take(&mut group)));
+                    (bytes, query) = (0, 0);
+                }
+                bytes += size;
+                query += name_len;
+                group.push(a);
+            }
+            if group.len() >= 2 {
+                jobs.push(Job::Archive(dir, group));
+            } else {
+                rest.extend(group);
+            }
+        }
+        (jobs, rest)
+    }
+
+    /// Downloads the new small files `actions` of the folder `dir` in one
+    /// archive (Nextcloud), each checked against the listing and put in
+    /// place like a normal download; whatever the archive did not bring
+    /// as listed is fetched by a normal GET.
+    pub(super) async fn archive<'b>(
+        &self,
+        dir: &SyncPath,
+        actions: Vec<&'b Action>,
+    ) -> Vec<(&'b Action, Result<Outcome, String>)> {
+        let mut placed: Vec<(&'b Action, Result<Outcome, String>)> = Vec::new();
+        let mut rest: Vec<&'b Action> = Vec::new();
+        if self.archives_work.load(Ordering::Relaxed) {
+            match self.fetch_archive(dir, &actions).await {
+                Ok(got) => {
+                    for (a, tmp) in actions.into_iter().zip(got) {
+                        match tmp {
+                            Some(tmp) => {
+                                let outcome = self.place(a.path(), tmp, None, false);
+                                if outcome.is_ok() {
+                                    self.archived.fetch_add(1, Ordering::Relaxed);
+                                }
+                                placed.push((a, outcome));
+                            }
+                            None => rest.push(a),
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::info!(folder = %dir, error = %e, "no folder archive; one GET per file");
+                    rest = actions;
+                }
+            }
+        } else {
+            rest = actions;
+        }
+        for a in rest {
+            placed.push((a, self.run(a).await));
+        }
+        placed
+    }
+
+    /// Asks for the archive of `actions` (downloads of files of `dir`)
+    /// and writes each member that is as listed to its temporary file;
+    /// the temporary file per action, `None` where the archive did not
+    /// bring it as listed. An error when no archive came at all.
+    pub(super) async fn fetch_archive(
+        &self,
+        dir: &SyncPath,
+        actions: &[&Action],
+    ) -> Result<Vec<Option<PathBuf>>, String> {
+        let folder_url = match self.remote(dir) {
+            Some(r) if !dir.is_root() => {
+                cc_dav::href::as_collection(&r.url(&self.folder.remote_root, dir))
+            }
+            _ => self.folder.dir_url_of(dir),
+        };
+        let mut wanted = Vec::with_capacity(actions.len());
+        let mut names = Vec::with_capacity(actions.len());
+        for a in actions {
+            let p = a.path();
+            let r = self.remote(p).ok_or("no remote entry")?;
+            // The name as the server spells it (the last segment of its
+            // href), which is what the archive request must name.
+            let name = r
+                .url(&self.folder.remote_root, p)
+                .path_segments()
+                .and_then(|mut s| s.next_back())
+                .and_then(|s| percent_encoding::percent_decode_str(s).decode_utf8().ok())
+                .map(|s| s.into_owned())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| p.name().to_owned());
+            names.push(name.clone());
+            wanted.push(crate::archive::Wanted {
+                name,
+                tmp: self.tmp_path(p)?,
+                size: r.meta.size,
+                sha1: r.sha1.as_ref().map(|s| s.to_ascii_lowercase()),
+            });
+        }
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        self.archive_requests.fetch_add(1, Ordering::Relaxed);
+        let stream = match self
+            .folder
+            .client
+            .folder_archive(&folder_url, &refs, self.down.as_ref())
+            .await
+        {
+            Ok(s) => s,
+            Err(e) => {
+                // Not offered here after all (or not for this folder):
+                // plain GETs for the rest of the pass, unless it was only
+                // the connection.
+                if !matches!(
+                    e.kind,
+                    ErrorKind::Timeout | ErrorKind::Transport(_) | ErrorKind::Connect(_)
+                ) {
+                    self.archives_work.store(false, Ordering::Relaxed);
+                }
+                return Err(e.to_string());
+            }
+        };
+        // The tar reader is synchronous: it runs on a blocking thread and
+        // reads the response through a bridge, so nothing is held whole.
+        let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
+        let for_thread = wanted.clone();
+        let got = tokio::task::spawn_blocking(move || crate::archive::extract(reader, &for_thread))
+            .await
+            .map_err(e2s)?;
+        if let Some(e) = &got.stream_error {
+            tracing::info!(folder = %dir, error = %e, "folder archive ended early");
+        }
+        for s in &got.skipped {
+            tracing::info!(folder = %dir, member = %s, "archive member not asked for; skipped");
+        }
+        Ok((0..wanted.len())
+            .map(|i| match got.files.get(&i) {
+                Some(Ok(())) => Some(wanted[i].tmp.clone()),
+                Some(Err(e)) => {
+                    tracing::info!(file = %actions[i].path(), error = %e, "not taken from the archive");
+                    None
+                }
+                None => None,
+            })
+            .collect())
+    }
+}

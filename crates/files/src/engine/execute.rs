@@ -1,0 +1,347 @@
+//! Running a plan: the actions in order, transfers several at a time, each
+//! finished action recorded in the journal at once.
+
+use super::*;
+
+/// Bytes an action moved over the network, from what it recorded.
+pub(super) fn transferred(action: &Action, s: &Synced) -> u64 {
+    match action {
+        Action::Upload { .. } => s.local.size,
+        Action::Download { .. } | Action::Compare { .. } | Action::Conflict { .. } => s.remote_size,
+        _ => 0,
+    }
+}
+
+impl SyncFolder {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn execute(
+        &self,
+        conn: &Connection,
+        plan: &Plan,
+        scan: &LocalScan,
+        listing: &RemoteListing,
+        opts: &PassOptions,
+        report: &mut PassReport,
+        progress: &mut impl FnMut(Progress),
+    ) -> Result<Vec<(SyncPath, Problem)>, SyncError> {
+        let mut refused = Vec::new();
+        let ctx = Ctx {
+            folder: self,
+            conn,
+            listing,
+            scan,
+            stamp: opts.conflict_stamp.clone(),
+            now: opts.now,
+            nextcloud: opts.nextcloud.clone(),
+            pending_chunked: journal::pending_uploads(conn, self.folder_id)?
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect(),
+            up: opts.upload_limit.map(Throttle::new),
+            down: opts.download_limit.map(Throttle::new),
+            archives_work: AtomicBool::new(true),
+            archived: AtomicUsize::new(0),
+            archive_requests: AtomicUsize::new(0),
+        };
+        // A run of transfers goes in one stream with `parallel` of them in
+        // flight (small new files grouped into bulk uploads where the
+        // server offers them); the rest in order.
+        let mut batch: Vec<&Action> = Vec::new();
+        for action in &plan.actions {
+            let transfer = matches!(
+                action,
+                Action::Upload { .. }
+                    | Action::Download { .. }
+                    | Action::Compare { .. }
+                    | Action::Conflict { .. }
+            );
+            if transfer {
+                batch.push(action);
+                continue;
+            }
+            self.run_batch(conn, &ctx, &mut batch, opts, report, progress, &mut refused)
+                .await?;
+            let outcome = ctx.run(action).await;
+            self.finish(conn, action, outcome, opts, report, progress, &mut refused)?;
+        }
+        self.run_batch(conn, &ctx, &mut batch, opts, report, progress, &mut refused)
+            .await?;
+        report.limited_up = LimitStats::of(ctx.up.as_ref());
+        report.limited_down = LimitStats::of(ctx.down.as_ref());
+        report.archived = ctx.archived.load(Ordering::Relaxed);
+        report.archives = ctx.archive_requests.load(Ordering::Relaxed);
+        Ok(refused)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn run_batch(
+        &self,
+        conn: &Connection,
+        ctx: &Ctx<'_>,
+        batch: &mut Vec<&Action>,
+        opts: &PassOptions,
+        report: &mut PassReport,
+        progress: &mut impl FnMut(Progress),
+        refused: &mut Vec<(SyncPath, Problem)>,
+    ) -> Result<(), SyncError> {
+        use futures_util::StreamExt;
+        let jobs = ctx.jobs(std::mem::take(batch));
+        let mut results = futures_util::stream::iter(jobs.into_iter().map(|job| async move {
+            match job {
+                Job::One(a) => vec![(a, ctx.run(a).await)],
+                Job::Bulk(actions) => ctx.bulk(actions).await,
+                Job::Archive(dir, actions) => ctx.archive(&dir, actions).await,
+            }
+        }))
+        .buffer_unordered(opts.parallel.max(1));
+        while let Some(done) = results.next().await {
+            for (action, outcome) in done {
+                self.finish(conn, action, outcome, opts, report, progress, refused)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Remembers a problem of `path`; reported in this pass only the first
+    /// time it is seen.
+    pub(super) fn note_once(
+        &self,
+        conn: &Connection,
+        path: &SyncPath,
+        problem: Problem,
+        opts: &PassOptions,
+        report: &mut PassReport,
+    ) -> Result<(), SyncError> {
+        if journal::note_problem(conn, self.folder_id, path, problem, opts.now)? {
+            report.problems.push((path.clone(), problem));
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn finish(
+        &self,
+        conn: &Connection,
+        action: &Action,
+        outcome: Result<Outcome, String>,
+        opts: &PassOptions,
+        report: &mut PassReport,
+        progress: &mut impl FnMut(Progress),
+        refused: &mut Vec<(SyncPath, Problem)>,
+    ) -> Result<(), SyncError> {
+        let path = action.path().clone();
+        let mut bytes = 0;
+        let mut conflict = false;
+        let server_keeps = matches!(outcome, Ok(Outcome::Refused(_)));
+        match outcome {
+            Ok(Outcome::Record(s)) => {
+                bytes = transferred(action, &s);
+                journal::record(conn, self.folder_id, &path, &s)?
+            }
+            Ok(Outcome::RecordWithConflict(s, copy)) => {
+                bytes = transferred(action, &s);
+                conflict = true;
+                journal::record(conn, self.folder_id, &path, &s)?;
+                journal::note_conflict(conn, self.folder_id, &path, &copy, opts.now)?;
+                report.conflicts.push(copy);
+            }
+            Ok(Outcome::Forget) => journal::forget(conn, self.folder_id, &path)?,
+            Ok(Outcome::Moved { from }) => journal::rename(conn, self.folder_id, &from, &path)?,
+            // Problems the plan reported.
+            Ok(Outcome::Reported(problem)) if matches!(action, Action::Report { .. }) => {
+                self.note_once(conn, &path, problem, opts, report)?
+            }
+            Ok(Outcome::Refused(problem) | Outcome::Reported(problem)) => {
+                // The server refused the action. A refused deletion: it
+                // keeps the entry, so the row is forgotten and the next
+                // pass puts the entry back here instead of asking again
+                // and again. A refused upload (a place it does not let the
+                // member write): nothing changed, the row stays. Either
+                // way reported once, not counted, and its folder not
+                // settled.
+                if server_keeps {
+                    journal::forget(conn, self.folder_id, &path)?;
+                }
+                self.note_once(conn, &path, problem, opts, report)?;
+                refused.push((path.clone(), problem));
+                progress(Progress::Done {
+                    path,
+                    done: Done::NotSynced,
+                    bytes: 0,
+                });
+                return Ok(());
+            }
+            Err(error) => {
+                progress(Progress::Failed {
+                    path: path.clone(),
+                    error: error.clone(),
+                });
+                report.failures.push(Failure {
+                    path: path.clone(),
+                    action: format!("{action:?}"),
+                    error,
+                });
+                return Ok(());
+            }
+        }
+        match action {
+            Action::Upload { .. } => report.uploaded += 1,
+            Action::Download { .. } | Action::Conflict { .. } | Action::Compare { .. } => {
+                report.downloaded += 1
+            }
+            Action::DeleteLocal(_) | Action::RemoveDirLocal(_) => report.deleted_local += 1,
+            Action::DeleteRemote { .. } | Action::RemoveDirRemote(_) => report.deleted_remote += 1,
+            Action::MkdirLocal(_) | Action::MkdirRemote(_) => report.folders += 1,
+            Action::MoveRemote { .. } => report.moved += 1,
+            _ => {}
+        }
+        let done = match action {
+            _ if conflict => Done::Conflict,
+            Action::Upload { .. } => Done::Uploaded,
+            Action::Download { .. } | Action::Compare { .. } | Action::Conflict { .. } => {
+                Done::Downloaded
+            }
+            Action::DeleteLocal(_) | Action::RemoveDirLocal(_) => Done::DeletedLocal,
+            Action::DeleteRemote { .. } | Action::RemoveDirRemote(_) => Done::DeletedRemote,
+            Action::MkdirLocal(_) | Action::MkdirRemote(_) => Done::Folder,
+            Action::Report { .. } => Done::NotSynced,
+            Action::Record(_) | Action::Forget(_) => Done::Recorded,
+            // Moved on the server too (no bytes sent).
+            Action::MoveRemote { .. } => Done::Moved,
+        };
+        progress(Progress::Done { path, done, bytes });
+        Ok(())
+    }
+}
+
+impl Ctx<'_> {
+    pub(super) async fn run(&self, action: &Action) -> Result<Outcome, String> {
+        match action {
+            Action::Report { problem, .. } => Ok(Outcome::Reported(*problem)),
+            Action::Forget(_) => Ok(Outcome::Forget),
+            Action::Record(p) => {
+                let r = self.remote(p).ok_or("no remote entry")?;
+                Ok(Outcome::Record(self.synced(self.stat(p)?, r, None)))
+            }
+            Action::MkdirLocal(p) => {
+                std::fs::create_dir_all(self.abs(p)).map_err(e2s)?;
+                let r = self.remote(p).ok_or("no remote entry")?;
+                Ok(Outcome::Record(self.synced(self.stat(p)?, r, None)))
+            }
+            Action::MkdirRemote(p) => {
+                let url = self.folder.dir_url_of(p);
+                match self.folder.client.mkcol(&url).await {
+                    Ok(()) => {}
+                    // Something is there already: fine if it is a folder
+                    // (made meanwhile by someone else), not if a file.
+                    Err(e) if e.kind == ErrorKind::NotAllowed => {
+                        let there = self
+                            .folder
+                            .client
+                            .stat(&url, &[cc_dav::xml::QName::dav("resourcetype")])
+                            .await
+                            .map_err(e2s)?;
+                        if !there.is_collection() {
+                            return Err("a file of that name is on the server".into());
+                        }
+                    }
+                    Err(e) => return Err(e.to_string()),
+                }
+                let local = self.stat(p)?;
+                Ok(Outcome::Record(Synced {
+                    kind: Kind::Dir,
+                    local,
+                    etag: None,
+                    remote_size: 0,
+                    remote_mtime: None,
+                    file_id: None,
+                    perms: None,
+                    mount_root: false,
+                }))
+            }
+            Action::MoveRemote { from, to } => {
+                let dir = self.remote(to).is_some_and(|r| r.meta.kind == Kind::Dir);
+                let (src, dst) = if dir {
+                    (self.folder.dir_url_of(from), self.folder.dir_url_of(to))
+                } else {
+                    (self.folder.url_of(from), self.folder.url_of(to))
+                };
+                self.folder
+                    .client
+                    .move_to(&src, &dst, false)
+                    .await
+                    .map_err(e2s)?;
+                Ok(Outcome::Moved { from: from.clone() })
+            }
+            Action::Upload { path, if_match } => self.upload(path, if_match.as_deref()).await,
+            Action::Download { path } => self.download(path, false).await,
+            Action::Compare { path } => self.download(path, true).await,
+            Action::Conflict { path } => self.conflict(path).await,
+            Action::DeleteRemote { path, if_match } => {
+                let url = self.server_url(path);
+                match self.folder.client.delete(&url, if_match.as_deref()).await {
+                    Ok(()) => Ok(Outcome::Forget),
+                    Err(e) if e.kind == ErrorKind::NotFound => Ok(Outcome::Forget),
+                    Err(e) if matches!(e.kind, ErrorKind::Forbidden(_)) => {
+                        Ok(Outcome::Refused(Problem::ReadOnly))
+                    }
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            Action::RemoveDirRemote(p) => {
+                let url = cc_dav::href::as_collection(&self.server_url(p));
+                match self.folder.client.delete(&url, None).await {
+                    Ok(()) => Ok(Outcome::Forget),
+                    Err(e) if e.kind == ErrorKind::NotFound => Ok(Outcome::Forget),
+                    Err(e) if matches!(e.kind, ErrorKind::Forbidden(_)) => {
+                        Ok(Outcome::Refused(Problem::ReadOnly))
+                    }
+                    Err(e) => Err(e.to_string()),
+                }
+            }
+            Action::DeleteLocal(p) => {
+                let path = self.abs(p);
+                // Only if it is still what the scan saw.
+                let now = std::fs::symlink_metadata(&path).map(|m| meta_of(&m));
+                match (now, self.scan.entries.get(p)) {
+                    (Ok(now), Some(seen)) if now == seen.meta => {
+                        self.folder
+                            .trash
+                            .put(&self.folder.local_root, &path)
+                            .map_err(e2s)?;
+                        Ok(Outcome::Forget)
+                    }
+                    (Err(_), _) => Ok(Outcome::Forget),
+                    _ => Err("changed since the scan; kept, will sync next time".into()),
+                }
+            }
+            Action::RemoveDirLocal(p) => {
+                let path = self.abs(p);
+                let empty = std::fs::read_dir(&path)
+                    .map(|mut d| d.next().is_none())
+                    .unwrap_or(true);
+                if !empty {
+                    return Err("folder not empty; kept".into());
+                }
+                if path.exists() {
+                    self.folder
+                        .trash
+                        .put(&self.folder.local_root, &path)
+                        .map_err(e2s)?;
+                }
+                Ok(Outcome::Forget)
+            }
+        }
+    }
+
+    /// The transfers of a batch as jobs: where the server offers folder
+    /// archives, the downloads of many new small files of one folder go in
+    /// archives; where it offers bulk upload, the uploads of new small
+    /// files (the server had nothing at their path when it was listed) go
+    /// in groups; everything else alone.
+    pub(super) fn jobs<'b>(&self, actions: Vec<&'b Action>) -> Vec<Job<'b>> {
+        let (mut jobs, actions) = self.archive_jobs(actions);
+        jobs.extend(self.upload_jobs(actions));
+        jobs
+    }
+}
