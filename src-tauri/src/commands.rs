@@ -44,6 +44,9 @@ pub fn update_settings(
     handle: tauri::AppHandle,
     patch: SettingsPatch,
 ) -> Result<Settings, Error> {
+    if patch.autostart.is_none() {
+        return app.update_settings(&patch);
+    }
     // The façade stores the settings, then has the system follow the
     // start-at-login choice, putting it back if the system refuses.
     let system = start_at_login(&app, &handle)?;
@@ -88,7 +91,8 @@ impl cc_app::StartAtLogin for PluginAutostart<'_> {
 
 #[tauri::command]
 pub fn open_url(app: State<'_, App>, handle: tauri::AppHandle, url: String) -> Result<(), Error> {
-    app.check_external_url(&url)?;
+    // What was checked is what opens: the address as parsed, not the text.
+    let url = app.check_external_url(&url)?;
     handle.opener().open_url(url, None::<&str>).map_err(system)
 }
 

@@ -52,12 +52,7 @@ impl XdgAutostart {
         })?;
         let exec = match std::env::var_os("APPIMAGE") {
             Some(image) => PathBuf::from(image),
-            None => std::env::current_exe().map_err(|e| {
-                Error::new(
-                    ErrorCode::Autostart,
-                    format!("cannot tell where this program is: {e}"),
-                )
-            })?,
+            None => current_program()?,
         };
         Ok(Self::new(dirs.config_dir(), id, name, &exec))
     }
@@ -90,6 +85,24 @@ impl XdgAutostart {
     }
 }
 
+/// The running program's path. After a package upgrade while the app
+/// runs, Linux names the replaced file `… (deleted)`; the new file is at
+/// the old path, which is what the entry must start.
+fn current_program() -> Result<PathBuf, Error> {
+    let exe = std::env::current_exe().map_err(|e| {
+        Error::new(
+            ErrorCode::Autostart,
+            format!("cannot tell where this program is: {e}"),
+        )
+    })?;
+    Ok(
+        match exe.to_str().and_then(|s| s.strip_suffix(" (deleted)")) {
+            Some(live) => PathBuf::from(live),
+            None => exe,
+        },
+    )
+}
+
 /// What `tauri-plugin-autostart` named the entry before the app wrote its
 /// own (the product name): removed when the choice changes, so the app is
 /// never started twice at login.
@@ -100,8 +113,15 @@ impl XdgAutostart {
         let Some(legacy) = self.entry.parent().map(|d| d.join(LEGACY_ENTRY)) else {
             return;
         };
+        // The plugin's entry: its `Exec` is the program (or the AppImage,
+        // whose name can be anything) and its `Name` the product name.
+        let ours = |t: &str| {
+            t.contains("commonscloud-desktop")
+                || t.lines().any(|l| l.trim() == "Name=CommonsCloud")
+                || self.exec.to_str().is_some_and(|e| t.contains(e))
+        };
         if legacy != self.entry
-            && std::fs::read_to_string(&legacy).is_ok_and(|t| t.contains("commonscloud-desktop"))
+            && std::fs::read_to_string(&legacy).is_ok_and(|t| ours(&t))
             && let Err(e) = std::fs::remove_file(&legacy)
         {
             tracing::warn!("old autostart entry {} left: {e}", legacy.display());
@@ -290,9 +310,24 @@ mod tests {
         );
         entry.enable().unwrap();
         assert!(!old.exists(), "the app would start twice");
-        std::fs::write(&old, "[Desktop Entry]\nExec=/usr/bin/other-app\n").unwrap();
+        std::fs::write(
+            &old,
+            "[Desktop Entry]\nName=Other\nExec=/usr/bin/other-app\n",
+        )
+        .unwrap();
         entry.disable().unwrap();
         assert!(old.exists(), "another program's entry was removed");
+        // An AppImage: the plugin wrote the image's path and the product name.
+        std::fs::write(
+            &old,
+            "[Desktop Entry]\nName=CommonsCloud\nExec=/home/ana/Apps/CC-x86_64.AppImage\n",
+        )
+        .unwrap();
+        entry.enable().unwrap();
+        assert!(
+            !old.exists(),
+            "the AppImage's old entry would start it twice"
+        );
     }
 
     #[test]

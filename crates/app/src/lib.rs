@@ -228,8 +228,11 @@ impl App {
     /// computer (tests, a local server). The address is parsed and its
     /// host checked, so `http://localhost@evil.example/` (a user name
     /// before another host) and `http://127.0.0.1.evil.example/` are
-    /// refused; `javascript:`, `file:`, `data:` and any other scheme too.
-    pub fn check_external_url(&self, url: &str) -> Result<(), Error> {
+    /// refused; `javascript:`, `file:`, `data:` and any other scheme too,
+    /// and any address with a user name or password in it
+    /// (`https://commonscloud.coop@evil.example/` goes to evil.example).
+    /// Returns the address as parsed: the one to open.
+    pub fn check_external_url(&self, url: &str) -> Result<String, Error> {
         let refuse = |why: &str| {
             Err(Error::new(
                 ErrorCode::InvalidInput,
@@ -245,9 +248,12 @@ impl App {
         if parsed.host().is_none() {
             return refuse("no host");
         }
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return refuse("it names a user before the host");
+        }
         match parsed.scheme() {
-            "https" => Ok(()),
-            "http" if cc_dav::client::is_loopback(&parsed) => Ok(()),
+            "https" => Ok(parsed.into()),
+            "http" if cc_dav::client::is_loopback(&parsed) => Ok(parsed.into()),
             _ => refuse("only https addresses are opened"),
         }
     }

@@ -143,6 +143,13 @@ fn only_https_urls_are_opened() {
     ] {
         assert!(app.check_external_url(ok).is_ok(), "{ok}");
     }
+    // What opens is the address as parsed: a backslash after the host is
+    // a path for the parser, and stays one for the browser.
+    assert_eq!(
+        app.check_external_url("http://localhost\\@evil.example/")
+            .unwrap(),
+        "http://localhost/@evil.example/"
+    );
     for bad in [
         "file:///etc/passwd",
         "javascript:alert(1)",
@@ -157,6 +164,8 @@ fn only_https_urls_are_opened() {
         "http://127.0.0.1@evil.example:80/",
         "https://",
         "not a url",
+        "https://commonscloud.coop@evil.example/",
+        "https://:x@oficina.example.coop/",
     ] {
         assert_eq!(
             app.check_external_url(bad).unwrap_err().code,

@@ -109,6 +109,7 @@ async fn killed_at_random_moments_then_finished_loses_nothing() {
         ])
         .args(["--remote", remote.as_str(), "--user", server.user()])
         .env("COMMONSCLOUD_PASSWORD", server.password())
+        .envs(cc_harness::home_env(&dir.path().join("home")))
         .stdout(Stdio::null())
         .stderr(Stdio::piped());
         if once {

@@ -11,6 +11,7 @@ fn run(state: &std::path::Path, server: &Server, args: &[&str]) -> std::process:
         .arg(state)
         .args(args)
         .env("COMMONSCLOUD_PASSWORD", server.password())
+        .envs(cc_harness::home_env(&state.with_file_name("home")))
         .output()
         .unwrap()
 }
@@ -107,6 +108,7 @@ fn no_password_and_no_folder_are_usage_errors() {
             "ana",
         ])
         .env_remove("COMMONSCLOUD_PASSWORD")
+        .envs(cc_harness::home_env(&dir.path().join("home")))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

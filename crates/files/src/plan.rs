@@ -1081,6 +1081,46 @@ fn plan_inner(
 mod tests {
     use super::*;
 
+    #[test]
+    fn every_problem_has_its_own_code_that_reads_back() {
+        // No wildcard: a new variant fails to compile here until it is in
+        // `Problem::ALL` (a problem left out would be stored, then dropped
+        // when read back, and the folder shown as up to date).
+        fn listed(p: Problem) {
+            match p {
+                Problem::Name(
+                    NameProblem::ReservedName
+                    | NameProblem::TrailingDotOrSpace
+                    | NameProblem::ForbiddenCharacter
+                    | NameProblem::TooLong,
+                )
+                | Problem::CaseClash
+                | Problem::ReadOnly
+                | Problem::TypeClash
+                | Problem::ShareRoot
+                | Problem::Symlink
+                | Problem::NotUtf8
+                | Problem::DuplicateSpelling
+                | Problem::Special
+                | Problem::ServerRefuses => {}
+            }
+        }
+        let mut codes = std::collections::BTreeSet::new();
+        for p in Problem::ALL {
+            listed(p);
+            assert!(codes.insert(p.code()), "{} twice", p.code());
+            assert_eq!(Problem::from_code(p.code()), Some(p));
+            assert!(
+                p.code()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{}",
+                p.code()
+            );
+        }
+        assert_eq!(Problem::from_code("ServerRefuses"), None);
+    }
+
     fn p(s: &str) -> SyncPath {
         SyncPath::parse(s)
     }

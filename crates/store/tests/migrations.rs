@@ -103,9 +103,8 @@ const UPGRADE_CHECKS: &[(u32, &str)] = &[
         "SELECT NOT EXISTS (SELECT 1 FROM sync_folders WHERE id = 11)
             OR (SELECT ignore_fingerprint FROM sync_folders WHERE id = 11) = 'abc123'
             AND (SELECT count(*) FROM settings WHERE key GLOB 'files.ignore_fingerprint.*') = 0
-            AND (SELECT group_concat(kind, ',') FROM
-                   (SELECT kind FROM sync_problems WHERE folder_id = 11 ORDER BY path))
-                = 'name_reserved,symlink,server_refuses'
+            AND (SELECT group_concat(kind, ',' ORDER BY path) FROM sync_problems
+                 WHERE folder_id = 11) = 'name_reserved,symlink,server_refuses'
             -- (pairs exist from v3 on)",
     ),
 ];

@@ -192,14 +192,16 @@ async fn first_run_onboarding_sync_conflict_pause() {
     s.screenshot("settings-ca").await;
     // Start at login. First the desktop refuses (its configuration folder
     // cannot be made): the settings page says so and the box goes back.
+    // A fresh account has no `~/.config` (what failed on a fresh machine):
+    // should anything have made one in the test's home, it is set aside
+    // while start at login is tried, and put back afterwards.
     let config = home.join(".config");
-    let fresh = !config.exists();
-    let blocker = if fresh {
-        config.clone()
-    } else {
-        config.join("autostart")
-    };
-    assert!(!blocker.exists(), "{} already there", blocker.display());
+    let set_aside = home.join(".config.set-aside");
+    let had_config = config.exists();
+    if had_config {
+        std::fs::rename(&config, &set_aside).unwrap();
+    }
+    let blocker = config.clone();
     std::fs::write(&blocker, "not a folder").unwrap();
     s.click("settings-autostart").await;
     s.click("settings-save").await;
@@ -254,10 +256,13 @@ async fn first_run_onboarding_sync_conflict_pause() {
     s.click("settings-autostart").await;
     s.click("settings-save").await;
     eventually("no autostart entry", 10, || !entry.exists()).await;
-    eprintln!(
-        "autostart: the test's home had ~/.config beforehand: {}",
-        !fresh
-    );
+    if had_config {
+        // Put back only where nothing else was written meanwhile.
+        let _ = std::fs::remove_dir(&autostart)
+            .and_then(|()| std::fs::remove_dir(&config))
+            .and_then(|()| std::fs::rename(&set_aside, &config));
+    }
+    eprintln!("autostart: ~/.config existed before and was set aside: {had_config}");
     s.click("signout-button").await;
     s.el("signout-confirm").await;
     s.screenshot("settings-sign-out-ca").await;

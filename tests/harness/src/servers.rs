@@ -116,7 +116,7 @@ pub fn servers_dir() -> PathBuf {
 
 /// What makes the virtual environment with Xandikos by hand (the test
 /// command and the harness run the same).
-pub const XANDIKOS_VENV_COMMAND: &str = "python3 -m venv target/test-venv && target/test-venv/bin/pip install --quiet --disable-pip-version-check 'xandikos>=0.4'";
+pub const XANDIKOS_VENV_COMMAND: &str = "python3 -m venv target/test-venv && target/test-venv/bin/pip install --quiet --disable-pip-version-check 'xandikos>=0.4' && touch target/test-venv/.cc-ready";
 
 /// The Python of the virtual environment that has Xandikos: the
 /// `CC_XANDIKOS_PYTHON` variable, else `target/test-venv/bin/python`,
@@ -130,7 +130,10 @@ pub fn xandikos_python() -> PathBuf {
     }
     let target = crate::workspace_root().join("target");
     let venv = target.join("test-venv");
-    let ready = || venv.join("bin/xandikos").exists();
+    // Written once pip has finished: a venv another test process is still
+    // filling is not used before it is whole.
+    let marker = venv.join(".cc-ready");
+    let ready = || marker.exists();
     if !ready() {
         std::fs::create_dir_all(&target).expect("target/");
         let lock =
@@ -172,8 +175,11 @@ fn make_xandikos_venv(venv: &Path) -> Result<(), String> {
         "install",
         "--quiet",
         "--disable-pip-version-check",
+        "--timeout",
+        "60",
         "xandikos>=0.4",
-    ]))
+    ]))?;
+    std::fs::write(venv.join(".cc-ready"), "xandikos installed\n").map_err(|e| e.to_string())
 }
 
 impl Server {

@@ -81,8 +81,8 @@ impl Ctx<'_> {
         &self,
         dir: &SyncPath,
         actions: Vec<&'b Action>,
-    ) -> Vec<(&'b Action, Result<Outcome, String>)> {
-        let mut placed: Vec<(&'b Action, Result<Outcome, String>)> = Vec::new();
+    ) -> Vec<(&'b Action, Result<Outcome, ActionError>)> {
+        let mut placed: Vec<(&'b Action, Result<Outcome, ActionError>)> = Vec::new();
         let mut rest: Vec<&'b Action> = Vec::new();
         if self.archives_work.load(Ordering::Relaxed) {
             match self.fetch_archive(dir, &actions).await {
@@ -122,7 +122,7 @@ impl Ctx<'_> {
         &self,
         dir: &SyncPath,
         actions: &[&Action],
-    ) -> Result<Vec<Option<PathBuf>>, String> {
+    ) -> Result<Vec<Option<PathBuf>>, ActionError> {
         let folder_url = match self.remote(dir) {
             Some(r) if !dir.is_root() => {
                 cc_dav::href::as_collection(&r.url(&self.folder.remote_root, dir))
@@ -133,7 +133,7 @@ impl Ctx<'_> {
         let mut names = Vec::with_capacity(actions.len());
         for a in actions {
             let p = a.path();
-            let r = self.remote(p).ok_or("no remote entry")?;
+            let r = self.remote(p).ok_or(ActionError::NotListed)?;
             // The name as the server spells it (the last segment of its
             // href), which is what the archive request must name.
             let name = r
@@ -171,7 +171,7 @@ impl Ctx<'_> {
                 ) {
                     self.archives_work.store(false, Ordering::Relaxed);
                 }
-                return Err(e.to_string());
+                return Err(e.into());
             }
         };
         // The tar reader is synchronous: it runs on a blocking thread and
@@ -180,7 +180,7 @@ impl Ctx<'_> {
         let for_thread = wanted.clone();
         let got = tokio::task::spawn_blocking(move || crate::archive::extract(reader, &for_thread))
             .await
-            .map_err(e2s)?;
+            .map_err(std::io::Error::other)?;
         if let Some(e) = &got.stream_error {
             tracing::info!(folder = %dir, error = %e, "folder archive ended early");
         }

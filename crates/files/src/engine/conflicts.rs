@@ -15,12 +15,12 @@ pub fn conflict_name(name: &str, stamp: &str) -> String {
 }
 
 impl Ctx<'_> {
-    pub(super) async fn conflict(&self, p: &SyncPath) -> Result<Outcome, String> {
+    pub(super) async fn conflict(&self, p: &SyncPath) -> Result<Outcome, ActionError> {
         let (tmp, etag) = self.fetch(p).await?;
         let target = local_path(&self.folder.local_root, p);
-        if sha1_file(&tmp).map_err(e2s)? == sha1_file(&target).map_err(e2s)? {
+        if sha1_file(&tmp)? == sha1_file(&target)? {
             let _ = std::fs::remove_file(&tmp);
-            let r = self.remote(p).ok_or("no remote entry")?;
+            let r = self.remote(p).ok_or(ActionError::NotListed)?;
             return Ok(Outcome::Record(self.synced(self.stat(p)?, r, etag)));
         }
         self.keep_both(p, tmp, etag)
@@ -33,20 +33,18 @@ impl Ctx<'_> {
         p: &SyncPath,
         tmp: PathBuf,
         etag: Option<String>,
-    ) -> Result<Outcome, String> {
-        let r = self.remote(p).ok_or("no remote entry")?;
+    ) -> Result<Outcome, ActionError> {
+        let r = self.remote(p).ok_or(ActionError::NotListed)?;
         let target = local_path(&self.folder.local_root, p);
         let copy_name = conflict_name(p.name(), &self.stamp);
         let copy = target.with_file_name(&copy_name);
         if copy.exists() {
             let _ = std::fs::remove_file(&tmp);
-            return Err(format!("{copy_name} already exists"));
+            return Err(ActionError::CopyExists(copy_name));
         }
-        std::fs::rename(&target, &copy).map_err(e2s)?;
-        std::fs::rename(&tmp, &target).map_err(e2s)?;
-        let local = std::fs::symlink_metadata(&target)
-            .map(|m| meta_of(&m))
-            .map_err(e2s)?;
+        std::fs::rename(&target, &copy)?;
+        std::fs::rename(&tmp, &target)?;
+        let local = std::fs::symlink_metadata(&target).map(|m| meta_of(&m))?;
         let copy_path = p.parent().unwrap_or_else(SyncPath::root).join(&copy_name);
         Ok(Outcome::RecordWithConflict(
             self.synced(local, r, etag),

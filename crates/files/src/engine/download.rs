@@ -44,8 +44,11 @@ pub(super) fn version_of(tmp: &Path) -> PathBuf {
 
 impl Ctx<'_> {
     /// Fetches the server file into a temporary file next to the target.
-    pub(super) async fn fetch(&self, p: &SyncPath) -> Result<(PathBuf, Option<String>), String> {
-        let r = self.remote(p).ok_or("no remote entry")?;
+    pub(super) async fn fetch(
+        &self,
+        p: &SyncPath,
+    ) -> Result<(PathBuf, Option<String>), ActionError> {
+        let r = self.remote(p).ok_or(ActionError::NotListed)?;
         let tmp = self.tmp_path(p)?;
         let tag = version_of(&tmp);
         let url = r.url(&self.folder.remote_root, p);
@@ -66,18 +69,17 @@ impl Ctx<'_> {
                 tokio::fs::OpenOptions::new()
                     .append(true)
                     .open(&tmp)
-                    .await
-                    .map_err(e2s)?
+                    .await?
             } else {
                 // The version is written down before the first byte, so a
                 // partial file is only ever resumed for the same version.
                 match &r.meta.etag {
-                    Some(etag) => std::fs::write(&tag, etag).map_err(e2s)?,
+                    Some(etag) => std::fs::write(&tag, etag)?,
                     None => {
                         let _ = std::fs::remove_file(&tag);
                     }
                 }
-                tokio::fs::File::create(&tmp).await.map_err(e2s)?
+                tokio::fs::File::create(&tmp).await?
             };
             // Each write to a tokio file is a trip to the blocking pool:
             // the network's small pieces are gathered first.
@@ -118,27 +120,27 @@ impl Ctx<'_> {
                         let _ = std::fs::remove_file(&tmp);
                         let _ = std::fs::remove_file(&tag);
                     }
-                    return Err(e.to_string());
+                    return Err(e.into());
                 }
             };
-            f.flush().await.map_err(e2s)?;
-            f.get_ref().sync_all().await.map_err(e2s)?;
+            f.flush().await?;
+            f.get_ref().sync_all().await?;
             drop(f);
             let total = from + got.written;
             if r.meta.size != total && r.meta.etag == got.etag {
                 let _ = tokio::fs::remove_file(&tmp).await;
                 let _ = std::fs::remove_file(&tag);
-                return Err(format!(
+                return Err(ActionError::Incomplete(format!(
                     "size {total} differs from the listing's {}",
                     r.meta.size
-                ));
+                )));
             }
             if let Some(expected) = &r.sha1 {
-                let actual = sha1_file(&tmp).map_err(e2s)?;
+                let actual = sha1_file(&tmp)?;
                 if &actual != expected {
                     let _ = tokio::fs::remove_file(&tmp).await;
                     let _ = std::fs::remove_file(&tag);
-                    return Err("checksum differs from the server's; not put in place".into());
+                    return Err(ActionError::ChecksumMismatch);
                 }
             }
             let _ = std::fs::remove_file(&tag);
@@ -146,14 +148,18 @@ impl Ctx<'_> {
         }
     }
 
-    pub(super) async fn download(&self, p: &SyncPath, compare: bool) -> Result<Outcome, String> {
+    pub(super) async fn download(
+        &self,
+        p: &SyncPath,
+        compare: bool,
+    ) -> Result<Outcome, ActionError> {
         let (tmp, etag) = self.fetch(p).await?;
         self.place(p, tmp, etag, compare)
     }
 
     /// Where a download of `p` is written before it is put in place.
-    pub(super) fn tmp_path(&self, p: &SyncPath) -> Result<PathBuf, String> {
-        download_tmp(&self.folder.local_root, p).ok_or_else(|| "no parent folder".into())
+    pub(super) fn tmp_path(&self, p: &SyncPath) -> Result<PathBuf, ActionError> {
+        download_tmp(&self.folder.local_root, p).ok_or(ActionError::NoParent)
     }
 
     /// Puts the checked download `tmp` of `p` in place, if the local side
@@ -164,8 +170,8 @@ impl Ctx<'_> {
         tmp: PathBuf,
         etag: Option<String>,
         compare: bool,
-    ) -> Result<Outcome, String> {
-        let r = self.remote(p).ok_or("no remote entry")?;
+    ) -> Result<Outcome, ActionError> {
+        let r = self.remote(p).ok_or(ActionError::NotListed)?;
         let target = local_path(&self.folder.local_root, p);
         // A folder the scan saw here was replaced by the server's file:
         // the plan removed it first, so nothing is expected here now.
@@ -179,20 +185,18 @@ impl Ctx<'_> {
         if now != seen {
             // The local file changed since the scan: keep it; next pass.
             let _ = std::fs::remove_file(&tmp);
-            return Err("local file changed during the pass; kept".into());
+            return Err(ActionError::ChangedDuringPass);
         }
         if compare && now.is_some() {
-            let same = sha1_file(&tmp).map_err(e2s)? == sha1_file(&target).map_err(e2s)?;
+            let same = sha1_file(&tmp)? == sha1_file(&target)?;
             if same {
                 let _ = std::fs::remove_file(&tmp);
                 return Ok(Outcome::Record(self.synced(self.stat(p)?, r, etag)));
             }
             return self.keep_both(p, tmp, etag);
         }
-        std::fs::rename(&tmp, &target).map_err(e2s)?;
-        let local = std::fs::symlink_metadata(&target)
-            .map(|m| meta_of(&m))
-            .map_err(e2s)?;
+        std::fs::rename(&tmp, &target)?;
+        let local = std::fs::symlink_metadata(&target).map(|m| meta_of(&m))?;
         Ok(Outcome::Record(self.synced(local, r, etag)))
     }
 }

@@ -3,6 +3,81 @@
 
 use super::*;
 
+/// Why one action failed. The action is kept and tried again at the next
+/// pass; [`code`](ActionError::code) is stable for programs (the UI's
+/// translations), the message is English for logs.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    /// The local disk refused: full, no permission, gone.
+    #[error("{0}")]
+    Local(#[from] std::io::Error),
+    /// The server refused or could not be reached.
+    #[error("{0}")]
+    Server(#[from] DavError),
+    /// The state file could not be written.
+    #[error("{0}")]
+    Journal(#[from] JournalError),
+    /// The local entry changed since the scan: kept for the next pass.
+    #[error("changed since the scan; kept, will sync next time")]
+    ChangedSinceScan,
+    /// The local file changed while its download ran: kept.
+    #[error("local file changed during the pass; kept")]
+    ChangedDuringPass,
+    /// A folder to remove still holds something: kept.
+    #[error("folder not empty; kept")]
+    FolderNotEmpty,
+    /// A folder was to be made where the server has a file.
+    #[error("a file of that name is on the server")]
+    FileOnServer,
+    /// The server sent fewer or more bytes than it listed.
+    #[error("{0}")]
+    Incomplete(String),
+    /// The bytes do not match the server's checksum: not put in place.
+    #[error("checksum differs from the server's; not put in place")]
+    ChecksumMismatch,
+    /// The conflicted copy's name is taken.
+    #[error("{0} already exists")]
+    CopyExists(String),
+    /// The listing has no entry for the path (it went meanwhile).
+    #[error("no remote entry")]
+    NotListed,
+    /// A path with no folder to hold it (never from a valid plan).
+    #[error("no parent folder")]
+    NoParent,
+    /// Nextcloud's bulk upload refused this file or gave no verdict.
+    #[error("bulk upload: {0}")]
+    BulkRefused(String),
+}
+
+impl ActionError {
+    /// A stable code per kind of failure.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ActionError::Local(_) => "local",
+            ActionError::Server(e) => match e.kind {
+                ErrorKind::Unauthorized => "server_unauthorized",
+                ErrorKind::Forbidden(_) => "server_forbidden",
+                ErrorKind::NotFound => "server_not_found",
+                ErrorKind::Locked(_) => "server_locked",
+                ErrorKind::InsufficientStorage(_) => "server_full",
+                ErrorKind::PreconditionFailed => "server_changed",
+                ErrorKind::Connect(_) | ErrorKind::Timeout | ErrorKind::Transport(_) => "offline",
+                _ => "server",
+            },
+            ActionError::Journal(_) => "state_file",
+            ActionError::ChangedSinceScan | ActionError::ChangedDuringPass => "changed_meanwhile",
+            ActionError::FolderNotEmpty => "folder_not_empty",
+            ActionError::FileOnServer => "file_on_server",
+            ActionError::Incomplete(_) => "incomplete",
+            ActionError::ChecksumMismatch => "checksum",
+            ActionError::CopyExists(_) => "copy_exists",
+            ActionError::NotListed => "not_listed",
+            ActionError::NoParent => "no_parent",
+            ActionError::BulkRefused(_) => "bulk_refused",
+        }
+    }
+}
+
 /// Bytes an action moved over the network, from what it recorded.
 pub(super) fn transferred(action: &Action, s: &Synced) -> u64 {
     match action {
@@ -12,28 +87,37 @@ pub(super) fn transferred(action: &Action, s: &Synced) -> u64 {
     }
 }
 
-impl SyncFolder {
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn execute(
-        &self,
-        conn: &Connection,
+/// One pass running its plan: what its actions share, and what it
+/// reports as they finish.
+pub(super) struct Executor<'r, P> {
+    pub(super) folder: &'r SyncFolder,
+    pub(super) conn: &'r Connection,
+    pub(super) opts: &'r PassOptions,
+    pub(super) report: &'r mut PassReport,
+    pub(super) progress: &'r mut P,
+    /// Actions the server refused, with the problem reported.
+    pub(super) refused: Vec<(SyncPath, Problem)>,
+}
+
+impl<P: FnMut(Progress)> Executor<'_, P> {
+    /// Runs the plan's actions in order, each recorded as it finishes;
+    /// returns what the server refused.
+    pub(super) async fn run(
+        mut self,
         plan: &Plan,
         scan: &LocalScan,
         listing: &RemoteListing,
-        opts: &PassOptions,
-        report: &mut PassReport,
-        progress: &mut impl FnMut(Progress),
     ) -> Result<Vec<(SyncPath, Problem)>, SyncError> {
-        let mut refused = Vec::new();
+        let (folder, conn, opts) = (self.folder, self.conn, self.opts);
         let ctx = Ctx {
-            folder: self,
+            folder,
             conn,
             listing,
             scan,
             stamp: opts.conflict_stamp.clone(),
             now: opts.now,
             nextcloud: opts.nextcloud.clone(),
-            pending_chunked: journal::pending_uploads(conn, self.folder_id)?
+            pending_chunked: journal::pending_uploads(conn, folder.folder_id)?
                 .into_iter()
                 .map(|(p, _)| p)
                 .collect(),
@@ -59,30 +143,23 @@ impl SyncFolder {
                 batch.push(action);
                 continue;
             }
-            self.run_batch(conn, &ctx, &mut batch, opts, report, progress, &mut refused)
-                .await?;
+            self.run_batch(&ctx, &mut batch).await?;
             let outcome = ctx.run(action).await;
-            self.finish(conn, action, outcome, opts, report, progress, &mut refused)?;
+            self.finish(action, outcome)?;
         }
-        self.run_batch(conn, &ctx, &mut batch, opts, report, progress, &mut refused)
-            .await?;
-        report.limited_up = LimitStats::of(ctx.up.as_ref());
-        report.limited_down = LimitStats::of(ctx.down.as_ref());
-        report.archived = ctx.archived.load(Ordering::Relaxed);
-        report.archives = ctx.archive_requests.load(Ordering::Relaxed);
-        Ok(refused)
+        self.run_batch(&ctx, &mut batch).await?;
+        self.report.limited_up = LimitStats::of(ctx.up.as_ref());
+        self.report.limited_down = LimitStats::of(ctx.down.as_ref());
+        self.report.archived = ctx.archived.load(Ordering::Relaxed);
+        self.report.archives = ctx.archive_requests.load(Ordering::Relaxed);
+        Ok(self.refused)
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn run_batch(
-        &self,
-        conn: &Connection,
+    /// Runs the transfers gathered so far, `parallel` at a time.
+    async fn run_batch(
+        &mut self,
         ctx: &Ctx<'_>,
         batch: &mut Vec<&Action>,
-        opts: &PassOptions,
-        report: &mut PassReport,
-        progress: &mut impl FnMut(Progress),
-        refused: &mut Vec<(SyncPath, Problem)>,
     ) -> Result<(), SyncError> {
         use futures_util::StreamExt;
         let jobs = ctx.jobs(std::mem::take(batch));
@@ -93,42 +170,24 @@ impl SyncFolder {
                 Job::Archive(dir, actions) => ctx.archive(&dir, actions).await,
             }
         }))
-        .buffer_unordered(opts.parallel.max(1));
+        .buffer_unordered(self.opts.parallel.max(1));
         while let Some(done) = results.next().await {
             for (action, outcome) in done {
-                self.finish(conn, action, outcome, opts, report, progress, refused)?;
+                self.finish(action, outcome)?;
             }
         }
         Ok(())
     }
 
-    /// Remembers a problem of `path`; reported in this pass only the first
-    /// time it is seen.
-    pub(super) fn note_once(
-        &self,
-        conn: &Connection,
-        path: &SyncPath,
-        problem: Problem,
-        opts: &PassOptions,
-        report: &mut PassReport,
-    ) -> Result<(), SyncError> {
-        if journal::note_problem(conn, self.folder_id, path, problem, opts.now)? {
-            report.problems.push((path.clone(), problem));
-        }
-        Ok(())
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn finish(
-        &self,
-        conn: &Connection,
+    /// Records what one action did in the journal, counts it, and tells
+    /// the progress.
+    fn finish(
+        &mut self,
         action: &Action,
-        outcome: Result<Outcome, String>,
-        opts: &PassOptions,
-        report: &mut PassReport,
-        progress: &mut impl FnMut(Progress),
-        refused: &mut Vec<(SyncPath, Problem)>,
+        outcome: Result<Outcome, ActionError>,
     ) -> Result<(), SyncError> {
+        let (folder, conn, opts) = (self.folder, self.conn, self.opts);
+        let (report, progress) = (&mut *self.report, &mut *self.progress);
         let path = action.path().clone();
         let mut bytes = 0;
         let mut conflict = false;
@@ -136,20 +195,20 @@ impl SyncFolder {
         match outcome {
             Ok(Outcome::Record(s)) => {
                 bytes = transferred(action, &s);
-                journal::record(conn, self.folder_id, &path, &s)?
+                journal::record(conn, folder.folder_id, &path, &s)?
             }
             Ok(Outcome::RecordWithConflict(s, copy)) => {
                 bytes = transferred(action, &s);
                 conflict = true;
-                journal::record(conn, self.folder_id, &path, &s)?;
-                journal::note_conflict(conn, self.folder_id, &path, &copy, opts.now)?;
+                journal::record(conn, folder.folder_id, &path, &s)?;
+                journal::note_conflict(conn, folder.folder_id, &path, &copy, opts.now)?;
                 report.conflicts.push(copy);
             }
-            Ok(Outcome::Forget) => journal::forget(conn, self.folder_id, &path)?,
-            Ok(Outcome::Moved { from }) => journal::rename(conn, self.folder_id, &from, &path)?,
+            Ok(Outcome::Forget) => journal::forget(conn, folder.folder_id, &path)?,
+            Ok(Outcome::Moved { from }) => journal::rename(conn, folder.folder_id, &from, &path)?,
             // Problems the plan reported.
             Ok(Outcome::Reported(problem)) if matches!(action, Action::Report { .. }) => {
-                self.note_once(conn, &path, problem, opts, report)?
+                folder.note_once(conn, &path, problem, opts, report)?
             }
             Ok(Outcome::Refused(problem) | Outcome::Reported(problem)) => {
                 // The server refused the action. A refused deletion: it
@@ -160,10 +219,10 @@ impl SyncFolder {
                 // way reported once, not counted, and its folder not
                 // settled.
                 if server_keeps {
-                    journal::forget(conn, self.folder_id, &path)?;
+                    journal::forget(conn, folder.folder_id, &path)?;
                 }
-                self.note_once(conn, &path, problem, opts, report)?;
-                refused.push((path.clone(), problem));
+                folder.note_once(conn, &path, problem, opts, report)?;
+                self.refused.push((path.clone(), problem));
                 progress(Progress::Done {
                     path,
                     done: Done::NotSynced,
@@ -174,12 +233,13 @@ impl SyncFolder {
             Err(error) => {
                 progress(Progress::Failed {
                     path: path.clone(),
-                    error: error.clone(),
+                    error: error.to_string(),
                 });
                 report.failures.push(Failure {
                     path: path.clone(),
                     action: format!("{action:?}"),
-                    error,
+                    code: error.code(),
+                    error: error.to_string(),
                 });
                 return Ok(());
             }
@@ -214,18 +274,36 @@ impl SyncFolder {
     }
 }
 
+impl SyncFolder {
+    /// Remembers a problem of `path`; reported in this pass only the first
+    /// time it is seen.
+    pub(super) fn note_once(
+        &self,
+        conn: &Connection,
+        path: &SyncPath,
+        problem: Problem,
+        opts: &PassOptions,
+        report: &mut PassReport,
+    ) -> Result<(), SyncError> {
+        if journal::note_problem(conn, self.folder_id, path, problem, opts.now)? {
+            report.problems.push((path.clone(), problem));
+        }
+        Ok(())
+    }
+}
+
 impl Ctx<'_> {
-    pub(super) async fn run(&self, action: &Action) -> Result<Outcome, String> {
+    pub(super) async fn run(&self, action: &Action) -> Result<Outcome, ActionError> {
         match action {
             Action::Report { problem, .. } => Ok(Outcome::Reported(*problem)),
             Action::Forget(_) => Ok(Outcome::Forget),
             Action::Record(p) => {
-                let r = self.remote(p).ok_or("no remote entry")?;
+                let r = self.remote(p).ok_or(ActionError::NotListed)?;
                 Ok(Outcome::Record(self.synced(self.stat(p)?, r, None)))
             }
             Action::MkdirLocal(p) => {
-                std::fs::create_dir_all(self.abs(p)).map_err(e2s)?;
-                let r = self.remote(p).ok_or("no remote entry")?;
+                std::fs::create_dir_all(self.abs(p))?;
+                let r = self.remote(p).ok_or(ActionError::NotListed)?;
                 Ok(Outcome::Record(self.synced(self.stat(p)?, r, None)))
             }
             Action::MkdirRemote(p) => {
@@ -239,13 +317,12 @@ impl Ctx<'_> {
                             .folder
                             .client
                             .stat(&url, &[cc_dav::xml::QName::dav("resourcetype")])
-                            .await
-                            .map_err(e2s)?;
+                            .await?;
                         if !there.is_collection() {
-                            return Err("a file of that name is on the server".into());
+                            return Err(ActionError::FileOnServer);
                         }
                     }
-                    Err(e) => return Err(e.to_string()),
+                    Err(e) => return Err(e.into()),
                 }
                 let local = self.stat(p)?;
                 Ok(Outcome::Record(Synced {
@@ -266,11 +343,7 @@ impl Ctx<'_> {
                 } else {
                     (self.folder.url_of(from), self.folder.url_of(to))
                 };
-                self.folder
-                    .client
-                    .move_to(&src, &dst, false)
-                    .await
-                    .map_err(e2s)?;
+                self.folder.client.move_to(&src, &dst, false).await?;
                 Ok(Outcome::Moved { from: from.clone() })
             }
             Action::Upload { path, if_match } => self.upload(path, if_match.as_deref()).await,
@@ -285,7 +358,7 @@ impl Ctx<'_> {
                     Err(e) if matches!(e.kind, ErrorKind::Forbidden(_)) => {
                         Ok(Outcome::Refused(Problem::ReadOnly))
                     }
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => Err(e.into()),
                 }
             }
             Action::RemoveDirRemote(p) => {
@@ -296,7 +369,7 @@ impl Ctx<'_> {
                     Err(e) if matches!(e.kind, ErrorKind::Forbidden(_)) => {
                         Ok(Outcome::Refused(Problem::ReadOnly))
                     }
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => Err(e.into()),
                 }
             }
             Action::DeleteLocal(p) => {
@@ -305,14 +378,11 @@ impl Ctx<'_> {
                 let now = std::fs::symlink_metadata(&path).map(|m| meta_of(&m));
                 match (now, self.scan.entries.get(p)) {
                     (Ok(now), Some(seen)) if now == seen.meta => {
-                        self.folder
-                            .trash
-                            .put(&self.folder.local_root, &path)
-                            .map_err(e2s)?;
+                        self.folder.trash.put(&self.folder.local_root, &path)?;
                         Ok(Outcome::Forget)
                     }
                     (Err(_), _) => Ok(Outcome::Forget),
-                    _ => Err("changed since the scan; kept, will sync next time".into()),
+                    _ => Err(ActionError::ChangedSinceScan),
                 }
             }
             Action::RemoveDirLocal(p) => {
@@ -321,13 +391,10 @@ impl Ctx<'_> {
                     .map(|mut d| d.next().is_none())
                     .unwrap_or(true);
                 if !empty {
-                    return Err("folder not empty; kept".into());
+                    return Err(ActionError::FolderNotEmpty);
                 }
                 if path.exists() {
-                    self.folder
-                        .trash
-                        .put(&self.folder.local_root, &path)
-                        .map_err(e2s)?;
+                    self.folder.trash.put(&self.folder.local_root, &path)?;
                 }
                 Ok(Outcome::Forget)
             }

@@ -39,6 +39,8 @@ mod archive;
 mod conflicts;
 mod download;
 mod execute;
+pub use execute::ActionError;
+use execute::Executor;
 mod memory;
 mod upload;
 mod views;
@@ -112,6 +114,9 @@ impl Default for PassOptions {
 pub struct Failure {
     pub path: SyncPath,
     pub action: String,
+    /// [`ActionError::code`]: stable, for programs.
+    pub code: &'static str,
+    /// In English, for logs.
     pub error: String,
 }
 
@@ -400,17 +405,16 @@ impl SyncFolder {
             actions: report.planned,
             bytes,
         });
-        let refused = self
-            .execute(
-                conn,
-                &plan,
-                &scan,
-                &listing,
-                opts,
-                &mut report,
-                &mut progress,
-            )
-            .await?;
+        let refused = Executor {
+            folder: self,
+            conn,
+            opts,
+            report: &mut report,
+            progress: &mut progress,
+            refused: Vec::new(),
+        }
+        .run(&plan, &scan, &listing)
+        .await?;
         // Problems that are gone are forgotten (and reported again if they
         // come back).
         let mut current: Vec<(SyncPath, Problem)> = scan
@@ -482,7 +486,6 @@ impl SyncFolder {
     /// not above an action that failed or was refused, nor above something
     /// on the server that is reported or not scanned here instead of
     /// synced. Those folders are listed again next time.
-    #[allow(clippy::too_many_arguments)]
     fn record_folder_etags(
         &self,
         conn: &Connection,
@@ -576,10 +579,6 @@ struct Ctx<'a> {
     archive_requests: AtomicUsize,
 }
 
-fn e2s(e: impl std::fmt::Display) -> String {
-    e.to_string()
-}
-
 impl Ctx<'_> {
     fn remote(&self, p: &SyncPath) -> Option<&RemoteEntry> {
         self.listing.entries.get(p)
@@ -611,10 +610,8 @@ impl Ctx<'_> {
         }
     }
 
-    fn stat(&self, p: &SyncPath) -> Result<LocalMeta, String> {
-        std::fs::symlink_metadata(self.abs(p))
-            .map(|m| meta_of(&m))
-            .map_err(e2s)
+    fn stat(&self, p: &SyncPath) -> Result<LocalMeta, ActionError> {
+        Ok(std::fs::symlink_metadata(self.abs(p)).map(|m| meta_of(&m))?)
     }
 
     fn synced(&self, local: LocalMeta, r: &RemoteEntry, etag: Option<String>) -> Synced {

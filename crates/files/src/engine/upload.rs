@@ -8,7 +8,7 @@ impl Ctx<'_> {
         &self,
         p: &SyncPath,
         if_match: Option<&str>,
-    ) -> Result<Outcome, String> {
+    ) -> Result<Outcome, ActionError> {
         let before = self.stat(p)?;
         let chunking = self
             .nextcloud
@@ -28,12 +28,12 @@ impl Ctx<'_> {
                     Err(e) if matches!(e.kind, ErrorKind::Forbidden(_)) => {
                         return Ok(Outcome::Reported(Problem::ReadOnly));
                     }
-                    Err(e) => return Err(e.to_string()),
+                    Err(e) => return Err(e.into()),
                 };
                 // A chunked upload left from before is not needed any
                 // more (the server drops its folder after 24 h).
                 if self.pending_chunked.contains(p) {
-                    journal::upload_finished(self.conn, self.folder.folder_id, p).map_err(e2s)?;
+                    journal::upload_finished(self.conn, self.folder.folder_id, p)?;
                 }
                 info
             }
@@ -50,9 +50,9 @@ impl Ctx<'_> {
         p: &SyncPath,
         before: &LocalMeta,
         c: &Chunking,
-    ) -> Result<PutInfo, String> {
+    ) -> Result<PutInfo, ActionError> {
         let folder = self.folder.folder_id;
-        let earlier = journal::pending_upload(self.conn, folder, p).map_err(e2s)?;
+        let earlier = journal::pending_upload(self.conn, folder, p)?;
         let same_file = |u: &journal::PendingUpload| {
             u.size == before.size && u.mtime_ns == before.mtime_ns && u.inode == before.inode
         };
@@ -83,7 +83,7 @@ impl Ctx<'_> {
                     chunk_size: c.chunk_size,
                     started_at: self.now,
                 };
-                journal::upload_started(self.conn, folder, p, &u).map_err(e2s)?;
+                journal::upload_started(self.conn, folder, p, &u)?;
                 (u, false)
             }
         };
@@ -97,9 +97,8 @@ impl Ctx<'_> {
             .folder
             .client
             .chunked_upload(&up, &self.abs(p), resume, |_| {})
-            .await
-            .map_err(e2s)?;
-        journal::upload_finished(self.conn, folder, p).map_err(e2s)?;
+            .await?;
+        journal::upload_finished(self.conn, folder, p)?;
         Ok(info)
     }
 
@@ -167,7 +166,7 @@ impl Ctx<'_> {
     pub(super) async fn bulk<'b>(
         &self,
         actions: Vec<&'b Action>,
-    ) -> Vec<(&'b Action, Result<Outcome, String>)> {
+    ) -> Vec<(&'b Action, Result<Outcome, ActionError>)> {
         let nc = self
             .nextcloud
             .as_ref()
@@ -175,17 +174,19 @@ impl Ctx<'_> {
         let bulk = nc.bulk.as_ref().expect("bulk jobs only with bulk upload");
         let mut files = Vec::new();
         // Each file as read: its state before and after reading it.
-        type Read<'b> = (&'b Action, Result<(LocalMeta, LocalMeta), String>);
+        type Read<'b> = (&'b Action, Result<(LocalMeta, LocalMeta), ActionError>);
         let mut read: Vec<Read<'b>> = Vec::new();
         for a in actions {
             let p = a.path();
             let r = async {
                 let before = self.stat(p)?;
-                let data = tokio::fs::read(self.abs(p)).await.map_err(e2s)?;
+                let data = tokio::fs::read(self.abs(p)).await?;
                 let after = self.stat(p)?;
-                let path = nc
-                    .bulk_path(&self.folder.remote_root, p)
-                    .ok_or("the sync folder is not below the Nextcloud files root")?;
+                let path = nc.bulk_path(&self.folder.remote_root, p).ok_or_else(|| {
+                    ActionError::BulkRefused(
+                        "the sync folder is not below the Nextcloud files root".into(),
+                    )
+                })?;
                 files.push(cc_dav::nextcloud::BulkFile {
                     path,
                     data: bytes::Bytes::from(data),
@@ -193,7 +194,7 @@ impl Ctx<'_> {
                         .ok()
                         .and_then(|m| m.modified().ok()),
                 });
-                Ok::<_, String>((before, after))
+                Ok::<_, ActionError>((before, after))
             }
             .await;
             read.push((a, r));
@@ -205,27 +206,30 @@ impl Ctx<'_> {
                 .client
                 .bulk_upload_limited(&bulk.url, &files, self.up.as_ref())
                 .await
-                .map_err(e2s)
         };
         let mut verdicts = match answer {
             Ok(v) => v.into_iter().map(Some).collect::<Vec<_>>(),
             Err(e) => {
                 return read
                     .into_iter()
-                    .map(|(a, r)| (a, r.and(Err(e.clone()))))
+                    .map(|(a, r)| (a, r.and(Err(ActionError::Server(e.clone())))))
                     .collect();
             }
         }
         .into_iter();
         read.into_iter()
             .map(|(a, r)| {
-                let outcome = r.and_then(|(before, after)| {
-                    let (_, verdict) = verdicts.next().flatten().ok_or("no verdict")?;
-                    match verdict {
+                let outcome =
+                    r.and_then(|(before, after)| {
+                        let (_, verdict) = verdicts
+                            .next()
+                            .flatten()
+                            .ok_or_else(|| ActionError::BulkRefused("no verdict".into()))?;
+                        match verdict {
                         cc_dav::nextcloud::BulkOutcome::Stored { etag, file_id } => {
                             if self.pending_chunked.contains(a.path()) {
                                 journal::upload_finished(self.conn, self.folder.folder_id, a.path())
-                                    .map_err(e2s)?;
+                                    ?;
                             }
                             Ok(Outcome::Record(Synced {
                                 kind: Kind::File,
@@ -240,16 +244,20 @@ impl Ctx<'_> {
                                 mount_root: false,
                             }))
                         }
-                        cc_dav::nextcloud::BulkOutcome::Failed { message } => Err(format!(
-                            "the server refused it in a bulk upload: {}",
-                            if message.is_empty() { "no reason given" } else { &message }
-                        )),
-                        cc_dav::nextcloud::BulkOutcome::NotProcessed => Err(
-                            "the server stopped the bulk upload before this file; it is sent again next time"
-                                .into(),
-                        ),
+                        cc_dav::nextcloud::BulkOutcome::Failed { message } => {
+                            Err(ActionError::BulkRefused(format!(
+                                "the server refused it: {}",
+                                if message.is_empty() { "no reason given" } else { &message }
+                            )))
+                        }
+                        cc_dav::nextcloud::BulkOutcome::NotProcessed => {
+                            Err(ActionError::BulkRefused(
+                                "the server stopped before this file; it is sent again next time"
+                                    .into(),
+                            ))
+                        }
                     }
-                });
+                    });
                 (a, outcome)
             })
             .collect()
@@ -289,7 +297,7 @@ impl Ctx<'_> {
         p: &SyncPath,
         before: LocalMeta,
         info: PutInfo,
-    ) -> Result<Outcome, String> {
+    ) -> Result<Outcome, ActionError> {
         let url = self.server_url(p);
         let after = self.stat(p)?;
         let local = if after == before {
@@ -317,8 +325,7 @@ impl Ctx<'_> {
             .folder
             .client
             .stat(&url, cc_dav::files::FILE_PROPS)
-            .await
-            .map_err(e2s)?;
+            .await?;
         Ok(Outcome::Record(Synced {
             kind: Kind::File,
             local,
