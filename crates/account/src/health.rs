@@ -6,7 +6,7 @@ use serde::Serialize;
 use url::Url;
 
 use crate::error::AccountError;
-use crate::nextcloud::NextcloudClient;
+use crate::server_api::NextcloudClient;
 
 /// The state of an account, as the UI shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

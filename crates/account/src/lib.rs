@@ -21,21 +21,21 @@
 pub mod endpoints;
 pub mod error;
 pub mod health;
-pub mod nextcloud;
 pub mod provider;
 pub mod records;
 pub mod secrets;
 pub mod server;
+pub mod server_api;
 pub mod signin;
 
 pub use error::{AccountError, Result};
 pub use health::Health;
-pub use nextcloud::{
+pub use provider::{Provider, ProviderError, ServerChoice, ServiceLink};
+pub use secrets::{KEYRING_SERVICE, Keyring, KeyringError};
+pub use server_api::{
     Capabilities, HttpConfig, LoginFlow, LoginGrant, NextcloudClient, PollPolicy, ServerStatus,
     UserInfo,
 };
-pub use provider::{Provider, ProviderError, ServerChoice, ServiceLink};
-pub use secrets::{KEYRING_SERVICE, Keyring, KeyringError};
 pub use signin::VerifiedAccount;
 /// Cancels a Login Flow wait (re-exported so callers need no direct
 /// `tokio-util` dependency).

@@ -9,8 +9,8 @@ use url::Url;
 
 use crate::endpoints::{Endpoints, dav_root, discover_homes, files_root};
 use crate::error::{AccountError, Result};
-use crate::nextcloud::{Capabilities, HttpConfig, NextcloudClient, ServerStatus, UserInfo};
 use crate::server::host_of;
+use crate::server_api::{Capabilities, HttpConfig, NextcloudClient, ServerStatus, UserInfo};
 
 /// A checked account, ready to be stored.
 #[derive(Debug, Clone)]

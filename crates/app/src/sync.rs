@@ -300,7 +300,7 @@ async fn worker(
     };
     let conn = store.connection();
     // Nextcloud's chunked and bulk uploads, when the server offers them.
-    let nextcloud = cc_files::nextcloud::NextcloudUploads::detect(&client, &row.remote_url).await;
+    let nextcloud = cc_files::features::NextcloudUploads::detect(&client, &row.remote_url).await;
     let mut watch = cc_files::watch::LocalWatch::new(&row.local_root).ok();
     let mut allow_mass_delete = false;
     let mut retry_delay = FIRST_RETRY;
@@ -450,7 +450,7 @@ async fn run_passes(
     conn: &Connection,
     row: &PairRow,
     client: &DavClient,
-    nextcloud: Option<&cc_files::nextcloud::NextcloudUploads>,
+    nextcloud: Option<&cc_files::features::NextcloudUploads>,
     allow_mass_delete: bool,
 ) -> Ended {
     let id = row.id;

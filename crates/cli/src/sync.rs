@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use cc_dav::{ClientConfig, Credentials, DavClient};
 use cc_files::engine::{PassOptions, PassReport, Progress, SyncError, SyncFolder};
+use cc_files::features::NextcloudUploads;
 use cc_files::ignore::IgnoreRules;
-use cc_files::nextcloud::NextcloudUploads;
 use cc_files::passes::{self, PassObserver};
 use cc_files::{journal, status};
 use clap::{Args, Subcommand};

@@ -18,10 +18,10 @@ pub mod client;
 pub mod error;
 pub mod files;
 pub mod href;
-pub mod nextcloud;
 pub mod pim;
 pub mod resource;
 pub mod throttle;
+pub mod transfers;
 pub mod xml;
 
 pub use client::{ClientConfig, Credentials, DavClient, Depth};

@@ -3,32 +3,14 @@
 //! headers, error bodies, chunked upload v2 and bulk upload.
 
 use bytes::Bytes;
-use cc_dav::client::{ClientConfig, Credentials, DavClient, Depth};
+use cc_dav::client::Depth;
 use cc_dav::error::ErrorKind;
 use cc_dav::files::{FileEntry, Precondition, PutOptions};
-use cc_dav::nextcloud::{BulkFile, BulkOutcome, ChunkedUpload};
 use cc_dav::resource::Checksum;
-use cc_harness::replay::ReplayServer;
+use cc_dav::transfers::{BulkFile, BulkOutcome, ChunkedUpload};
+use cc_harness::replay::{ReplayServer, client};
 use std::time::{Duration, SystemTime};
 use url::Url;
-
-fn client() -> DavClient {
-    DavClient::new(
-        ClientConfig {
-            retries: 0,
-            ..ClientConfig::default()
-        },
-        Some(Credentials {
-            user: "ana".into(),
-            password: "app-password".into(),
-        }),
-    )
-    .unwrap()
-}
-
-fn files_root(s: &ReplayServer) -> Url {
-    Url::parse(&format!("{}/remote.php/dav/files/ana/", s.base_url())).unwrap()
-}
 
 async fn listing(s: &ReplayServer, url: &Url) -> Vec<FileEntry> {
     let mut out = Vec::new();
@@ -46,7 +28,7 @@ async fn listing(s: &ReplayServer, url: &Url) -> Vec<FileEntry> {
 #[tokio::test]
 async fn listing_reads_nextcloud_properties() {
     let s = ReplayServer::start(&["021-propfind-root-depth1"]);
-    let entries = listing(&s, &files_root(&s)).await;
+    let entries = listing(&s, &s.files_root()).await;
     let root = entries.iter().find(|e| e.path.is_empty()).unwrap();
     assert!(root.is_dir);
     assert_eq!(root.file_id.as_deref(), Some("10428"));
@@ -83,7 +65,7 @@ async fn listing_reads_nextcloud_properties() {
 #[tokio::test]
 async fn shares_show_as_mount_roots_and_read_only() {
     let s = ReplayServer::start(&["095-share-ana-propfind-root", "098-share-ana-put-ro"]);
-    let entries = listing(&s, &files_root(&s)).await;
+    let entries = listing(&s, &s.files_root()).await;
     let equip = entries.iter().find(|e| e.path == ["Equip"]).unwrap();
     assert!(equip.is_mount_root);
     assert_eq!(equip.mount_type.as_deref(), Some("shared"));
@@ -95,7 +77,7 @@ async fn shares_show_as_mount_roots_and_read_only() {
         "SGDNV is read-only"
     );
     // Writing into the read-only share is refused with the server's reason.
-    let url = files_root(&s).join("Llegir/de-ana.txt").unwrap();
+    let url = s.files_root().join("Llegir/de-ana.txt").unwrap();
     let err = client()
         .put_bytes(&url, Bytes::from_static(b"x"), &PutOptions::default())
         .await
@@ -106,13 +88,13 @@ async fn shares_show_as_mount_roots_and_read_only() {
 #[tokio::test]
 async fn put_sends_mtime_and_checksum_and_reads_the_answer() {
     let s = ReplayServer::start(&["031-put-mtime-checksum", "032-propfind-mtime-checksum"]);
-    let url = files_root(&s).join("amb-mtime.txt").unwrap();
+    let url = s.files_root().join("amb-mtime.txt").unwrap();
     let data = format!(
         "{}\n",
         "Aquest fitxer porta X-OC-Mtime i OC-Checksum. ".repeat(3)
     );
     let data = data.as_bytes();
-    let sha1 = cc_dav::nextcloud::sha1_hex(data);
+    let sha1 = cc_dav::transfers::sha1_hex(data);
     let info = client()
         .put_bytes(
             &url,
@@ -157,7 +139,7 @@ async fn error_statuses_become_typed_errors_with_the_server_message() {
         "078-quota-put-2mb",
     ]);
     let c = client();
-    let root = files_root(&s);
+    let root = s.files_root();
     let stale = c
         .put_bytes(
             &root.join("nou.txt").unwrap(),
@@ -222,7 +204,7 @@ async fn ranged_download_from_nextcloud() {
     let mut out = Vec::new();
     let info = client()
         .get(
-            &files_root(&s).join("amb-mtime.txt").unwrap(),
+            &s.files_root().join("amb-mtime.txt").unwrap(),
             &mut out,
             0,
             None,
@@ -256,13 +238,13 @@ async fn chunked_upload_v2_creates_puts_and_assembles() {
         "064-chunked-move-assemble",
     ]);
     let (_dir, path) = twelve_mib_file();
-    let dest = files_root(&s).join("gran.bin").unwrap();
+    let dest = s.files_root().join("gran.bin").unwrap();
     let mut up = ChunkedUpload::new(&uploads_root(&s), "fixture-upload-0001", dest.clone());
     up.chunk_size = 5 * 1024 * 1024;
     up.mtime = Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_000_000));
     up.checksum = Some(Checksum {
         algorithm: "SHA1".into(),
-        value: cc_dav::nextcloud::sha1_hex(&std::fs::read(&path).unwrap()),
+        value: cc_dav::transfers::sha1_hex(&std::fs::read(&path).unwrap()),
     });
     let mut progress = Vec::new();
     let info = client()
@@ -302,7 +284,7 @@ async fn chunked_upload_resumes_without_resending_chunks() {
     // The upload folder already holds the three chunks (recording 063).
     let s = ReplayServer::start(&["063-chunked-propfind-upload", "064-chunked-move-assemble"]);
     let (_dir, path) = twelve_mib_file();
-    let dest = files_root(&s).join("gran.bin").unwrap();
+    let dest = s.files_root().join("gran.bin").unwrap();
     let mut up = ChunkedUpload::new(&uploads_root(&s), "fixture-upload-0001", dest);
     up.chunk_size = 5 * 1024 * 1024;
     let info = client()
@@ -329,7 +311,7 @@ async fn chunked_upload_abort_and_quota() {
     let mut up = ChunkedUpload::new(
         &uploads_root(&s),
         "fixture-upload-0002",
-        files_root(&s).join("avortat.bin").unwrap(),
+        s.files_root().join("avortat.bin").unwrap(),
     );
     up.chunk_size = 5 * 1024 * 1024;
     // The second chunk has no recording: the upload fails there...
@@ -349,7 +331,7 @@ async fn chunked_upload_abort_and_quota() {
     let mut quota = ChunkedUpload::new(
         &uploads_root(&s),
         "fixture-upload-quota",
-        files_root(&s).join("q.bin").unwrap(),
+        s.files_root().join("q.bin").unwrap(),
     );
     quota.chunk_size = 5 * 1024 * 1024;
     let err = c
@@ -452,7 +434,7 @@ async fn bulk_upload_reports_each_file() {
 fn upload_capabilities_come_from_the_real_capabilities_document() {
     let rec = cc_harness::replay::Recording::load("005-capabilities-json");
     let json: serde_json::Value = serde_json::from_slice(rec.response_body()).unwrap();
-    let caps = cc_dav::nextcloud::UploadCapabilities::from_json(&json);
+    let caps = cc_dav::transfers::UploadCapabilities::from_json(&json);
     assert!(caps.chunking && caps.bulk_upload);
     assert_eq!(caps.max_chunk_size, Some(104_857_600));
     assert_eq!(caps.max_parallel_chunks, Some(5));
@@ -461,7 +443,7 @@ fn upload_capabilities_come_from_the_real_capabilities_document() {
     assert!(caps.forbidden_basenames.is_empty());
     assert_eq!(caps.forbidden_characters, ["\\", "/"]);
     // A server without the capabilities offers neither.
-    let none = cc_dav::nextcloud::UploadCapabilities::from_json(&serde_json::json!({}));
+    let none = cc_dav::transfers::UploadCapabilities::from_json(&serde_json::json!({}));
     assert!(!none.chunking && !none.bulk_upload);
 }
 
@@ -469,11 +451,11 @@ fn upload_capabilities_come_from_the_real_capabilities_document() {
 fn the_server_version_comes_from_the_capabilities_document() {
     let rec = cc_harness::replay::Recording::load("005-capabilities-json");
     let json: serde_json::Value = serde_json::from_slice(rec.response_body()).unwrap();
-    let caps = cc_dav::nextcloud::UploadCapabilities::from_json(&json);
+    let caps = cc_dav::transfers::UploadCapabilities::from_json(&json);
     assert_eq!(caps.version_major, Some(33));
     // The bare capabilities object has no version.
     let bare =
-        cc_dav::nextcloud::UploadCapabilities::from_json(&json["ocs"]["data"]["capabilities"]);
+        cc_dav::transfers::UploadCapabilities::from_json(&json["ocs"]["data"]["capabilities"]);
     assert_eq!(bare.version_major, None);
 }
 
@@ -481,14 +463,14 @@ fn the_server_version_comes_from_the_capabilities_document() {
 fn the_archive_url_is_the_one_nextclouds_web_interface_sends() {
     let rec = cc_harness::replay::Recording::load("145-folder-download-tar-files");
     let folder = Url::parse("http://127.0.0.1:8080/remote.php/dav/files/ana/arxiu/").unwrap();
-    let url = cc_dav::nextcloud::folder_archive_url(&folder, &["a.txt", "sub"]);
+    let url = cc_dav::transfers::folder_archive_url(&folder, &["a.txt", "sub"]);
     assert_eq!(
         &url[url::Position::BeforePath..],
         rec.target,
         "same path and query as recorded"
     );
     // Names with quotes, slashes, spaces and accents stay one JSON string each.
-    let url = cc_dav::nextcloud::folder_archive_url(&folder, &["dir \"x\".txt", "café/&.md"]);
+    let url = cc_dav::transfers::folder_archive_url(&folder, &["dir \"x\".txt", "café/&.md"]);
     let query = url.query().unwrap().strip_prefix("files=").unwrap();
     let json = percent_encoding::percent_decode_str(query)
         .decode_utf8()
@@ -497,7 +479,7 @@ fn the_archive_url_is_the_one_nextclouds_web_interface_sends() {
     assert_eq!(names, ["dir \"x\".txt", "café/&.md"]);
 }
 
-async fn archive_bytes(stream: cc_dav::nextcloud::ArchiveStream) -> std::io::Result<Vec<u8>> {
+async fn archive_bytes(stream: cc_dav::transfers::ArchiveStream) -> std::io::Result<Vec<u8>> {
     use futures_util::StreamExt;
     let mut out = Vec::new();
     let mut stream = stream;
@@ -510,7 +492,7 @@ async fn archive_bytes(stream: cc_dav::nextcloud::ArchiveStream) -> std::io::Res
 #[tokio::test]
 async fn a_folder_archive_streams_the_recorded_tar() {
     let s = ReplayServer::start(&["145-folder-download-tar-files"]);
-    let folder = files_root(&s).join("arxiu/").unwrap();
+    let folder = s.files_root().join("arxiu/").unwrap();
     let stream = client()
         .folder_archive(&folder, &["a.txt", "sub"], None)
         .await
@@ -528,7 +510,7 @@ async fn an_answer_that_is_not_a_tar_is_an_error() {
     // A server without archive downloads: no recording answers, so the
     // replay's 501.
     let s = ReplayServer::start(&[]);
-    let folder = files_root(&s).join("arxiu/").unwrap();
+    let folder = s.files_root().join("arxiu/").unwrap();
     let err = client()
         .folder_archive(&folder, &["a.txt"], None)
         .await

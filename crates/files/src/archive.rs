@@ -4,7 +4,7 @@
 //! # Why tar, and why one folder at a time
 //!
 //! Nextcloud (30+) answers a GET on a folder with an archive (recordings
-//! 144–146, see `cc_dav::nextcloud`):
+//! 144–146, see `cc_dav::transfers`):
 //!
 //! - `Accept: application/zip`: the whole subtree, recursive (144). Its
 //!   entries are *stored with data descriptors* (general-purpose flag bit

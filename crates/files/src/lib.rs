@@ -11,9 +11,9 @@
 
 mod archive;
 pub mod engine;
+pub mod features;
 pub mod ignore;
 pub mod journal;
-pub mod nextcloud;
 pub mod passes;
 pub mod path;
 pub mod plan;

@@ -13,9 +13,9 @@ use std::sync::{Arc, Mutex};
 
 use cc_dav::{ClientConfig, Credentials, DavClient};
 use cc_files::engine::{PassOptions, PassReport, SyncFolder};
+use cc_files::features::NextcloudUploads;
 use cc_files::ignore::IgnoreRules;
 use cc_files::journal;
-use cc_files::nextcloud::NextcloudUploads;
 use cc_files::trash::Trash;
 use cc_harness::hostile::{Action, Behaviour, HostileServer, Reply, Request};
 use cc_harness::replay::{Recording, ReplayServer};
@@ -42,7 +42,7 @@ fn client(user: &str, password: &str) -> DavClient {
 fn nextcloud_005(files_root: &Url, min_files: usize) -> NextcloudUploads {
     let rec = Recording::load("005-capabilities-json");
     let json: serde_json::Value = serde_json::from_slice(rec.response_body()).unwrap();
-    let caps = cc_dav::nextcloud::UploadCapabilities::from_json(&json);
+    let caps = cc_dav::transfers::UploadCapabilities::from_json(&json);
     let mut nc = NextcloudUploads::new(files_root, &caps).unwrap();
     let fd = nc.folder_download.as_mut().expect("Nextcloud 33 has them");
     fd.min_files = min_files;

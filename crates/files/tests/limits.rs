@@ -6,13 +6,11 @@
 
 use std::time::{Duration, Instant};
 
-use cc_dav::{ClientConfig, Credentials, DavClient};
 use cc_files::engine::{PassOptions, SyncFolder};
 use cc_files::ignore::IgnoreRules;
 use cc_files::journal;
 use cc_files::trash::Trash;
 use cc_harness::servers::{Kind, Server};
-use url::Url;
 
 const FILES: usize = 6;
 const SIZE: usize = 160 * 1024;
@@ -23,15 +21,8 @@ fn content(i: usize) -> Vec<u8> {
 }
 
 fn folder(server: &Server, local: &std::path::Path, store: &cc_store::Store) -> SyncFolder {
-    let remote = Url::parse(&server.files_url()).unwrap();
-    let client = DavClient::new(
-        ClientConfig::default(),
-        Some(Credentials {
-            user: server.user().into(),
-            password: server.password().into(),
-        }),
-    )
-    .unwrap();
+    let remote = server.files_root();
+    let client = server.dav_client();
     let pair = journal::folder_pair(
         store.connection(),
         local.to_str().unwrap(),

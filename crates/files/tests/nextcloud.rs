@@ -9,32 +9,14 @@
 //! folder is made to match. A request the recordings do not cover gets
 //! the replay's `501` (a "miss"); the tests say where that is expected.
 
-use cc_dav::{ClientConfig, Credentials, DavClient, Depth};
+use cc_dav::Depth;
 use cc_files::engine::{PassOptions, SyncError, SyncFolder};
 use cc_files::ignore::IgnoreRules;
 use cc_files::scan::meta_of;
 use cc_files::trash::Trash;
 use cc_files::{Kind, Problem, SyncPath, Synced, journal};
-use cc_harness::replay::ReplayServer;
+use cc_harness::replay::{ReplayServer, client};
 use url::Url;
-
-fn client() -> DavClient {
-    DavClient::new(
-        ClientConfig {
-            retries: 0,
-            ..ClientConfig::default()
-        },
-        Some(Credentials {
-            user: "ana".into(),
-            password: "app-password".into(),
-        }),
-    )
-    .unwrap()
-}
-
-fn files_root(s: &ReplayServer) -> Url {
-    Url::parse(&format!("{}/remote.php/dav/files/ana/", s.base_url())).unwrap()
-}
 
 struct World {
     _dir: tempfile::TempDir,
@@ -135,7 +117,7 @@ fn requests(s: &ReplayServer) -> Vec<String> {
 /// `hola.txt`), synced by an earlier pass: the journal holds the ETags of
 /// 021 for `a/` and `hola.txt`, and what was below `a/` then.
 fn world_021(s: &ReplayServer) -> World {
-    let w = World::new(files_root(s), IgnoreRules::defaults());
+    let w = World::new(s.files_root(), IgnoreRules::defaults());
     w.write("hola.txt", b"hola, mon!\r\n");
     w.write("a/b/c.txt", b"c");
     w.write("a/esborra-me.txt", b"x");
@@ -252,7 +234,7 @@ async fn share_permissions_from_a_real_listing_drive_the_planner() {
     // read through the real client and listing code, and only their kind
     // is taken from the href (folders end in `/`, listed below).
     let s = ReplayServer::start(&["095-share-ana-propfind-root"]);
-    let listing = cc_files::remote::list_tree(&client(), &files_root(&s), &IgnoreRules::defaults())
+    let listing = cc_files::remote::list_tree(&client(), &s.files_root(), &IgnoreRules::defaults())
         .await
         .unwrap();
     assert!(s.misses().is_empty());
@@ -395,15 +377,8 @@ async fn generic_webdav_servers_are_not_taken_for_nextcloud() {
         ServerKind::SabreFiles,
     ] {
         let server = Server::start(kind);
-        let c = DavClient::new(
-            ClientConfig::default(),
-            Some(Credentials {
-                user: server.user().into(),
-                password: server.password().into(),
-            }),
-        )
-        .unwrap();
-        let root = Url::parse(&server.files_url()).unwrap();
+        let c = server.dav_client();
+        let root = server.files_root();
         c.mkcol(&root.join("a/").unwrap()).await.unwrap();
         c.mkcol(&root.join("a/b/").unwrap()).await.unwrap();
         for name in ["a/x.txt", "a/b/y.txt"] {
@@ -469,12 +444,12 @@ async fn generic_webdav_servers_are_not_taken_for_nextcloud() {
 
 /// The upload extensions recording 005 (the capabilities of the recorded
 /// server) offers, for files below `root`.
-fn uploads_of_005(s: &ReplayServer) -> cc_files::nextcloud::NextcloudUploads {
+fn uploads_of_005(s: &ReplayServer) -> cc_files::features::NextcloudUploads {
     let rec = cc_harness::replay::Recording::load("005-capabilities-json");
     let json: serde_json::Value = serde_json::from_slice(rec.response_body()).unwrap();
-    let caps = cc_dav::nextcloud::UploadCapabilities::from_json(&json);
+    let caps = cc_dav::transfers::UploadCapabilities::from_json(&json);
     assert!(caps.chunking && caps.bulk_upload);
-    cc_files::nextcloud::NextcloudUploads::new(&files_root(s), &caps).unwrap()
+    cc_files::features::NextcloudUploads::new(&s.files_root(), &caps).unwrap()
 }
 
 /// 12,582,912 bytes, the size of `gran.bin` in recordings 059–065.
@@ -535,7 +510,7 @@ async fn a_chunked_upload_resumes_after_a_restart() {
     let mv = &s.seen()[2];
     assert_eq!(
         mv.header("destination"),
-        Some(format!("{}gran.bin", files_root(&s)).as_str())
+        Some(format!("{}gran.bin", s.files_root()).as_str())
     );
     assert_eq!(mv.header("oc-total-length"), Some("12582912"));
     assert!(mv.header("x-oc-mtime").is_some());
@@ -594,7 +569,7 @@ async fn a_changed_file_starts_its_chunked_upload_over() {
     );
     assert_eq!(
         s.seen()[2].header("destination"),
-        Some(format!("{}gran.bin", files_root(&s)).as_str())
+        Some(format!("{}gran.bin", s.files_root()).as_str())
     );
     assert_eq!(seen.len(), 3, "{seen:?}");
     assert_eq!(r.failures.len(), 1);
@@ -618,7 +593,7 @@ async fn a_changed_file_starts_its_chunked_upload_over() {
 /// dos.txt and tres.md), synced by an earlier pass.
 fn world_071(s: &ReplayServer) -> World {
     let w = World::new(
-        files_root(s).join("bulk/").unwrap(),
+        s.files_root().join("bulk/").unwrap(),
         IgnoreRules::defaults(),
     );
     for (name, etag, size) in [
@@ -633,7 +608,7 @@ fn world_071(s: &ReplayServer) -> World {
 }
 
 fn sha1_hex(data: &[u8]) -> String {
-    cc_dav::nextcloud::sha1_hex(data)
+    cc_dav::transfers::sha1_hex(data)
 }
 
 #[tokio::test]
@@ -654,7 +629,7 @@ async fn new_small_files_go_up_in_one_bulk_upload() {
     // As from a server whose capabilities do not list its forbidden names
     // (before Nextcloud 30): `.htaccess` is sent, and refused file by file.
     let opts = PassOptions {
-        nextcloud: Some(cc_files::nextcloud::NextcloudUploads {
+        nextcloud: Some(cc_files::features::NextcloudUploads {
             refused_names: Default::default(),
             ..uploads_of_005(&s)
         }),
@@ -751,8 +726,8 @@ async fn files_a_bulk_upload_did_not_reach_are_sent_again() {
 #[tokio::test]
 async fn upload_extensions_are_detected_from_the_capabilities() {
     let s = ReplayServer::start(&["005-capabilities-json"]);
-    let docs = files_root(&s).join("Docs/").unwrap();
-    let nc = cc_files::nextcloud::NextcloudUploads::detect(&client(), &docs)
+    let docs = s.files_root().join("Docs/").unwrap();
+    let nc = cc_files::features::NextcloudUploads::detect(&client(), &docs)
         .await
         .unwrap();
     assert_eq!(
@@ -774,22 +749,15 @@ async fn upload_extensions_are_detected_from_the_capabilities() {
     // Apache is no Nextcloud, even at a path that looks like one.
     use cc_harness::servers::{Kind as ServerKind, Server};
     let server = Server::start(ServerKind::Apache);
-    let c = DavClient::new(
-        ClientConfig::default(),
-        Some(Credentials {
-            user: server.user().into(),
-            password: server.password().into(),
-        }),
-    )
-    .unwrap();
+    let c = server.dav_client();
     let fake = Url::parse(&format!("{}/remote.php/dav/files/ana/", server.base_url())).unwrap();
     assert_eq!(
-        cc_files::nextcloud::NextcloudUploads::detect(&c, &fake).await,
+        cc_files::features::NextcloudUploads::detect(&c, &fake).await,
         None
     );
     let plain = Url::parse(&server.files_url()).unwrap();
     assert_eq!(
-        cc_files::nextcloud::NextcloudUploads::detect(&c, &plain).await,
+        cc_files::features::NextcloudUploads::detect(&c, &plain).await,
         None
     );
 }
@@ -806,9 +774,9 @@ async fn bulk_upload_is_not_used_outside_its_files_root() {
     let other = Url::parse(&format!("{}/remote.php/dav/files/joan/", s.base_url())).unwrap();
     let rec = cc_harness::replay::Recording::load("005-capabilities-json");
     let json: serde_json::Value = serde_json::from_slice(rec.response_body()).unwrap();
-    let caps = cc_dav::nextcloud::UploadCapabilities::from_json(&json);
+    let caps = cc_dav::transfers::UploadCapabilities::from_json(&json);
     let opts = PassOptions {
-        nextcloud: cc_files::nextcloud::NextcloudUploads::new(&other, &caps),
+        nextcloud: cc_files::features::NextcloudUploads::new(&other, &caps),
         ..PassOptions::default()
     };
     let r = w.pass_with(&opts).await.unwrap();
@@ -845,8 +813,8 @@ async fn names_the_server_refuses_stay_here_reported_not_sent() {
         Url::parse(&format!("{}/remote.php/dav/files/ana/", front.base_url())).unwrap();
     let rec = cc_harness::replay::Recording::load("005-capabilities-json");
     let json: serde_json::Value = serde_json::from_slice(rec.response_body()).unwrap();
-    let caps = cc_dav::nextcloud::UploadCapabilities::from_json(&json);
-    let mut nc = cc_files::nextcloud::NextcloudUploads::new(&files_root, &caps).unwrap();
+    let caps = cc_dav::transfers::UploadCapabilities::from_json(&json);
+    let mut nc = cc_files::features::NextcloudUploads::new(&files_root, &caps).unwrap();
     // Plain PUTs to Apache (the bulk and archive endpoints are not there).
     nc.bulk = None;
     nc.chunking = None;

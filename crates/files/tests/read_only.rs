@@ -5,7 +5,6 @@
 //! Apache and lighttpd answer 403 to a DELETE in a folder their process may
 //! not write, which makes a real read-only place without Nextcloud.
 
-use cc_dav::{ClientConfig, Credentials, DavClient};
 use cc_files::engine::{PassOptions, PassReport, SyncFolder};
 use cc_files::ignore::IgnoreRules;
 use cc_files::trash::Trash;
@@ -31,14 +30,7 @@ async fn refused_deletion_comes_back(kind: Kind) {
     let folder = SyncFolder {
         local_root: local.clone(),
         remote_root: remote,
-        client: DavClient::new(
-            ClientConfig::default(),
-            Some(Credentials {
-                user: server.user().into(),
-                password: server.password().into(),
-            }),
-        )
-        .unwrap(),
+        client: server.dav_client(),
         ignore: IgnoreRules::defaults(),
         folder_id: pair.id,
         // Deleted files stay in the test's folder, not in the trash of

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use cc_dav::files::PutOptions;
-use cc_dav::{ClientConfig, Credentials, DavClient, Depth};
+use cc_dav::{DavClient, Depth};
 use cc_files::engine::{PassOptions, PassReport, SyncError, SyncFolder};
 use cc_files::ignore::IgnoreRules;
 use cc_files::plan::Options;
@@ -98,15 +98,8 @@ impl World {
         let dir = tempfile::tempdir().unwrap();
         let local = dir.path().join("CommonsCloud");
         std::fs::create_dir(&local).unwrap();
-        let remote = Url::parse(&server.files_url()).unwrap();
-        let client = DavClient::new(
-            ClientConfig::default(),
-            Some(Credentials {
-                user: server.user().into(),
-                password: server.password().into(),
-            }),
-        )
-        .unwrap();
+        let remote = server.files_root();
+        let client = server.dav_client();
         let store = cc_store::Store::open(dir.path().join("state.sqlite3")).unwrap();
         let pair = journal::folder_pair(
             store.connection(),

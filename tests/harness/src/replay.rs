@@ -198,6 +198,22 @@ struct Script {
     seen: Vec<Seen>,
 }
 
+/// A DAV client as the recordings' account (`ana`; the replay does not
+/// check the password), with no retries: a replayed exchange is asked once.
+pub fn client() -> cc_dav::DavClient {
+    cc_dav::DavClient::new(
+        cc_dav::ClientConfig {
+            retries: 0,
+            ..cc_dav::ClientConfig::default()
+        },
+        Some(cc_dav::Credentials {
+            user: "ana".into(),
+            password: "app-password".into(),
+        }),
+    )
+    .expect("a DAV client for the replay server")
+}
+
 /// A running replay server; stops when dropped.
 #[derive(Debug)]
 pub struct ReplayServer {
@@ -281,6 +297,13 @@ impl ReplayServer {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The recorded account's files root on this server
+    /// (`/remote.php/dav/files/ana/`).
+    pub fn files_root(&self) -> url::Url {
+        url::Url::parse(&format!("{}/remote.php/dav/files/ana/", self.base_url()))
+            .expect("the files root parses")
     }
 
     /// Every request received so far.

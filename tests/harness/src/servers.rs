@@ -327,6 +327,30 @@ impl Server {
     pub fn password(&self) -> &str {
         &self.password
     }
+
+    /// A DAV client signed in as the server's user, with the client's
+    /// defaults.
+    pub fn dav_client(&self) -> cc_dav::DavClient {
+        self.dav_client_with(cc_dav::ClientConfig::default())
+    }
+
+    /// A DAV client signed in as the server's user, configured as given
+    /// (short timeouts for fault tests, no retries...).
+    pub fn dav_client_with(&self, config: cc_dav::ClientConfig) -> cc_dav::DavClient {
+        cc_dav::DavClient::new(
+            config,
+            Some(cc_dav::Credentials {
+                user: self.user.clone(),
+                password: self.password.clone(),
+            }),
+        )
+        .expect("a DAV client for a harness server")
+    }
+
+    /// [`files_url`](Self::files_url), parsed.
+    pub fn files_root(&self) -> url::Url {
+        url::Url::parse(&self.files_url()).expect("the files URL parses")
+    }
 }
 
 fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {

@@ -19,16 +19,16 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use cc_dav::files::{Precondition, PutInfo, PutOptions};
-use cc_dav::nextcloud::ChunkedUpload;
+use cc_dav::transfers::ChunkedUpload;
 use cc_dav::{DavClient, DavError, ErrorKind, Throttle};
 use rusqlite::Connection;
 use sha1::{Digest, Sha1};
 use tokio::io::AsyncWriteExt;
 use url::Url;
 
+use crate::features::{Chunking, NextcloudUploads};
 use crate::ignore::IgnoreRules;
 use crate::journal::{self, JournalError};
-use crate::nextcloud::{Chunking, NextcloudUploads};
 use crate::path::SyncPath;
 use crate::plan::{self, Action, Kind, LocalMeta, Options, Plan, Problem, Synced};
 use crate::remote::{self, RemoteEntry, RemoteListing};

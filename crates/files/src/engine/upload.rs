@@ -187,7 +187,7 @@ impl Ctx<'_> {
                         "the sync folder is not below the Nextcloud files root".into(),
                     )
                 })?;
-                files.push(cc_dav::nextcloud::BulkFile {
+                files.push(cc_dav::transfers::BulkFile {
                     path,
                     data: bytes::Bytes::from(data),
                     mtime: std::fs::metadata(self.abs(p))
@@ -226,7 +226,7 @@ impl Ctx<'_> {
                             .flatten()
                             .ok_or_else(|| ActionError::BulkRefused("no verdict".into()))?;
                         match verdict {
-                        cc_dav::nextcloud::BulkOutcome::Stored { etag, file_id } => {
+                        cc_dav::transfers::BulkOutcome::Stored { etag, file_id } => {
                             if self.pending_chunked.contains(a.path()) {
                                 journal::upload_finished(self.conn, self.folder.folder_id, a.path())
                                     ?;
@@ -244,13 +244,13 @@ impl Ctx<'_> {
                                 mount_root: false,
                             }))
                         }
-                        cc_dav::nextcloud::BulkOutcome::Failed { message } => {
+                        cc_dav::transfers::BulkOutcome::Failed { message } => {
                             Err(ActionError::BulkRefused(format!(
                                 "the server refused it: {}",
                                 if message.is_empty() { "no reason given" } else { &message }
                             )))
                         }
-                        cc_dav::nextcloud::BulkOutcome::NotProcessed => {
+                        cc_dav::transfers::BulkOutcome::NotProcessed => {
                             Err(ActionError::BulkRefused(
                                 "the server stopped before this file; it is sent again next time"
                                     .into(),

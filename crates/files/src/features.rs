@@ -18,7 +18,7 @@
 //!   server did not have at listing time, where a plain PUT would carry
 //!   `If-None-Match: *`.
 
-use cc_dav::nextcloud::{DEFAULT_CHUNK, MIN_CHUNK, UploadCapabilities};
+use cc_dav::transfers::{DEFAULT_CHUNK, MIN_CHUNK, UploadCapabilities};
 use url::Url;
 
 use crate::path::SyncPath;

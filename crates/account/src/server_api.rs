@@ -21,7 +21,7 @@
 use std::time::Duration;
 
 use cc_dav::Credentials;
-use cc_dav::nextcloud::UploadCapabilities;
+use cc_dav::transfers::UploadCapabilities;
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
