@@ -7,7 +7,7 @@ describe('Svelte components', () => {
 
   it('are found', () => {
     expect(components.map(rel)).toContain('src/App.svelte');
-    expect(components.map(rel)).toContain('src/lib/components/Welcome.svelte');
+    expect(components.map(rel)).toContain('src/pages/onboarding/Welcome.svelte');
   });
 
   it.each(components.map((path) => [rel(path), path]))(
