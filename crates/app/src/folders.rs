@@ -591,46 +591,36 @@ impl App {
         ))
     }
 
-    /// Resolves a conflict; the next pass carries the result over.
+    /// Resolves a conflict (the engine moves the files and closes it);
+    /// the next pass carries the result over.
     pub fn resolve_conflict(
         &self,
         folder: i64,
         copy: &str,
         resolution: Resolution,
     ) -> Result<(), Error> {
-        let (row, c) = self.open_conflict_row(folder, copy)?;
-        let original = local_file(&row.local_root, &c.path);
-        let copy_file = local_file(&row.local_root, &c.copy_path);
-        let local_err = |e: std::io::Error| Error::new(ErrorCode::LocalFolder, e.to_string());
-        match resolution {
-            Resolution::Mine => {
-                if !copy_file.exists() {
-                    return Err(Error::new(
-                        ErrorCode::NotFound,
-                        format!("{} is gone", copy_file.display()),
-                    ));
-                }
-                if original.exists() {
-                    self.hub
-                        .trash()
-                        .put(&row.local_root, &original)
-                        .map_err(local_err)?;
-                }
-                std::fs::rename(&copy_file, &original).map_err(local_err)?;
-            }
-            Resolution::Theirs => {
-                if copy_file.exists() {
-                    self.hub
-                        .trash()
-                        .put(&row.local_root, &copy_file)
-                        .map_err(local_err)?;
-                }
-            }
-            Resolution::Both => {}
-        }
+        use cc_files::engine::{Settle, SettleError};
+        let row = self.pair_row(folder)?;
+        let choice = match resolution {
+            Resolution::Mine => Settle::Mine,
+            Resolution::Theirs => Settle::Theirs,
+            Resolution::Both => Settle::Both,
+        };
         {
             let store = self.store.lock().map_err(|_| Error::poisoned())?;
-            journal::close_conflict(store.connection(), folder, copy)?;
+            cc_files::engine::settle_conflict(
+                store.connection(),
+                folder,
+                &row.local_root,
+                &self.hub.trash(),
+                copy,
+                choice,
+            )
+            .map_err(|e| match e {
+                SettleError::NotFound(m) => Error::new(ErrorCode::NotFound, m),
+                SettleError::Local(e) => Error::new(ErrorCode::LocalFolder, e.to_string()),
+                SettleError::Journal(e) => Error::from(e),
+            })?;
         }
         tracing::info!(folder, copy, ?resolution, "conflict resolved");
         self.hub.wake(folder);

@@ -45,7 +45,7 @@ mod memory;
 mod upload;
 mod views;
 
-pub use conflicts::conflict_name;
+pub use conflicts::{Settle, SettleError, conflict_name, settle_conflict};
 use download::{download_tmp, version_of};
 use memory::release_free_memory;
 use views::{LocalView, RemoteView};
