@@ -168,22 +168,12 @@ pub fn set_local_folder(conn: &Connection, id: i64, folder: Option<&Path>) -> Re
     Ok(())
 }
 
-/// Every local folder of an account's files: its `local_folder` and the
-/// `local_root` of each sync folder pair (`sync_folders`, cc-files) that
-/// belongs to it. Sign-out with "delete files" and a remote wipe delete
-/// them; the pairs themselves go with the account row (`ON DELETE CASCADE`).
+/// The account's own local folder (the app adds the local root of each of
+/// its folder pairs, which `cc-files` keeps). Sign-out with "delete
+/// files" and a remote wipe delete them; the pairs themselves go with the
+/// account row (`ON DELETE CASCADE`).
 pub fn local_folders(conn: &Connection, id: i64) -> Result<Vec<PathBuf>> {
-    let account = get(conn, id)?;
-    let mut out: Vec<PathBuf> = account.local_folder.into_iter().collect();
-    let mut stmt =
-        conn.prepare("SELECT local_root FROM sync_folders WHERE account_id = ?1 ORDER BY id")?;
-    for root in stmt.query_map(params![id], |r| r.get::<_, String>(0))? {
-        let root = PathBuf::from(root?);
-        if !out.contains(&root) {
-            out.push(root);
-        }
-    }
-    Ok(out)
+    Ok(get(conn, id)?.local_folder.into_iter().collect())
 }
 
 /// The keyring entry's user name for an account.

@@ -410,7 +410,7 @@ impl App {
             account = rec.id,
             "the server asked to wipe this account's data"
         );
-        let folders = self.with_store(|s| records::local_folders(s.connection(), rec.id))?;
+        let folders = self.account_folders(rec.id)?;
         for folder in &folders {
             delete_local_folder(folder)?;
         }
@@ -477,7 +477,7 @@ impl App {
         };
         let mut files_deleted = false;
         if delete_files {
-            let folders = self.with_store(|s| records::local_folders(s.connection(), rec.id))?;
+            let folders = self.account_folders(rec.id)?;
             let mut all_deleted = !folders.is_empty();
             for folder in &folders {
                 if let Err(e) = delete_local_folder(folder) {
@@ -574,4 +574,19 @@ fn dav_for(
         },
         retries,
     )?)
+}
+
+impl App {
+    /// Every local folder of an account's files: its own folder and the
+    /// local root of each of its pairs, each once.
+    fn account_folders(&self, id: i64) -> Result<Vec<std::path::PathBuf>, Error> {
+        let mut folders = self.with_store(|s| records::local_folders(s.connection(), id))?;
+        let store = self.store.lock().map_err(|_| Error::poisoned())?;
+        for root in cc_files::journal::local_roots(store.connection(), Some(id))? {
+            if !folders.contains(&root) {
+                folders.push(root);
+            }
+        }
+        Ok(folders)
+    }
 }

@@ -66,45 +66,33 @@ fn files_root_of(server: &str, files_url: Option<&str>, user_id: &str) -> Result
     Ok(cc_account::endpoints::files_root(&server, user_id))
 }
 
+/// The pairs that belong to an account (a pair the CLI made without one
+/// is not the app's), with what the account says of its server.
 pub(crate) fn read_pairs(conn: &Connection, only: Option<i64>) -> Result<Vec<PairRow>, Error> {
-    let mut stmt = conn
-        .prepare(
-            "SELECT f.id, f.account_id, f.local_root, f.remote_url, f.paused, f.excluded,
-                    a.server_url, a.files_url, a.user_id
-             FROM sync_folders f JOIN accounts a ON a.id = f.account_id
-             WHERE ?1 IS NULL OR f.id = ?1 ORDER BY f.id",
-        )
-        .map_err(storage)?;
-    let rows = stmt
-        .query_map(params![only], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, bool>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, Option<String>>(7)?,
-                r.get::<_, String>(8)?,
-            ))
-        })
-        .map_err(storage)?;
     let mut out = Vec::new();
-    for row in rows {
-        let (id, account_id, local, remote, paused, excluded, server, files_url, user) =
-            row.map_err(storage)?;
-        let remote_url = Url::parse(&remote)
+    for pair in journal::pair_records(conn, only)? {
+        let Some(account_id) = pair.account_id else {
+            continue;
+        };
+        let Ok(account) = records::get(conn, account_id) else {
+            continue;
+        };
+        let id = pair.id;
+        let remote_url = Url::parse(&pair.remote_url)
             .map_err(|e| Error::new(ErrorCode::Storage, format!("pair {id}: {e}")))?;
         out.push(PairRow {
             id,
             account_id,
-            local_root: PathBuf::from(local),
+            local_root: PathBuf::from(pair.local_root),
             remote_url,
-            paused,
-            excluded: serde_json::from_str(&excluded).unwrap_or_default(),
-            files_root: files_root_of(&server, files_url.as_deref(), &user)?,
-            server,
+            paused: pair.paused,
+            excluded: pair.excluded,
+            files_root: files_root_of(
+                &account.server_url,
+                account.files_url.as_deref(),
+                &account.user_id,
+            )?,
+            server: account.server_url,
         });
     }
     Ok(out)
@@ -134,14 +122,7 @@ impl From<journal::JournalError> for Error {
 /// The pair as the UI shows it: the row, what its worker is doing, and
 /// the journal's open conflicts and unsyncable names.
 pub(crate) fn folder_pair(conn: &Connection, row: &PairRow, live: &Live) -> FolderPair {
-    let conflicts: usize = conn
-        .query_row(
-            "SELECT count(*) FROM sync_conflicts WHERE folder_id = ?1",
-            params![row.id],
-            |r| r.get::<_, i64>(0),
-        )
-        .map(|n| n as usize)
-        .unwrap_or(0);
+    let conflicts = journal::open_conflicts(conn, row.id).unwrap_or(0);
     let not_synced = journal::problems(conn, row.id)
         .unwrap_or_default()
         .into_iter()
@@ -316,17 +297,10 @@ impl App {
     pub fn check_local_folder(&self, path: &str) -> Result<LocalFolderCheck, Error> {
         let p = expand_home(path)?;
         let store = self.store.lock().map_err(|_| Error::poisoned())?;
-        let mut stmt = store
-            .connection()
-            .prepare("SELECT local_root FROM sync_folders")
-            .map_err(storage)?;
-        let roots: Vec<String> = stmt
-            .query_map([], |r| r.get(0))
-            .map_err(storage)?
-            .collect::<Result<_, _>>()
-            .map_err(storage)?;
+        let roots = journal::local_roots(store.connection(), None)?;
+        drop(store);
         let already_synced = roots.iter().any(|r| {
-            let r = Path::new(r);
+            let r = r.as_path();
             p.starts_with(r) || r.starts_with(&p)
         });
         let mut check = LocalFolderCheck {
@@ -495,15 +469,7 @@ impl App {
                 remote.as_str(),
                 cc_files::passes::unix_now(),
             )?;
-            conn.execute(
-                "UPDATE sync_folders SET account_id = ?2, excluded = ?3, paused = 0 WHERE id = ?1",
-                params![
-                    fp.id,
-                    pair.account_id,
-                    serde_json::to_string(&excluded).unwrap_or_else(|_| "[]".into())
-                ],
-            )
-            .map_err(storage)?;
+            journal::attach_pair(conn, fp.id, pair.account_id, &excluded)?;
             if records::get(conn, pair.account_id)
                 .map(|a| a.local_folder.is_none())
                 .unwrap_or(false)
@@ -523,10 +489,7 @@ impl App {
         self.pair_row(id)?;
         self.hub.stop_worker(id);
         let store = self.store.lock().map_err(|_| Error::poisoned())?;
-        store
-            .connection()
-            .execute("DELETE FROM sync_folders WHERE id = ?1", params![id])
-            .map_err(storage)?;
+        journal::remove_pair(store.connection(), id)?;
         drop(store);
         self.hub.forget(id);
         Ok(())
@@ -539,14 +502,7 @@ impl App {
         ignore_rules(&self.settings()?.ignore_list, &excluded)?;
         {
             let store = self.store.lock().map_err(|_| Error::poisoned())?;
-            let n = store
-                .connection()
-                .execute(
-                    "UPDATE sync_folders SET excluded = ?2 WHERE id = ?1",
-                    params![id, serde_json::to_string(&excluded).unwrap_or_default()],
-                )
-                .map_err(storage)?;
-            if n == 0 {
+            if !journal::set_excluded(store.connection(), id, &excluded)? {
                 return Err(Error::new(
                     ErrorCode::NotFound,
                     format!("no folder pair {id}"),

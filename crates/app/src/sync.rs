@@ -18,7 +18,7 @@ use cc_dav::DavClient;
 use cc_files::engine::{Done, PassOptions, PassReport, Progress, SyncError, SyncFolder};
 use cc_files::passes::{self, PassObserver};
 use cc_files::{journal, status};
-use rusqlite::{Connection, params};
+use rusqlite::Connection;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
@@ -415,10 +415,9 @@ async fn wait_for_change(watch: Option<&mut cc_files::watch::LocalWatch>, poll: 
 const FIRST_RETRY: Duration = Duration::from_secs(2);
 
 fn set_paused(conn: &Connection, id: i64, paused: bool) {
-    let _ = conn.execute(
-        "UPDATE sync_folders SET paused = ?2 WHERE id = ?1",
-        params![id, paused],
-    );
+    if let Err(e) = journal::set_paused(conn, id, paused) {
+        tracing::warn!(folder = id, "pause not stored: {e}");
+    }
 }
 
 fn emit_pair(hub: &Hub, conn: &Connection, id: i64) {
@@ -467,13 +466,7 @@ async fn run_passes(
     // The first sync of a pair: nothing agreed on yet and no pass ever
     // completed (a pair synced long ago whose last pass was cut short is
     // not new; an empty pair is new once).
-    let nothing_agreed = !conn
-        .query_row(
-            "SELECT EXISTS(SELECT 1 FROM sync_journal WHERE folder_id = ?1)",
-            params![id],
-            |r| r.get::<_, bool>(0),
-        )
-        .unwrap_or(true);
+    let nothing_agreed = !journal::has_agreed(conn, id).unwrap_or(true);
     let never_completed = status::last_pass(conn, id)
         .ok()
         .flatten()

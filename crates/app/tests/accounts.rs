@@ -387,18 +387,14 @@ async fn child_health_and_sign_out() {
     std::fs::create_dir_all(&pair_b).unwrap();
     std::fs::write(pair_b.join("informe.odt"), "odt").unwrap();
     let other = cc_store::Store::open(&state).unwrap();
-    other
-        .connection()
-        .execute(
-            "INSERT INTO sync_folders(account_id, local_root, remote_url, created_at)
-             VALUES (?1, ?2, ?3, 0)",
-            (
-                acc_b.id,
-                pair_b.to_str().unwrap(),
-                acc_b.files_url.as_deref().unwrap(),
-            ),
-        )
-        .unwrap();
+    let pair = cc_files::journal::folder_pair(
+        other.connection(),
+        pair_b.to_str().unwrap(),
+        acc_b.files_url.as_deref().unwrap(),
+        0,
+    )
+    .unwrap();
+    cc_files::journal::attach_pair(other.connection(), pair.id, acc_b.id, &[]).unwrap();
 
     // B's server is gone: sign-out still removes the account, the secret
     // and (as asked) the files, and says the revocation failed.
@@ -412,11 +408,8 @@ async fn child_health_and_sign_out() {
         report_b.warnings
     );
     assert!(!files_b.exists() && !pair_b.exists());
-    let pairs: i64 = other
-        .connection()
-        .query_row("SELECT count(*) FROM sync_folders", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(pairs, 0, "the folder pair went with the account");
+    let pairs = cc_files::journal::pair_records(other.connection(), None).unwrap();
+    assert_eq!(pairs, [], "the folder pair went with the account");
     assert!(matches!(
         raw_keyring(&format!("ana@{}", acc_b.server)),
         Err(keyring::Error::NoEntry)

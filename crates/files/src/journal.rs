@@ -18,6 +18,115 @@ pub struct FolderPair {
     pub remote_url: String,
 }
 
+/// A folder pair's row, all of it (this module owns `sync_folders`: every
+/// other crate reads and changes pairs through it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PairRecord {
+    pub id: i64,
+    /// The account the pair belongs to; `None` for a pair the CLI made
+    /// with a bare address and user name.
+    pub account_id: Option<i64>,
+    pub local_root: String,
+    pub remote_url: String,
+    pub paused: bool,
+    /// Selective sync: folders (from the pair's root) left out.
+    pub excluded: Vec<String>,
+}
+
+/// Every pair, or the one with id `only`, by id.
+pub fn pair_records(conn: &Connection, only: Option<i64>) -> Result<Vec<PairRecord>, JournalError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, account_id, local_root, remote_url, paused, excluded FROM sync_folders
+         WHERE ?1 IS NULL OR id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![only], |r| {
+        Ok(PairRecord {
+            id: r.get(0)?,
+            account_id: r.get(1)?,
+            local_root: r.get(2)?,
+            remote_url: r.get(3)?,
+            paused: r.get(4)?,
+            excluded: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or_default(),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The local roots of every pair, or of one account's pairs.
+pub fn local_roots(
+    conn: &Connection,
+    account: Option<i64>,
+) -> Result<Vec<std::path::PathBuf>, JournalError> {
+    let mut stmt = conn.prepare(
+        "SELECT local_root FROM sync_folders WHERE ?1 IS NULL OR account_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![account], |r| r.get::<_, String>(0))?;
+    Ok(rows
+        .map(|r| r.map(std::path::PathBuf::from))
+        .collect::<Result<_, _>>()?)
+}
+
+/// Gives a pair to an account with its selective sync, not paused.
+pub fn attach_pair(
+    conn: &Connection,
+    id: i64,
+    account_id: i64,
+    excluded: &[String],
+) -> Result<(), JournalError> {
+    conn.execute(
+        "UPDATE sync_folders SET account_id = ?2, excluded = ?3, paused = 0 WHERE id = ?1",
+        params![id, account_id, excluded_json(excluded)],
+    )?;
+    Ok(())
+}
+
+/// Changes a pair's selective sync; `false` when there is no such pair.
+pub fn set_excluded(conn: &Connection, id: i64, excluded: &[String]) -> Result<bool, JournalError> {
+    let n = conn.execute(
+        "UPDATE sync_folders SET excluded = ?2 WHERE id = ?1",
+        params![id, excluded_json(excluded)],
+    )?;
+    Ok(n == 1)
+}
+
+/// Pauses or resumes a pair.
+pub fn set_paused(conn: &Connection, id: i64, paused: bool) -> Result<(), JournalError> {
+    conn.execute(
+        "UPDATE sync_folders SET paused = ?2 WHERE id = ?1",
+        params![id, paused],
+    )?;
+    Ok(())
+}
+
+/// Forgets a pair and, with it, its journal, problems, conflicts and
+/// pending uploads (the files stay where they are).
+pub fn remove_pair(conn: &Connection, id: i64) -> Result<(), JournalError> {
+    conn.execute("DELETE FROM sync_folders WHERE id = ?1", params![id])?;
+    Ok(())
+}
+
+/// Whether the two sides of a pair ever agreed on anything.
+pub fn has_agreed(conn: &Connection, id: i64) -> Result<bool, JournalError> {
+    Ok(conn.query_row(
+        "SELECT EXISTS(SELECT 1 FROM sync_journal WHERE folder_id = ?1)",
+        params![id],
+        |r| r.get(0),
+    )?)
+}
+
+/// How many conflicts of a pair are open.
+pub fn open_conflicts(conn: &Connection, folder: i64) -> Result<usize, JournalError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM sync_conflicts WHERE folder_id = ?1",
+        params![folder],
+        |r| r.get::<_, i64>(0),
+    )? as usize)
+}
+
+fn excluded_json(excluded: &[String]) -> String {
+    serde_json::to_string(excluded).unwrap_or_else(|_| "[]".into())
+}
+
 fn kind_to_int(k: Kind) -> i64 {
     match k {
         Kind::File => 0,

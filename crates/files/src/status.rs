@@ -83,8 +83,8 @@ pub fn last_pass(conn: &Connection, folder: i64) -> Result<Option<LastPass>, Jou
 
 /// Every folder pair: id, local root, remote URL.
 pub fn folders(conn: &Connection) -> Result<Vec<(i64, String, String)>, JournalError> {
-    let mut stmt =
-        conn.prepare("SELECT id, local_root, remote_url FROM sync_folders ORDER BY id")?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    Ok(crate::journal::pair_records(conn, None)?
+        .into_iter()
+        .map(|p| (p.id, p.local_root, p.remote_url))
+        .collect())
 }
