@@ -8,6 +8,7 @@
 
 use std::path::Path;
 use std::sync::atomic::Ordering;
+use ts_rs::TS;
 
 use cc_account::endpoints::files_root;
 use cc_account::health::{Health, check_health};
@@ -32,7 +33,7 @@ pub(crate) struct PendingLogin {
 }
 
 /// An account as the UI shows it. Never holds the app password.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Account {
     pub id: i64,
@@ -82,7 +83,7 @@ impl From<AccountRecord> for Account {
 
 /// A started sign-in: open `login_url` in the system browser, then call
 /// [`App::finish_login`] with `login_id`.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct LoginStarted {
     pub login_id: u64,
@@ -90,7 +91,7 @@ pub struct LoginStarted {
 }
 
 /// A server address that answers as a Nextcloud.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ServerCheck {
     /// The normalised address to sign in to.
@@ -100,7 +101,7 @@ pub struct ServerCheck {
 }
 
 /// What signing out did.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SignOutReport {
     pub account: Account,

@@ -1,9 +1,10 @@
 use cc_account::{AccountError, KeyringError, ProviderError};
 use cc_dav::ErrorKind as DavKind;
 use serde::Serialize;
+use ts_rs::TS;
 
 /// Stable codes the UI maps to a message in the member's language.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The local state could not be read or written.
@@ -46,8 +47,9 @@ pub enum ErrorCode {
 
 /// The one error type of the façade: a code for programs and a message
 /// (in English) for logs and developers.
-#[derive(Debug, Clone, Serialize, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, thiserror::Error, PartialEq, Eq, TS)]
 #[error("{message}")]
+#[ts(rename = "BackendError")]
 pub struct Error {
     pub code: ErrorCode,
     pub message: String,

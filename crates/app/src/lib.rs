@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
+use ts_rs::TS;
 
 pub use accounts::{Account, LoginStarted, ServerCheck, SignOutReport};
 pub use autostart::{StartAtLogin, XdgAutostart};
@@ -56,7 +57,7 @@ pub fn default_state_path() -> Result<std::path::PathBuf, Error> {
 }
 
 /// What the UI needs to know to draw its first screen.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
     /// The provider's brand: the app's title (`CommonsCloud`).
@@ -85,8 +86,9 @@ pub struct AppInfo {
 
 /// A server of the provider profile, as the first onboarding screen shows
 /// it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
+#[ts(rename = "ServerPreset")]
 pub struct ServerInfo {
     pub id: String,
     pub url: Option<String>,
@@ -96,7 +98,7 @@ pub struct ServerInfo {
 }
 
 /// The provider's palette (`#rrggbb`).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ColorsInfo {
     pub primary: String,

@@ -4,6 +4,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::{App, Error, ErrorCode, LANGUAGES};
 
@@ -19,7 +20,7 @@ pub const DEFAULT_POLL_SECONDS: u64 = 60;
 pub const POLL_RANGE: std::ops::RangeInclusive<u64> = 30..=3600;
 
 /// Preferences the member chose.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
     /// The UI language the member picked; `None` follows the OS.
@@ -35,14 +36,17 @@ pub struct Settings {
 }
 
 /// A change to some settings (the language has its own call).
-#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[ts(optional_fields)]
 pub struct SettingsPatch {
     pub autostart: Option<bool>,
     /// `Some(None)` clears the limit.
     #[serde(default, with = "double_option")]
+    #[ts(as = "Option<Option<u64>>")]
     pub upload_limit_kib: Option<Option<u64>>,
     #[serde(default, with = "double_option")]
+    #[ts(as = "Option<Option<u64>>")]
     pub download_limit_kib: Option<Option<u64>>,
     pub poll_seconds: Option<u64>,
     pub ignore_list: Option<String>,

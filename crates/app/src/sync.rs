@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
+use ts_rs::TS;
 
 use cc_dav::DavClient;
 use cc_files::engine::{Done, PassOptions, PassReport, Progress, SyncError, SyncFolder};
@@ -30,7 +31,7 @@ use crate::{App, Error, ErrorCode};
 const FAILED_RUNS_SHOWN: u32 = 3;
 
 /// Something worth a desktop notification (never one per file).
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeKind {
     /// Conflicted copies were made in a pass (`count`).
@@ -42,7 +43,7 @@ pub enum NoticeKind {
     FirstSync,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Notice {
     pub kind: NoticeKind,
@@ -52,7 +53,7 @@ pub struct Notice {
 }
 
 /// What the app pushes to the UI while it runs.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SyncEvent {
     Folder {

@@ -3,11 +3,12 @@
 //! background workers (`sync`), so neither imports the other for them.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::{Error, ErrorCode};
 
 /// What a folder pair is doing.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Default, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum FolderStatus {
     UpToDate,
@@ -25,7 +26,7 @@ pub enum FolderStatus {
 }
 
 /// Progress of the pass in flight.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncProgress {
     pub done: usize,
@@ -36,7 +37,7 @@ pub struct SyncProgress {
 }
 
 /// The mass-delete guard stopped a pass: it asks the member.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct MassDelete {
     pub deletes: usize,
@@ -56,7 +57,7 @@ pub(crate) struct Live {
 }
 
 /// A folder pair as the UI shows it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct FolderPair {
     pub id: i64,
@@ -79,15 +80,16 @@ pub struct FolderPair {
 }
 
 /// A name that does not sync, and why.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct NotSynced {
     pub path: String,
+    #[ts(type = "NotSyncedReason")]
     pub reason: String,
 }
 
 /// What `add_folder` needs.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct NewFolderPair {
     pub account_id: i64,
@@ -98,7 +100,7 @@ pub struct NewFolderPair {
 }
 
 /// A folder of the server, for the folder chooser.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct RemoteFolder {
     pub path: String,
@@ -108,7 +110,7 @@ pub struct RemoteFolder {
 }
 
 /// What the app found at a local folder the member picked.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct LocalFolderCheck {
     pub path: String,
@@ -120,7 +122,7 @@ pub struct LocalFolderCheck {
 }
 
 /// An open conflict.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct Conflict {
     pub folder_id: i64,
@@ -130,8 +132,9 @@ pub struct Conflict {
 }
 
 /// How the member resolves a conflict.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "ConflictResolution")]
 pub enum Resolution {
     /// The member's version replaces the server's (the server's goes to
     /// the trash here; the server keeps its own version history).
@@ -143,12 +146,13 @@ pub enum Resolution {
 }
 
 /// One line of the recent activity.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ActivityItem {
     pub id: i64,
     pub folder_id: i64,
     pub at: i64,
+    #[ts(type = "ActivityKind")]
     pub kind: String,
     pub path: String,
 }

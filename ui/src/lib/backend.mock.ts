@@ -180,6 +180,11 @@ export function mockAccount(overrides: Partial<Account> = {}): Account {
     loginName: 'ana',
     displayName: 'Ana Puig',
     label: 'ana@oficina.commonscloud.coop',
+    filesUrl: `${MOCK_DEFAULTS.server}/remote.php/dav/files/ana/`,
+    calendarHome: null,
+    contactsHome: null,
+    serverVersion: '33.0.1',
+    localFolder: null,
     needsSignIn: false,
     ...overrides,
   };
@@ -552,12 +557,12 @@ export function createMockBackend(options: MockBackendOptions = {}): MockBackend
       }),
     signOut: (accountId: number) =>
       call('signOut', [accountId], (): SignOutReport => {
-        account(accountId);
+        const gone = account(accountId);
         state.accounts = state.accounts.filter((a) => a.id !== accountId);
         for (const pair of state.folders.filter((f) => f.accountId === accountId)) {
           emit({ type: 'removed', folderId: pair.id });
         }
-        return { revokedOnServer: true, filesDeleted: false };
+        return { account: gone, revokedOnServer: true, secretRemoved: true, filesDeleted: false, warnings: [] };
       }),
 
     listRemoteFolders: (accountId: number, path: string) =>

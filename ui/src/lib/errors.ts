@@ -6,24 +6,28 @@
  */
 import type { BackendError, ErrorCode } from './backend-types';
 
-export const ERROR_CODES: readonly ErrorCode[] = [
-  'storage',
-  'provider',
-  'invalid_input',
-  'system',
-  'internal',
-  'unauthorized',
-  'offline',
-  'maintenance',
-  'keyring_unavailable',
-  'cancelled',
-  'timeout',
-  'not_found',
-  'server',
-  'local_folder',
-  'mass_delete',
-  'autostart',
-];
+/** Every code, checked by the compiler against the generated `ErrorCode`:
+ * a code added in Rust fails the type check until it is listed here. */
+const EVERY_CODE: Record<ErrorCode, true> = {
+  storage: true,
+  provider: true,
+  invalid_input: true,
+  system: true,
+  internal: true,
+  unauthorized: true,
+  offline: true,
+  maintenance: true,
+  keyring_unavailable: true,
+  cancelled: true,
+  timeout: true,
+  not_found: true,
+  server: true,
+  local_folder: true,
+  mass_delete: true,
+  autostart: true,
+};
+
+export const ERROR_CODES: readonly ErrorCode[] = Object.keys(EVERY_CODE) as ErrorCode[];
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);

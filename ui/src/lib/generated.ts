@@ -1,0 +1,243 @@
+// Generated from the Rust types of crates/app by ts-rs (crates/app/tests/typescript.rs):
+// do not edit. `CC_UPDATE_TS=1 cargo test -p cc-app --test typescript` writes it anew.
+import type { ActivityKind, NotSyncedReason } from './backend-types';
+
+/**
+ * Stable codes the UI maps to a message in the member's language.
+ */
+export type ErrorCode = "storage" | "provider" | "invalid_input" | "system" | "internal" | "unauthorized" | "offline" | "maintenance" | "keyring_unavailable" | "cancelled" | "timeout" | "not_found" | "server" | "local_folder" | "mass_delete" | "autostart";
+
+/**
+ * The one error type of the façade: a code for programs and a message
+ * (in English) for logs and developers.
+ */
+export type BackendError = { code: ErrorCode, message: string, };
+
+/**
+ * What the UI needs to know to draw its first screen.
+ */
+export type AppInfo = { 
+/**
+ * The provider's brand: the app's title (`CommonsCloud`).
+ */
+name: string, version: string, 
+/**
+ * The OS locale as the OS spells it (`ca-ES`, `es_ES.UTF-8`, ...).
+ */
+locale: string | null, defaultLanguage: string, signUpUrl: string, 
+/**
+ * The provider profile's id (`commonscloud`).
+ */
+providerId: string, 
+/**
+ * The provider's name in each language (`ca`: `SomNúvol`, ...).
+ */
+names: { [key in string]: string }, colors: ColorsInfo, 
+/**
+ * Where a member resets a forgotten password, when the provider has
+ * one page for it (otherwise each server's login page has the link).
+ */
+passwordResetUrl: string | null, 
+/**
+ * Whether the member may type any server address, and its example.
+ */
+customServerAllowed: boolean, customServerHint: string | null, 
+/**
+ * What the "another server" choice is called, in each language.
+ */
+customServerLabel: { [key in string]: string }, 
+/**
+ * The servers of the profile the member picks from.
+ */
+servers: Array<ServerPreset>, };
+
+/**
+ * A server of the provider profile, as the first onboarding screen shows
+ * it.
+ */
+export type ServerPreset = { id: string, url: string | null, 
+/**
+ * An address with `{organisation}` in it.
+ */
+template: string | null, label: { [key in string]: string }, };
+
+/**
+ * The provider's palette (`#rrggbb`).
+ */
+export type ColorsInfo = { primary: string, primaryDark: string, onPrimary: string, tint: string, };
+
+/**
+ * Preferences the member chose.
+ */
+export type Settings = { 
+/**
+ * The UI language the member picked; `None` follows the OS.
+ */
+language: string | null, 
+/**
+ * Start the app at login.
+ */
+autostart: boolean, 
+/**
+ * KiB/s; `None` is no limit.
+ */
+uploadLimitKib: number | null, downloadLimitKib: number | null, pollSeconds: number, 
+/**
+ * The member's ignore patterns (sync-exclude.lst format).
+ */
+ignoreList: string, };
+
+/**
+ * A change to some settings (the language has its own call).
+ */
+export type SettingsPatch = { autostart?: boolean, 
+/**
+ * `Some(None)` clears the limit.
+ */
+uploadLimitKib?: number | null, downloadLimitKib?: number | null, pollSeconds?: number, ignoreList?: string, };
+
+/**
+ * An account as the UI shows it. Never holds the app password.
+ */
+export type Account = { id: number, providerId: string, 
+/**
+ * The server's address (`https://oficina.commonscloud.coop`).
+ */
+server: string, 
+/**
+ * The user id of DAV paths.
+ */
+userId: string, 
+/**
+ * What the member signs in with.
+ */
+loginName: string, displayName: string | null, 
+/**
+ * `<user id>@<server host>`: how lists and the CLI name the account.
+ */
+label: string, filesUrl: string | null, calendarHome: string | null, contactsHome: string | null, serverVersion: string | null, localFolder: string | null, 
+/**
+ * The server refused the app password: ask the member to sign in
+ * again (nothing retries with it meanwhile).
+ */
+needsSignIn: boolean, };
+
+/**
+ * A server address that answers as a Nextcloud.
+ */
+export type ServerCheck = { 
+/**
+ * The normalised address to sign in to.
+ */
+server: string, 
+/**
+ * `Nextcloud 33.0.1`.
+ */
+product: string, };
+
+/**
+ * A started sign-in: open `login_url` in the system browser, then call
+ * [`App::finish_login`] with `login_id`.
+ */
+export type LoginStarted = { loginId: number, loginUrl: string, };
+
+/**
+ * What signing out did.
+ */
+export type SignOutReport = { account: Account, 
+/**
+ * The server revoked the app password.
+ */
+revokedOnServer: boolean, 
+/**
+ * The app password left the keyring.
+ */
+secretRemoved: boolean, 
+/**
+ * The synced files were deleted (only when asked): the account's local
+ * folder and the local root of each of its sync folder pairs.
+ */
+filesDeleted: boolean, 
+/**
+ * What could not be done, in English, for logs and the CLI.
+ */
+warnings: Array<string>, };
+
+/**
+ * A folder of the server, for the folder chooser.
+ */
+export type RemoteFolder = { path: string, name: string, size: number | null, hasChildren: boolean, };
+
+/**
+ * What the app found at a local folder the member picked.
+ */
+export type LocalFolderCheck = { path: string, exists: boolean, nonEmpty: boolean, entries: number, alreadySynced: boolean, problem: ErrorCode | null, };
+
+/**
+ * What a folder pair is doing.
+ */
+export type FolderStatus = "up_to_date" | "syncing" | "paused" | "offline" | "attention" | "error" | "waiting";
+
+/**
+ * Progress of the pass in flight.
+ */
+export type SyncProgress = { done: number, total: number, bytes: number, bytesPerSecond: number, current: string | null, };
+
+/**
+ * The mass-delete guard stopped a pass: it asks the member.
+ */
+export type MassDelete = { deletes: number, tracked: number, };
+
+/**
+ * A name that does not sync, and why.
+ */
+export type NotSynced = { path: string, reason: NotSyncedReason, };
+
+/**
+ * A folder pair as the UI shows it.
+ */
+export type FolderPair = { id: number, accountId: number, localPath: string, 
+/**
+ * The server folder from the account's files root (`""` for all).
+ */
+remotePath: string, 
+/**
+ * The folder in the server's web interface.
+ */
+webUrl: string, status: FolderStatus, paused: boolean, progress: SyncProgress | null, 
+/**
+ * Seconds since the epoch of the last pass that completed.
+ */
+lastSync: number | null, error: BackendError | null, massDelete: MassDelete | null, conflicts: number, notSynced: Array<NotSynced>, excluded: Array<string>, };
+
+/**
+ * What `add_folder` needs.
+ */
+export type NewFolderPair = { accountId: number, localPath: string, remotePath: string, excluded: Array<string>, };
+
+/**
+ * An open conflict.
+ */
+export type Conflict = { folderId: number, path: string, copyPath: string, found: number, };
+
+/**
+ * How the member resolves a conflict.
+ */
+export type ConflictResolution = "mine" | "theirs" | "both";
+
+/**
+ * One line of the recent activity.
+ */
+export type ActivityItem = { id: number, folderId: number, at: number, kind: ActivityKind, path: string, };
+
+/**
+ * Something worth a desktop notification (never one per file).
+ */
+export type NoticeKind = "conflicts" | "needs_you" | "first_sync";
+
+export type Notice = { kind: NoticeKind, folderId: number, count: number, code: ErrorCode | null, };
+
+/**
+ * What the app pushes to the UI while it runs.
+ */
+export type SyncEvent = { "type": "folder", folder: FolderPair, } | { "type": "activity", item: ActivityItem, } | { "type": "removed", folderId: number, } | { "type": "notice", notice: Notice, };
