@@ -197,6 +197,18 @@ describe('files: actions', () => {
     await waitFor(() => expect(within(row()).queryByTestId('mass-delete')).not.toBeInTheDocument());
   });
 
+  it('says so when every file of a folder would go, however few', async () => {
+    await withFolder({ status: 'attention', massDelete: { deletes: 5, tracked: 5 } });
+    const question = within(row()).getByTestId('mass-delete');
+    expect(within(question).getByRole('heading', { level: 3 })).toHaveTextContent(
+      "S'esborrarien tots els fitxers de la carpeta",
+    );
+    expect(within(question).getByTestId('mass-delete-text')).toHaveTextContent(
+      "Aquesta sincronització esborraria tots els fitxers d'aquesta carpeta (5).",
+    );
+    await expectAccessible();
+  });
+
   it('asks before a mass delete: keep them pauses the folder', async () => {
     const { backend, user } = await withFolder({ status: 'attention', massDelete: { deletes: 50, tracked: 60 } });
     await user.click(within(row()).getByTestId('mass-delete-keep'));

@@ -129,3 +129,41 @@ fn no_password_and_no_folder_are_usage_errors() {
     );
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A small folder emptied on the server (five files, all gone): the CLI
+/// refuses to delete them here, with the exit code of refused deletions,
+/// however few they are.
+#[test]
+fn a_folder_emptied_on_the_server_is_refused_whatever_its_size() {
+    let server = Server::start(Kind::Lighttpd);
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("local");
+    std::fs::create_dir(&local).unwrap();
+    for i in 0..5 {
+        std::fs::write(local.join(format!("f{i}.txt")), format!("file {i}")).unwrap();
+    }
+    let state = dir.path().join("state.sqlite3");
+    let remote = server.files_url();
+    let base = [
+        "sync",
+        "--once",
+        "--local",
+        local.to_str().unwrap(),
+        "--remote",
+        &remote,
+        "--user",
+        server.user(),
+    ];
+    let out = run(&state, &server, &base);
+    assert!(out.status.success(), "{out:?}");
+    for i in 0..5 {
+        std::fs::remove_file(server.root().join(format!("data/f{i}.txt"))).unwrap();
+    }
+    let out = run(&state, &server, &base);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(11), "{stderr}");
+    assert!(stderr.contains("5 of 5"), "{stderr}");
+    for i in 0..5 {
+        assert!(local.join(format!("f{i}.txt")).exists(), "f{i}.txt deleted");
+    }
+}

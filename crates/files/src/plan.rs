@@ -260,7 +260,10 @@ pub struct Plan {
     /// Files tracked in the journal.
     pub tracked: usize,
     /// The mass-delete guard tripped: do not execute without the member's
-    /// consent.
+    /// consent. It trips when a pass deletes more files than
+    /// [`Options::max_delete_count`] that are also more than
+    /// [`Options::max_delete_percent`] of those tracked, and whenever it
+    /// deletes every file one side holds, however few.
     pub mass_delete: bool,
 }
 
@@ -385,6 +388,56 @@ fn mass_delete(deletes: usize, tracked: usize, opts: Options) -> bool {
         && (deletes as u64) * 100 > (tracked as u64) * u64::from(opts.max_delete_percent)
 }
 
+/// Whether the plan deletes every file one side holds (a server folder
+/// emptied by a restored backup or a broken external storage, a local
+/// disk that lost its files): the guard asks then, whatever the count, as
+/// Nextcloud's own client does. A side that keeps a file (one not
+/// deleted, or one this pass brings: a file replacing a folder, say) is
+/// not emptied.
+fn empties_a_side(
+    actions: &[Action],
+    local: &impl Entries<LocalMeta>,
+    remote: &impl Entries<RemoteMeta>,
+) -> bool {
+    let (mut here, mut there) = (0usize, 0usize);
+    let (mut arriving_here, mut arriving_there) = (false, false);
+    for a in actions {
+        match a {
+            Action::DeleteLocal(_) => here += 1,
+            Action::DeleteRemote { .. } => there += 1,
+            Action::Download { .. } => arriving_here = true,
+            Action::Upload { .. } => arriving_there = true,
+            _ => {}
+        }
+    }
+    let files_here = || {
+        local
+            .entries()
+            .filter(|(_, m)| m.kind == Kind::File)
+            .count()
+    };
+    let files_there = || {
+        remote
+            .entries()
+            .filter(|(_, m)| m.kind == Kind::File)
+            .count()
+    };
+    (here > 0 && !arriving_here && here >= files_here())
+        || (there > 0 && !arriving_there && there >= files_there())
+}
+
+/// The plan, with the guard's second rule applied.
+fn guarded(
+    mut plan: Plan,
+    local: &impl Entries<LocalMeta>,
+    remote: &impl Entries<RemoteMeta>,
+) -> Plan {
+    if !plan.mass_delete && empties_a_side(&plan.actions, local, remote) {
+        plan.mass_delete = true;
+    }
+    plan
+}
+
 /// Plans one pass.
 pub fn plan(
     local: &BTreeMap<SyncPath, LocalMeta>,
@@ -392,7 +445,11 @@ pub fn plan(
     journal: &BTreeMap<SyncPath, Synced>,
     opts: Options,
 ) -> Plan {
-    plan_inner(local, remote, journal, opts, true, &[])
+    guarded(
+        plan_inner(local, remote, journal, opts, true, &[]),
+        local,
+        remote,
+    )
 }
 
 /// One side's entries as the planner reads them: by path, and every path
@@ -464,7 +521,11 @@ pub fn plan_entries(
     journal: &BTreeMap<SyncPath, Synced>,
     opts: Options,
 ) -> Plan {
-    plan_inner(local, remote, journal, opts, true, &[])
+    guarded(
+        plan_inner(local, remote, journal, opts, true, &[]),
+        local,
+        remote,
+    )
 }
 
 /// A path with what the local side, the server and the journal hold there.
@@ -1205,6 +1266,44 @@ mod tests {
             j.insert(p(path), synced(lm, rm));
         }
         (l, r, j)
+    }
+
+    #[test]
+    fn emptying_a_side_asks_whatever_the_count() {
+        let five: Vec<(String, LocalMeta, RemoteMeta)> = (1..=5)
+            .map(|i| (format!("Docs/f{i}.txt"), lfile(i), rfile(i, None)))
+            .collect();
+        let mut entries: Vec<(&str, LocalMeta, RemoteMeta)> =
+            vec![("Docs", ldir(), rdir(None, false))];
+        entries.extend(
+            five.iter()
+                .map(|(n, l, r)| (n.as_str(), l.clone(), r.clone())),
+        );
+        let (l, r, j) = agreed(&entries);
+        let opts = Options::default();
+        // Every file gone from the server (a restored backup): all five
+        // local deletions wait for the member.
+        let mut emptied = r.clone();
+        emptied.retain(|k, _| k.as_str() == "Docs");
+        let asked = plan(&l, &emptied, &j, opts);
+        assert_eq!(asked.deletes, 5);
+        assert!(asked.mass_delete, "5 of 5 files deleted here");
+        // Every file deleted here: the server's five wait too.
+        let mut gone_here = l.clone();
+        gone_here.retain(|k, _| k.as_str() == "Docs");
+        assert!(plan_entries(&gone_here, &r, &j, opts).mass_delete);
+        // Four of five: under the counts, and one file stays: no question.
+        let mut four = r.clone();
+        for i in 1..=4 {
+            four.remove(&p(&format!("Docs/f{i}.txt")));
+        }
+        assert!(!plan(&l, &four, &j, opts).mass_delete);
+        // All five gone from the server, but a new local file stays here.
+        let mut with_new = l.clone();
+        with_new.insert(p("Docs/nou.txt"), lfile(9));
+        assert!(!plan(&with_new, &emptied, &j, opts).mass_delete);
+        // Nothing deleted: nothing to ask, even on an empty side.
+        assert!(!plan(&BTreeMap::new(), &BTreeMap::new(), &BTreeMap::new(), opts).mass_delete);
     }
 
     #[test]

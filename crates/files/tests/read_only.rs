@@ -18,6 +18,9 @@ async fn refused_deletion_comes_back(kind: Kind) {
     let local = dir.path().join("local");
     std::fs::create_dir_all(local.join("ro")).unwrap();
     std::fs::write(local.join("ro/normes.txt"), b"the rules").unwrap();
+    // Another file, so that deleting the rules does not empty the folder
+    // (the guard would ask first: a side emptied is a question).
+    std::fs::write(local.join("llegeix-me.txt"), b"keep").unwrap();
     let remote = Url::parse(&server.files_url()).unwrap();
     let store = cc_store::Store::open(dir.path().join("state.sqlite3")).unwrap();
     let pair = journal::folder_pair(
@@ -44,7 +47,7 @@ async fn refused_deletion_comes_back(kind: Kind) {
             .unwrap()
     };
     let r: PassReport = pass().await;
-    assert_eq!(r.uploaded, 1, "{kind:?}: {r:#?}");
+    assert_eq!(r.uploaded, 2, "{kind:?}: {r:#?}");
 
     // The server's folder becomes read-only for the server process.
     let data = server.root().join("data/ro");

@@ -363,10 +363,33 @@ async fn first_run_onboarding_sync_conflict_pause() {
         !projectes.join("nota.txt").exists(),
         "only the chosen folder"
     );
+
+    // The folder emptied on the server (its one file gone, as after a
+    // restored backup): nothing is deleted here until the member says so.
+    dav.delete(&files.join("Projectes/pla.txt").unwrap(), None)
+        .await
+        .unwrap();
+    s.click("pair-sync-now").await;
+    s.el("mass-delete").await;
+    assert!(
+        s.text_of("mass-delete")
+            .await
+            .contains("S'esborrarien tots els fitxers de la carpeta"),
+        "the question says every file would go"
+    );
+    assert!(projectes.join("pla.txt").exists(), "kept until answered");
+    s.screenshot("files-emptied-ca").await;
+    s.click("mass-delete-allow").await;
+    eventually("pla.txt gone here once allowed", 30, || {
+        !projectes.join("pla.txt").exists()
+    })
+    .await;
+    s.wait_attr("pair-status", "data-status", "up_to_date", 60)
+        .await;
     s.close().await;
 
-    // One notification for each first sync and one for the conflict, in
-    // Catalan; never one per file.
+    // One notification for each first sync, one for the conflict and one
+    // for the emptied folder, in Catalan; never one per file.
     let log = std::fs::read_to_string(&notices).unwrap();
     let sent = log.matches("member=Notify").count();
     assert!(
@@ -377,5 +400,9 @@ async fn first_run_onboarding_sync_conflict_pause() {
         log.contains("Un fitxer s'ha canviat aquí i al servidor alhora"),
         "no conflict notification:\n{log}"
     );
-    assert_eq!(sent, 3, "notifications sent:\n{log}");
+    assert!(
+        log.contains("La sincronització s'ha aturat i et necessita"),
+        "no notification for the emptied folder:\n{log}"
+    );
+    assert_eq!(sent, 4, "notifications sent:\n{log}");
 }
