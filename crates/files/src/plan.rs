@@ -568,28 +568,19 @@ fn join3<'a, L, R, J>(
     rows
 }
 
-/// [`plan`], with `carry` false once replacements and moves were found
-/// (the second round plans the rest as if they were done), and the `moves`
-/// of the first round to place among the creations.
-fn plan_inner(
+/// The paths not to touch at all, with why (reported once), and the
+/// prefixes to skip: names some system cannot hold (with everything below
+/// them) and, where the local folder folds case, the second of two server
+/// names that differ only in case.
+fn unsyncable<L, R, J>(
+    rows: &[Row<'_, L, R, J>],
     local: &impl Entries<LocalMeta>,
     remote: &impl Entries<RemoteMeta>,
-    journal: &BTreeMap<SyncPath, Synced>,
     opts: Options,
-    carry: bool,
-    moves: &[(SyncPath, SyncPath)],
-) -> Plan {
-    let journal_before = journal;
-    // Every path of the three, in order, with what each side has there: one
-    // walk of the three sorted maps side by side (not a lookup in each map
-    // per path, which was most of the planner's time at 100,000 paths).
-    let rows = join3(local.entries(), remote.entries(), journal.iter());
-
-    // Paths not to touch at all: unportable names and everything below
-    // them, and case clashes.
+) -> (Vec<(SyncPath, Problem)>, Vec<SyncPath>) {
     let mut skipped: Vec<(SyncPath, Problem)> = Vec::new();
     let mut skip_prefixes: Vec<SyncPath> = Vec::new();
-    for &(p, ..) in &rows {
+    for &(p, ..) in rows {
         if p.is_root() || skip_prefixes.iter().any(|s| p.starts_with(s)) {
             continue;
         }
@@ -621,32 +612,66 @@ fn plan_inner(
             seen.insert(p.case_key(), p);
         }
     }
-    // The permissions that apply to what is inside a folder: those of the
-    // nearest folder above the path whose permissions the server told.
-    // On a share's root, D (and N, V) mean the member may unshare (or
-    // rename, move) the share, not delete what is inside: its content is
-    // deletable only where it is also writable (a read-only share shows
-    // `SGDNV`, and a DELETE inside gets 403).
-    let content = |r: &RemoteMeta, perms: RemotePerms| -> RemotePerms {
-        if r.mount_root {
-            RemotePerms {
-                writable: perms.writable,
-                deletable: perms.writable && perms.deletable,
-            }
-        } else {
-            perms
+    (skipped, skip_prefixes)
+}
+
+/// What the server lets the member do where: the permissions of a path's
+/// content, and whether a local deletion may be carried to the server.
+struct ServerRights<'a, R> {
+    remote: &'a R,
+    /// Share roots the member removed here: put back, never deleted on
+    /// the server (unsharing is done on the web), nor anything below them.
+    removed_share_roots: Vec<&'a SyncPath>,
+}
+
+impl<'a, R: Entries<RemoteMeta>> ServerRights<'a, R> {
+    fn new(
+        local: &impl Entries<LocalMeta>,
+        remote: &'a R,
+        journal: &BTreeMap<SyncPath, Synced>,
+    ) -> Self {
+        let removed_share_roots = remote
+            .entries()
+            .filter(|(p, r)| {
+                r.mount_root
+                    && r.kind == Kind::Dir
+                    && !local.contains_key(p)
+                    && journal.contains_key(*p)
+            })
+            .map(|(p, _)| p)
+            .collect();
+        ServerRights {
+            remote,
+            removed_share_roots,
         }
-    };
-    let perms_of = |p: &SyncPath| -> RemotePerms {
+    }
+
+    /// The permissions that apply to what is inside a folder: those of the
+    /// nearest folder above the path whose permissions the server told.
+    /// On a share's root, D (and N, V) mean the member may unshare (or
+    /// rename, move) the share, not delete what is inside: its content is
+    /// deletable only where it is also writable (a read-only share shows
+    /// `SGDNV`, and a DELETE inside gets 403).
+    fn perms_of(&self, p: &SyncPath) -> RemotePerms {
+        let content = |r: &RemoteMeta, perms: RemotePerms| -> RemotePerms {
+            if r.mount_root {
+                RemotePerms {
+                    writable: perms.writable,
+                    deletable: perms.writable && perms.deletable,
+                }
+            } else {
+                perms
+            }
+        };
         for anc in p.ancestors() {
-            if let Some(r) = remote.get(&anc)
+            if let Some(r) = self.remote.get(&anc)
                 && r.kind == Kind::Dir
                 && let Some(perms) = r.perms
             {
                 return content(r, perms);
             }
         }
-        if let Some(r) = remote.get(&SyncPath::root())
+        if let Some(r) = self.remote.get(&SyncPath::root())
             && let Some(perms) = r.perms
         {
             return content(r, perms);
@@ -655,31 +680,116 @@ fn plan_inner(
             writable: true,
             deletable: true,
         }
-    };
-    // Whether the member's local deletion of `p` may be carried to the
-    // server: never for a share's root (it is put back: unsharing is done
-    // on the web) nor for anything below a share root the member removed
-    // locally; otherwise as the entry's own permissions say, or, when the
-    // server did not tell them, its folder's.
-    let removed_share_roots: Vec<&SyncPath> = remote
-        .entries()
-        .filter(|(p, r)| {
-            r.mount_root
-                && r.kind == Kind::Dir
-                && !local.contains_key(p)
-                && journal.contains_key(*p)
-        })
-        .map(|(p, _)| p)
-        .collect();
-    let may_delete_remote = |p: &SyncPath, r: &RemoteMeta| -> bool {
-        if r.mount_root || removed_share_roots.iter().any(|s| p.starts_with(s)) {
+    }
+
+    /// Whether the member's local deletion of `p` may be carried to the
+    /// server: never for a share's root (it is put back) nor for anything
+    /// below a share root the member removed locally; otherwise as the
+    /// entry's own permissions say, or, when the server did not tell them,
+    /// its folder's.
+    fn may_delete_remote(&self, p: &SyncPath, r: &RemoteMeta) -> bool {
+        if r.mount_root || self.removed_share_roots.iter().any(|s| p.starts_with(s)) {
             return false;
         }
         match r.perms {
             Some(own) => own.deletable,
-            None => perms_of(p).deletable,
+            None => self.perms_of(p).deletable,
         }
-    };
+    }
+}
+
+/// Local moves (and renames): an agreed entry gone from here and a new one
+/// with its inode, the server still holding the agreed entry unchanged.
+/// Hard links and reused inodes are not moves; what moved with a folder is
+/// not a move of its own; moves that touch each other's places are left to
+/// the next pass.
+fn local_moves(
+    local: &impl Entries<LocalMeta>,
+    remote: &impl Entries<RemoteMeta>,
+    journal: &BTreeMap<SyncPath, Synced>,
+    rights: &ServerRights<'_, impl Entries<RemoteMeta>>,
+    gone_here: &[&SyncPath],
+    new_here: &[&SyncPath],
+    replace: &Replacements,
+) -> Vec<(SyncPath, SyncPath)> {
+    if gone_here.is_empty() || new_here.is_empty() {
+        return Vec::new();
+    }
+    let mut by_inode: HashMap<u64, Vec<&SyncPath>> = HashMap::new();
+    for old in gone_here {
+        let j = &journal[*old];
+        if j.local.inode != 0 {
+            by_inode.entry(j.local.inode).or_default().push(old);
+        }
+    }
+    let mut new_by_inode: HashMap<u64, usize> = HashMap::new();
+    for new in new_here {
+        if let Some(l) = local.get(new) {
+            *new_by_inode.entry(l.inode).or_default() += 1;
+        }
+    }
+    let mut candidates: Vec<(&SyncPath, &SyncPath)> = new_here
+        .iter()
+        .filter_map(|new| {
+            let l = local.get(new)?;
+            let olds = by_inode.get(&l.inode)?;
+            if olds.len() != 1 || new_by_inode[&l.inode] != 1 {
+                // Hard links or a reused inode: not a move for sure.
+                return None;
+            }
+            let old = olds[0];
+            let j = &journal[old];
+            let r = remote.get(old)?;
+            let same = j.kind == l.kind
+                && r.kind == l.kind
+                && (l.kind == Kind::Dir
+                    || ((l.size, l.mtime_ns) == (j.local.size, j.local.mtime_ns)
+                        && !remote_changed(r, j)));
+            (same && rights.may_delete_remote(old, r) && rights.perms_of(new).writable)
+                .then_some((old, *new))
+        })
+        .collect();
+    // The outermost first: what moved with a folder is not a move of
+    // its own, and moves that touch each other's places are left to
+    // the next pass.
+    candidates.sort_by_key(|(old, _)| old.names().count());
+    let related = |a: &SyncPath, b: &SyncPath| a.starts_with(b) || b.starts_with(a);
+    let mut accepted: Vec<(SyncPath, SyncPath)> = Vec::new();
+    for (old, new) in candidates {
+        let inside = replace.covers(old)
+            || replace.covers(new)
+            || accepted.iter().any(|(o, n)| {
+                related(old, o) || related(new, n) || related(old, n) || related(new, o)
+            });
+        if !inside {
+            accepted.push((old.clone(), new.clone()));
+        }
+    }
+    accepted
+}
+
+/// [`plan`], with `carry` false once replacements and moves were found
+/// (the second round plans the rest as if they were done), and the `moves`
+/// of the first round to place among the creations.
+fn plan_inner(
+    local: &impl Entries<LocalMeta>,
+    remote: &impl Entries<RemoteMeta>,
+    journal: &BTreeMap<SyncPath, Synced>,
+    opts: Options,
+    carry: bool,
+    moves: &[(SyncPath, SyncPath)],
+) -> Plan {
+    let journal_before = journal;
+    // Every path of the three, in order, with what each side has there: one
+    // walk of the three sorted maps side by side (not a lookup in each map
+    // per path, which was most of the planner's time at 100,000 paths).
+    let rows = join3(local.entries(), remote.entries(), journal.iter());
+
+    // Paths not to touch at all: unportable names and everything below
+    // them, and case clashes.
+    let (mut skipped, mut skip_prefixes) = unsyncable(&rows, local, remote, opts);
+    // What the server lets the member do where.
+    let rights = ServerRights::new(local, remote, journal);
 
     // A file on one side and a folder on the other. When one side replaced
     // the agreed entry and the other still holds it unchanged, the
@@ -724,30 +834,34 @@ fn plan_inner(
                 let below: Vec<(&SyncPath, &RemoteMeta)> = remote.below(p).collect();
                 let all_kept = below.iter().all(|(q, rq)| {
                     journal.get(*q).is_some_and(|jq| {
-                        jq.kind == rq.kind && !remote_changed(rq, jq) && may_delete_remote(q, rq)
+                        jq.kind == rq.kind
+                            && !remote_changed(rq, jq)
+                            && rights.may_delete_remote(q, rq)
                     })
                 });
-                (all_kept && may_delete_remote(p, r) && perms_of(p).writable).then(|| {
-                    let mut first: Vec<Action> = below
-                        .iter()
-                        .rev()
-                        .map(|(q, rq)| match rq.kind {
+                (all_kept && rights.may_delete_remote(p, r) && rights.perms_of(p).writable).then(
+                    || {
+                        let mut first: Vec<Action> = below
+                            .iter()
+                            .rev()
+                            .map(|(q, rq)| match rq.kind {
+                                Kind::File => Action::DeleteRemote {
+                                    path: (*q).clone(),
+                                    if_match: journal[*q].etag.clone(),
+                                },
+                                Kind::Dir => Action::RemoveDirRemote((*q).clone()),
+                            })
+                            .collect();
+                        first.push(match r.kind {
                             Kind::File => Action::DeleteRemote {
-                                path: (*q).clone(),
-                                if_match: journal[*q].etag.clone(),
+                                path: (*p).clone(),
+                                if_match: j.etag.clone(),
                             },
-                            Kind::Dir => Action::RemoveDirRemote((*q).clone()),
-                        })
-                        .collect();
-                    first.push(match r.kind {
-                        Kind::File => Action::DeleteRemote {
-                            path: (*p).clone(),
-                            if_match: j.etag.clone(),
-                        },
-                        Kind::Dir => Action::RemoveDirRemote((*p).clone()),
-                    });
-                    (first, false)
-                })
+                            Kind::Dir => Action::RemoveDirRemote((*p).clone()),
+                        });
+                        (first, false)
+                    },
+                )
             } else if local_kept && !remote_kept {
                 // Replaced on the server: the local old entry goes (to the
                 // trash).
@@ -790,60 +904,9 @@ fn plan_inner(
     // A file or folder moved (or renamed) here: the same inode under a new
     // name, the old name gone, the server still holding the agreed entry.
     // It is moved on the server too instead of sent again and deleted.
-    let found_moves: Vec<(SyncPath, SyncPath)> = if gone_here.is_empty() || new_here.is_empty() {
-        Vec::new()
-    } else {
-        let mut by_inode: HashMap<u64, Vec<&SyncPath>> = HashMap::new();
-        for old in &gone_here {
-            let j = &journal[*old];
-            if j.local.inode != 0 {
-                by_inode.entry(j.local.inode).or_default().push(old);
-            }
-        }
-        let mut new_by_inode: HashMap<u64, usize> = HashMap::new();
-        for new in &new_here {
-            if let Some(l) = local.get(new) {
-                *new_by_inode.entry(l.inode).or_default() += 1;
-            }
-        }
-        let mut candidates: Vec<(&SyncPath, &SyncPath)> = new_here
-            .iter()
-            .filter_map(|new| {
-                let l = local.get(new)?;
-                let olds = by_inode.get(&l.inode)?;
-                if olds.len() != 1 || new_by_inode[&l.inode] != 1 {
-                    // Hard links or a reused inode: not a move for sure.
-                    return None;
-                }
-                let old = olds[0];
-                let j = &journal[old];
-                let r = remote.get(old)?;
-                let same = j.kind == l.kind
-                    && r.kind == l.kind
-                    && (l.kind == Kind::Dir
-                        || ((l.size, l.mtime_ns) == (j.local.size, j.local.mtime_ns)
-                            && !remote_changed(r, j)));
-                (same && may_delete_remote(old, r) && perms_of(new).writable).then_some((old, *new))
-            })
-            .collect();
-        // The outermost first: what moved with a folder is not a move of
-        // its own, and moves that touch each other's places are left to
-        // the next pass.
-        candidates.sort_by_key(|(old, _)| old.names().count());
-        let related = |a: &SyncPath, b: &SyncPath| a.starts_with(b) || b.starts_with(a);
-        let mut accepted: Vec<(SyncPath, SyncPath)> = Vec::new();
-        for (old, new) in candidates {
-            let inside = replace.covers(old)
-                || replace.covers(new)
-                || accepted.iter().any(|(o, n)| {
-                    related(old, o) || related(new, n) || related(old, n) || related(new, o)
-                });
-            if !inside {
-                accepted.push((old.clone(), new.clone()));
-            }
-        }
-        accepted
-    };
+    let found_moves = local_moves(
+        local, remote, journal, &rights, &gone_here, &new_here, &replace,
+    );
     if !replace.paths.is_empty() || !found_moves.is_empty() {
         // Plan again as if the old entries were already gone (after the
         // removals) and the moved ones already at their new place.
@@ -904,7 +967,7 @@ fn plan_inner(
             continue;
         }
         // Looked up only where a decision depends on it.
-        let perms = || perms_of(p);
+        let perms = || rights.perms_of(p);
         let both = After {
             local: true,
             remote: true,
@@ -925,7 +988,7 @@ fn plan_inner(
             (None, Some(r), Some(j)) => {
                 if remote_changed(r, j) {
                     (Some(Action::Download { path: p.clone() }), both)
-                } else if !may_delete_remote(p, r) {
+                } else if !rights.may_delete_remote(p, r) {
                     // Deleted locally in a place the server keeps: restore.
                     (Some(Action::Download { path: p.clone() }), both)
                 } else {
@@ -1005,7 +1068,7 @@ fn plan_inner(
             }
         }
         let need = below.local || below.remote;
-        let perms = perms_of(&p);
+        let perms = rights.perms_of(&p);
         let d = match (l.is_some(), r, j.is_some()) {
             (false, None, _) => (j.map(|_| Action::Forget(p.clone())), After::default()),
             (true, Some(_), _) => (
@@ -1062,7 +1125,7 @@ fn plan_inner(
             }
             // Gone locally, known before.
             (false, Some(r), true) => {
-                if need || !may_delete_remote(&p, r) {
+                if need || !rights.may_delete_remote(&p, r) {
                     if r.mount_root {
                         reports.push(Action::Report {
                             path: p.clone(),
