@@ -568,31 +568,48 @@ fn join3<'a, L, R, J>(
     rows
 }
 
-/// The paths not to touch at all, with why (reported once), and the
-/// prefixes to skip: names some system cannot hold (with everything below
-/// them) and, where the local folder folds case, the second of two server
-/// names that differ only in case.
+/// Paths not to touch at all (nor anything below them), with why: each is
+/// reported once.
+#[derive(Default)]
+struct Unsyncable {
+    reports: Vec<(SyncPath, Problem)>,
+    prefixes: Vec<SyncPath>,
+}
+
+impl Unsyncable {
+    fn add(&mut self, p: SyncPath, problem: Problem) {
+        self.reports.push((p.clone(), problem));
+        self.prefixes.push(p);
+    }
+
+    /// `p` is one of them or below one.
+    fn skips(&self, p: &SyncPath) -> bool {
+        self.prefixes.iter().any(|s| p.starts_with(s))
+    }
+}
+
+/// The paths not to touch at all: names some system cannot hold (with
+/// everything below them) and, where the local folder folds case, the
+/// second of two server names that differ only in case.
 fn unsyncable<L, R, J>(
     rows: &[Row<'_, L, R, J>],
     local: &impl Entries<LocalMeta>,
     remote: &impl Entries<RemoteMeta>,
     opts: Options,
-) -> (Vec<(SyncPath, Problem)>, Vec<SyncPath>) {
-    let mut skipped: Vec<(SyncPath, Problem)> = Vec::new();
-    let mut skip_prefixes: Vec<SyncPath> = Vec::new();
+) -> Unsyncable {
+    let mut out = Unsyncable::default();
     for &(p, ..) in rows {
-        if p.is_root() || skip_prefixes.iter().any(|s| p.starts_with(s)) {
+        if p.is_root() || out.skips(p) {
             continue;
         }
         if let Err(problem) = portable_name(p.name()) {
-            skipped.push((p.clone(), Problem::Name(problem)));
-            skip_prefixes.push(p.clone());
+            out.add(p.clone(), Problem::Name(problem));
         }
     }
     if opts.case_insensitive {
         let mut seen: HashMap<String, &SyncPath> = HashMap::new();
         for p in remote.paths() {
-            if skip_prefixes.iter().any(|s| p.starts_with(s)) {
+            if out.skips(p) {
                 continue;
             }
             if let Some(first) = seen.get(&p.case_key())
@@ -605,14 +622,13 @@ fn unsyncable<L, R, J>(
                 } else {
                     p.clone()
                 };
-                skipped.push((clash.clone(), Problem::CaseClash));
-                skip_prefixes.push(clash);
+                out.add(clash, Problem::CaseClash);
                 continue;
             }
             seen.insert(p.case_key(), p);
         }
     }
-    (skipped, skip_prefixes)
+    out
 }
 
 /// What the server lets the member do where: the permissions of a path's
@@ -768,43 +784,86 @@ fn local_moves(
     accepted
 }
 
-/// [`plan`], with `carry` false once replacements and moves were found
-/// (the second round plans the rest as if they were done), and the `moves`
-/// of the first round to place among the creations.
-fn plan_inner(
+/// The decisions in the order they are carried out: creations parents
+/// first, transfers, deletions children first, then the reports. Moves go
+/// among the creations by their new path: after the folder they go into
+/// is made, before anything is made inside them.
+fn in_order(
+    decided: BTreeMap<SyncPath, (Option<Action>, After)>,
+    moved_to: &BTreeMap<&SyncPath, &SyncPath>,
+    reports: Vec<Action>,
+    journal: &BTreeMap<SyncPath, Synced>,
+    opts: Options,
+) -> Plan {
+    let mut creates = Vec::new();
+    let mut transfers = Vec::new();
+    let mut deletes = Vec::new();
+    let mut pending_moves = moved_to.iter().peekable();
+    for (p, (action, _)) in decided {
+        while let Some((to, from)) = pending_moves.next_if(|(to, _)| **to <= &p) {
+            creates.push(Action::MoveRemote {
+                from: (*from).clone(),
+                to: (*to).clone(),
+            });
+        }
+        let Some(a) = action else { continue };
+        match a {
+            Action::MkdirLocal(_) | Action::MkdirRemote(_) | Action::Record(_) => creates.push(a),
+            a if a.is_delete() => deletes.push(a),
+            a => transfers.push(a),
+        }
+    }
+    for (to, from) in pending_moves {
+        creates.push(Action::MoveRemote {
+            from: (*from).clone(),
+            to: (*to).clone(),
+        });
+    }
+    deletes.reverse();
+    let delete_files = deletes
+        .iter()
+        .filter(|a| matches!(a, Action::DeleteLocal(_) | Action::DeleteRemote { .. }))
+        .count();
+    let tracked = journal_files(journal);
+    let mass_delete = mass_delete(delete_files, tracked, opts);
+    let mut actions = creates;
+    actions.extend(transfers);
+    actions.extend(deletes);
+    actions.extend(reports);
+    Plan {
+        actions,
+        deletes: delete_files,
+        tracked,
+        mass_delete,
+    }
+}
+
+/// A file on one side and a folder on the other. When one side replaced
+/// the agreed entry and the other still holds it unchanged, the
+/// replacement is carried over: the old entry (with everything below
+/// it, all unchanged) is removed first, then the new one is created
+/// like any new entry. Otherwise (both sides changed, or never agreed,
+/// or the server forbids it) it is reported, and neither it nor
+/// anything below it is touched until the member sorts it out.
+///
+/// Gathers on the way the candidates for a local move: agreed entries gone
+/// from here, and new entries here the server does not have.
+fn type_changes<'a>(
+    rows: &[Row<'a, LocalMeta, RemoteMeta, Synced>],
     local: &impl Entries<LocalMeta>,
     remote: &impl Entries<RemoteMeta>,
     journal: &BTreeMap<SyncPath, Synced>,
-    opts: Options,
+    rights: &ServerRights<'_, impl Entries<RemoteMeta>>,
     carry: bool,
-    moves: &[(SyncPath, SyncPath)],
-) -> Plan {
-    let journal_before = journal;
-    // Every path of the three, in order, with what each side has there: one
-    // walk of the three sorted maps side by side (not a lookup in each map
-    // per path, which was most of the planner's time at 100,000 paths).
-    let rows = join3(local.entries(), remote.entries(), journal.iter());
-
-    // Paths not to touch at all: unportable names and everything below
-    // them, and case clashes.
-    let (mut skipped, mut skip_prefixes) = unsyncable(&rows, local, remote, opts);
-    // What the server lets the member do where.
-    let rights = ServerRights::new(local, remote, journal);
-
-    // A file on one side and a folder on the other. When one side replaced
-    // the agreed entry and the other still holds it unchanged, the
-    // replacement is carried over: the old entry (with everything below
-    // it, all unchanged) is removed first, then the new one is created
-    // like any new entry. Otherwise (both sides changed, or never agreed,
-    // or the server forbids it) it is reported, and neither it nor
-    // anything below it is touched until the member sorts it out.
+    unsync: &mut Unsyncable,
+) -> (Replacements, Vec<&'a SyncPath>, Vec<&'a SyncPath>) {
     let mut replace = Replacements::default();
     // Candidates for a local move: agreed entries gone from here, new
     // entries here the server does not have.
     let mut gone_here: Vec<&SyncPath> = Vec::new();
     let mut new_here: Vec<&SyncPath> = Vec::new();
-    for &(p, l, r, j) in &rows {
-        if p.is_root() || skip_prefixes.iter().any(|s| p.starts_with(s)) {
+    for &(p, l, r, j) in rows {
+        if p.is_root() || unsync.skips(p) {
             continue;
         }
         let (l, r) = match (l, r) {
@@ -896,11 +955,40 @@ fn plan_inner(
                 replace.paths.push((p.clone(), local_side));
             }
             None => {
-                skipped.push((p.clone(), Problem::TypeClash));
-                skip_prefixes.push(p.clone());
+                unsync.add(p.clone(), Problem::TypeClash);
             }
         }
     }
+    (replace, gone_here, new_here)
+}
+
+/// [`plan`], with `carry` false once replacements and moves were found
+/// (the second round plans the rest as if they were done), and the `moves`
+/// of the first round to place among the creations.
+fn plan_inner(
+    local: &impl Entries<LocalMeta>,
+    remote: &impl Entries<RemoteMeta>,
+    journal: &BTreeMap<SyncPath, Synced>,
+    opts: Options,
+    carry: bool,
+    moves: &[(SyncPath, SyncPath)],
+) -> Plan {
+    let journal_before = journal;
+    // Every path of the three, in order, with what each side has there: one
+    // walk of the three sorted maps side by side (not a lookup in each map
+    // per path, which was most of the planner's time at 100,000 paths).
+    let rows = join3(local.entries(), remote.entries(), journal.iter());
+
+    // Paths not to touch at all: unportable names and everything below
+    // them, and case clashes.
+    let mut unsync = unsyncable(&rows, local, remote, opts);
+    // What the server lets the member do where.
+    let rights = ServerRights::new(local, remote, journal);
+
+    // A file on one side and a folder on the other: a replacement carried
+    // over, or reported; and the candidates for local moves.
+    let (replace, gone_here, new_here) =
+        type_changes(&rows, local, remote, journal, &rights, carry, &mut unsync);
     // A file or folder moved (or renamed) here: the same inode under a new
     // name, the old name gone, the server still holding the agreed entry.
     // It is moved on the server too instead of sent again and deleted.
@@ -942,14 +1030,16 @@ fn plan_inner(
             mass_delete: mass_delete(deletes, tracked, opts),
         };
     }
-    let skip = |p: &SyncPath| skip_prefixes.iter().any(|s| p.starts_with(s));
+    let skip = |p: &SyncPath| unsync.skips(p);
 
     let mut decided: BTreeMap<SyncPath, (Option<Action>, After)> = BTreeMap::new();
     // A first sync decides something for every path: kept packed.
     let mut packer = crate::path::Packer::default();
     let moved_to: BTreeMap<&SyncPath, &SyncPath> = moves.iter().map(|(o, n)| (n, o)).collect();
-    let mut reports: Vec<Action> = skipped
-        .into_iter()
+    let mut reports: Vec<Action> = unsync
+        .reports
+        .iter()
+        .cloned()
         .map(|(path, problem)| Action::Report { path, problem })
         .collect();
 
@@ -1061,7 +1151,7 @@ fn plan_inner(
             below.remote |= after.remote;
         }
         // Skipped (reported) content keeps its folder on its side.
-        for s in &skip_prefixes {
+        for s in &unsync.prefixes {
             if s.starts_with(&p) && s != &p {
                 below.local |= local.contains_key(s);
                 below.remote |= remote.contains_key(s);
@@ -1156,49 +1246,7 @@ fn plan_inner(
 
     // Order: creations parents-first, transfers, then deletions
     // children-first.
-    // Moves go among the creations by their new path: after the folder
-    // they go into is made, before anything is made inside them.
-    let mut creates = Vec::new();
-    let mut transfers = Vec::new();
-    let mut deletes = Vec::new();
-    let mut pending_moves = moved_to.iter().peekable();
-    for (p, (action, _)) in decided {
-        while let Some((to, from)) = pending_moves.next_if(|(to, _)| **to <= &p) {
-            creates.push(Action::MoveRemote {
-                from: (*from).clone(),
-                to: (*to).clone(),
-            });
-        }
-        let Some(a) = action else { continue };
-        match a {
-            Action::MkdirLocal(_) | Action::MkdirRemote(_) | Action::Record(_) => creates.push(a),
-            a if a.is_delete() => deletes.push(a),
-            a => transfers.push(a),
-        }
-    }
-    for (to, from) in pending_moves {
-        creates.push(Action::MoveRemote {
-            from: (*from).clone(),
-            to: (*to).clone(),
-        });
-    }
-    deletes.reverse();
-    let delete_files = deletes
-        .iter()
-        .filter(|a| matches!(a, Action::DeleteLocal(_) | Action::DeleteRemote { .. }))
-        .count();
-    let tracked = journal_files(journal);
-    let mass_delete = mass_delete(delete_files, tracked, opts);
-    let mut actions = creates;
-    actions.extend(transfers);
-    actions.extend(deletes);
-    actions.extend(reports);
-    Plan {
-        actions,
-        deletes: delete_files,
-        tracked,
-        mass_delete,
-    }
+    in_order(decided, &moved_to, reports, journal, opts)
 }
 
 #[cfg(test)]
