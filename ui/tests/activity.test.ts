@@ -46,6 +46,20 @@ describe('activity', () => {
     await expectAccessible();
   });
 
+  it('says why a file failed, in the member language', async () => {
+    await renderActivity([
+      { id: 2, folderId: 1, at: NOW - 60, kind: 'error', path: 'gran.ods', code: 'server_full' },
+      { id: 1, folderId: 1, at: NOW - 120, kind: 'error', path: 'altre.ods', code: 'a_code_from_a_newer_app' },
+    ]);
+    const [full, unknown] = screen.getAllByTestId('activity-item') as HTMLElement[];
+    expect(within(full!).getByTestId('activity-reason')).toHaveTextContent(
+      'No hi ha prou espai al núvol per a aquest fitxer.',
+    );
+    // A code this UI does not know: the kind alone, no English text.
+    expect(within(unknown!).queryByTestId('activity-reason')).not.toBeInTheDocument();
+    await expectAccessible();
+  });
+
   it('speaks the member language', async () => {
     await renderActivity([{ id: 1, folderId: 1, at: NOW - 86400, kind: 'downloaded', path: 'a.txt' }], 'es');
     const row = screen.getByTestId('activity-item');

@@ -594,7 +594,7 @@ impl App {
 pub(crate) fn read_activity(conn: &Connection, limit: i64) -> Result<Vec<ActivityItem>, Error> {
     let mut stmt = conn
         .prepare(
-            "SELECT id, folder_id, at, kind, path FROM sync_activity ORDER BY id DESC LIMIT ?1",
+            "SELECT id, folder_id, at, kind, path, code FROM sync_activity ORDER BY id DESC LIMIT ?1",
         )
         .map_err(storage)?;
     let rows = stmt
@@ -605,6 +605,7 @@ pub(crate) fn read_activity(conn: &Connection, limit: i64) -> Result<Vec<Activit
                 at: r.get(2)?,
                 kind: r.get(3)?,
                 path: r.get(4)?,
+                code: r.get(5)?,
             })
         })
         .map_err(storage)?;
@@ -618,10 +619,11 @@ pub(crate) fn add_activity(
     at: i64,
     kind: &str,
     path: &str,
+    code: Option<&str>,
 ) -> Option<ActivityItem> {
     conn.execute(
-        "INSERT INTO sync_activity(folder_id, at, kind, path) VALUES (?1, ?2, ?3, ?4)",
-        params![folder, at, kind, path],
+        "INSERT INTO sync_activity(folder_id, at, kind, path, code) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![folder, at, kind, path, code],
     )
     .ok()?;
     Some(ActivityItem {
@@ -630,6 +632,7 @@ pub(crate) fn add_activity(
         at,
         kind: kind.to_owned(),
         path: path.to_owned(),
+        code: code.map(str::to_owned),
     })
 }
 
@@ -667,6 +670,23 @@ pub(crate) fn dav_error(e: cc_dav::DavError) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_action_failure_has_a_message_in_every_language() {
+        for lang in ["ca", "es", "en"] {
+            let path = format!(
+                "{}/../../ui/src/lib/i18n/{lang}.json",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            let text = std::fs::read_to_string(&path).unwrap();
+            for code in cc_files::engine::ActionError::CODES {
+                assert!(
+                    text.contains(&format!("\"activity.error.{code}\"")),
+                    "{lang}: no message for the failure code {code}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn every_engine_problem_has_a_reason_the_ui_knows() {

@@ -537,11 +537,16 @@ async fn run_passes(
             });
             let item = match &p {
                 Progress::Done { path, done, .. } => activity_kind(*done).and_then(|k| {
-                    folders::add_activity(conn, id, passes::unix_now(), k, path.as_str())
+                    folders::add_activity(conn, id, passes::unix_now(), k, path.as_str(), None)
                 }),
-                Progress::Failed { path, .. } => {
-                    folders::add_activity(conn, id, passes::unix_now(), "error", path.as_str())
-                }
+                Progress::Failed { path, code, .. } => folders::add_activity(
+                    conn,
+                    id,
+                    passes::unix_now(),
+                    "error",
+                    path.as_str(),
+                    Some(code),
+                ),
                 _ => None,
             };
             if let Some(item) = item {

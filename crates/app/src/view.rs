@@ -155,4 +155,9 @@ pub struct ActivityItem {
     #[ts(type = "ActivityKind")]
     pub kind: String,
     pub path: String,
+    /// Why an `error` failed: a stable code of the engine (its
+    /// `ActionError::code`), which the UI translates; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub code: Option<String>,
 }

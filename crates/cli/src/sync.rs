@@ -295,7 +295,7 @@ async fn run_passes(
                         println!("synced {path}");
                     }
                 }
-                Progress::Failed { path, error } => {
+                Progress::Failed { path, error, .. } => {
                     bar.println(format!("failed: {path}: {error}"));
                 }
             }

@@ -136,6 +136,10 @@ pub const MIGRATIONS: &[&str] = &[
         WHEN 'ServerRefuses' THEN 'server_refuses'
         ELSE kind END;
     DELETE FROM sync_problems WHERE kind GLOB '*[A-Z(]*';",
+    // 7: why a file failed, in the recent activity: the engine's stable
+    // failure code (`ActionError::code`), translated by the UI; NULL for
+    // rows of other kinds and for failures recorded before.
+    "ALTER TABLE sync_activity ADD COLUMN code TEXT;",
 ];
 
 /// The schema version this build writes.

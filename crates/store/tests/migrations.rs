@@ -37,6 +37,14 @@ const SEEDS: &[(u32, &str, &str)] = &[
          WHERE j.folder_id = 9 AND j.remote_perms = 0 AND u.transfer_id = 'cc-0123abcd' AND u.chunk_size = 5242880",
     ),
     (
+        7,
+        "INSERT INTO sync_folders(id, local_root, remote_url, created_at)
+         VALUES (12, '/home/ana/Errors', 'https://oficina.commonscloud.coop/remote.php/dav/files/anap/E/', 1764000000);
+         INSERT INTO sync_activity(folder_id, at, kind, path, code)
+         VALUES (12, 1764000006, 'error', 'gran.bin', 'server_full')",
+        "SELECT count(*) FROM sync_activity WHERE folder_id = 12 AND code = 'server_full'",
+    ),
+    (
         6,
         "INSERT INTO sync_folders(id, local_root, remote_url, created_at, ignore_fingerprint)
          VALUES (10, '/home/ana/Arxiu', 'https://oficina.commonscloud.coop/remote.php/dav/files/anap/Arxiu/', 1764000000, 'f00d');
@@ -95,6 +103,11 @@ const UPGRADE_CHECKS: &[(u32, &str)] = &[
     (
         5,
         "SELECT count(*) = 0 FROM sync_journal WHERE remote_perms IS NOT NULL OR mount_root <> 0",
+    ),
+    // Activity rows from before v7 have no failure code.
+    (
+        7,
+        "SELECT count(*) = 0 FROM sync_activity WHERE code IS NOT NULL",
     ),
     // The pair's fingerprint moved from `settings` into its row; problems
     // stored by the Rust names now have their stable codes.

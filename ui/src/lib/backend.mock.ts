@@ -752,7 +752,7 @@ function busyState(at: number): Pick<MockBackendOptions, 'accounts' | 'folders' 
       { id: 2, folderId: 1, at: at - 3600, kind: 'conflict', path: 'Documents/Informes/informe-anual.odt' },
       { id: 3, folderId: 1, at: at - 7200, kind: 'downloaded', path: 'Fotos/2025/Estiu/platja.jpg' },
       { id: 4, folderId: 1, at: at - 86400, kind: 'deleted_remote', path: 'Projectes/Web/vell.html' },
-      { id: 5, folderId: 2, at: at - 3 * 86400, kind: 'error', path: '' },
+      { id: 5, folderId: 2, at: at - 3 * 86400, kind: 'error', path: 'Pressupost/gran.ods', code: 'server_full' },
     ],
   };
 }

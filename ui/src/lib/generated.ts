@@ -228,7 +228,12 @@ export type ConflictResolution = "mine" | "theirs" | "both";
 /**
  * One line of the recent activity.
  */
-export type ActivityItem = { id: number, folderId: number, at: number, kind: ActivityKind, path: string, };
+export type ActivityItem = { id: number, folderId: number, at: number, kind: ActivityKind, path: string, 
+/**
+ * Why an `error` failed: a stable code of the engine (its
+ * `ActionError::code`), which the UI translates; absent otherwise.
+ */
+code?: string, };
 
 /**
  * Something worth a desktop notification (never one per file).

@@ -9,7 +9,7 @@ import type {
   FolderStatus,
   NotSyncedReason,
 } from './backend-types';
-import type { MessageKey } from './i18n/messages';
+import { catalogs, type MessageKey } from './i18n/messages';
 
 /** What an error means and what to do, in general. */
 export function errorKey(code: ErrorCode): MessageKey {
@@ -36,6 +36,14 @@ export function statusKey(status: FolderStatus): MessageKey {
 
 export function activityKey(kind: ActivityKind): MessageKey {
   return `activity.kind.${kind}` as const;
+}
+
+/** Why one file failed (the engine's failure code), when the UI has a
+ * message for it: every code has one (a Rust test checks the catalogues). */
+export function failureKey(code: string | null | undefined): MessageKey | null {
+  if (code === null || code === undefined) return null;
+  const key = `activity.error.${code}`;
+  return Object.hasOwn(catalogs.ca, key) ? (key as MessageKey) : null;
 }
 
 export function notSyncedKey(reason: NotSyncedReason): MessageKey {

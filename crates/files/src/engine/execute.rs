@@ -50,6 +50,29 @@ pub enum ActionError {
 }
 
 impl ActionError {
+    /// Every code [`code`](Self::code) gives.
+    pub const CODES: &'static [&'static str] = &[
+        "local",
+        "server_unauthorized",
+        "server_forbidden",
+        "server_not_found",
+        "server_locked",
+        "server_full",
+        "server_changed",
+        "offline",
+        "server",
+        "state_file",
+        "changed_meanwhile",
+        "folder_not_empty",
+        "file_on_server",
+        "incomplete",
+        "checksum",
+        "copy_exists",
+        "not_listed",
+        "no_parent",
+        "bulk_refused",
+    ];
+
     /// A stable code per kind of failure.
     pub fn code(&self) -> &'static str {
         match self {
@@ -233,6 +256,7 @@ impl<P: FnMut(Progress)> Executor<'_, P> {
             Err(error) => {
                 progress(Progress::Failed {
                     path: path.clone(),
+                    code: error.code(),
                     error: error.to_string(),
                 });
                 report.failures.push(Failure {

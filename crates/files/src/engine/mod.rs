@@ -229,9 +229,12 @@ pub enum Progress {
         done: Done,
         bytes: u64,
     },
-    /// One action failed (kept for the next pass); `error` in English.
+    /// One action failed (kept for the next pass): `code` is
+    /// [`ActionError::code`] (stable, translated by the UI), `error` in
+    /// English.
     Failed {
         path: SyncPath,
+        code: &'static str,
         error: String,
     },
 }
