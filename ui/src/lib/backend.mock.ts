@@ -1,11 +1,11 @@
 /**
  * An in-memory backend for running the UI in a plain browser (`npm run dev`
  * outside Tauri) and in tests; never in a production build. The pieces live
- * in `mock/`: `backend.ts` (the commands, with state and injected
+ * in `mock/`: `commands.ts` (the commands, with state and injected
  * failures), `fixtures.ts` (ready-made values), `demo.ts` (the dev
  * server's set-ups from the address), `types.ts`.
  */
-export { createMockBackend, mockCheckServer } from './mock/backend';
+export { createMockBackend, mockCheckServer } from './mock/commands';
 export { createMockBackendFromUrl } from './mock/demo';
 export { MOCK_DEFAULTS, MOCK_TREE, mockAccount, mockAppInfo, mockFolder } from './mock/fixtures';
 export type { BackendMethod, MockBackend, MockBackendOptions, MockCall, MockRemoteNode } from './mock/types';

@@ -1,6 +1,6 @@
 /** The mock as the dev server runs it in a plain browser, set up from the page's address. */
 import type { ErrorCode } from '../backend-types';
-import { createMockBackend } from './backend';
+import { createMockBackend } from './commands';
 import { MOCK_DEFAULTS, mockAccount, mockFolder } from './fixtures';
 import type { BackendMethod, MockBackend, MockBackendOptions } from './types';
 
