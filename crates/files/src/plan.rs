@@ -962,6 +962,185 @@ fn type_changes<'a>(
     (replace, gone_here, new_here)
 }
 
+/// What to do with a file (or what is gone from everywhere), from what the
+/// local side, the server and the journal hold at `p`: the action, if any,
+/// and on which sides the path is there afterwards; `None` when nothing
+/// holds it. A change the server does not allow is reported in `reports`.
+fn decide_file(
+    p: &SyncPath,
+    l: Option<&LocalMeta>,
+    r: Option<&RemoteMeta>,
+    j: Option<&Synced>,
+    rights: &ServerRights<'_, impl Entries<RemoteMeta>>,
+    reports: &mut Vec<Action>,
+) -> Option<(Option<Action>, After)> {
+    // Looked up only where a decision depends on it.
+    let perms = || rights.perms_of(p);
+    let both = After {
+        local: true,
+        remote: true,
+    };
+    let none = After::default();
+    Some(match (l, r, j) {
+        (None, None, None) => return None,
+        (None, None, Some(_)) => (Some(Action::Forget(p.clone())), none),
+        (Some(_), None, None) => send_new(p, perms(), reports),
+        (None, Some(_), None) => (Some(Action::Download { path: p.clone() }), both),
+        (Some(l), Some(r), None) => {
+            if l.size == r.size {
+                (Some(Action::Compare { path: p.clone() }), both)
+            } else {
+                (Some(Action::Conflict { path: p.clone() }), both)
+            }
+        }
+        (None, Some(r), Some(j)) => {
+            if remote_changed(r, j) {
+                (Some(Action::Download { path: p.clone() }), both)
+            } else if !rights.may_delete_remote(p, r) {
+                // Deleted locally in a place the server keeps: restore.
+                (Some(Action::Download { path: p.clone() }), both)
+            } else {
+                (
+                    Some(Action::DeleteRemote {
+                        path: p.clone(),
+                        if_match: j.etag.clone(),
+                    }),
+                    none,
+                )
+            }
+        }
+        (Some(l), None, Some(j)) => {
+            if local_changed(l, j) {
+                send_new(p, perms(), reports)
+            } else {
+                (Some(Action::DeleteLocal(p.clone())), none)
+            }
+        }
+        (Some(l), Some(r), Some(j)) => match (local_changed(l, j), remote_changed(r, j)) {
+            (false, false) => (None, both),
+            (true, false) => {
+                if perms().writable {
+                    (
+                        Some(Action::Upload {
+                            path: p.clone(),
+                            if_match: r.etag.clone(),
+                        }),
+                        both,
+                    )
+                } else {
+                    // Kept as a conflicted copy, the server version
+                    // restored; reported once.
+                    reports.push(Action::Report {
+                        path: p.clone(),
+                        problem: Problem::ReadOnly,
+                    });
+                    (Some(Action::Conflict { path: p.clone() }), both)
+                }
+            }
+            (false, true) => (Some(Action::Download { path: p.clone() }), both),
+            (true, true) => {
+                if l.size == r.size {
+                    (Some(Action::Compare { path: p.clone() }), both)
+                } else {
+                    (Some(Action::Conflict { path: p.clone() }), both)
+                }
+            }
+        },
+    })
+}
+
+/// What to do with a folder, from whether it is here (`l`), what the
+/// server holds (`r`), whether the journal knows it (`j`), and what
+/// survives below it on each side: a folder with something left below is
+/// kept (or made again), never removed.
+fn decide_folder(
+    p: &SyncPath,
+    l: bool,
+    r: Option<&RemoteMeta>,
+    j: bool,
+    below: After,
+    rights: &ServerRights<'_, impl Entries<RemoteMeta>>,
+    reports: &mut Vec<Action>,
+) -> (Option<Action>, After) {
+    let need = below.local || below.remote;
+    let perms = rights.perms_of(p);
+    match (l, r, j) {
+        (false, None, _) => (j.then(|| Action::Forget(p.clone())), After::default()),
+        (true, Some(_), _) => (
+            (!j).then(|| Action::Record(p.clone())),
+            After {
+                local: true,
+                remote: true,
+            },
+        ),
+        (true, None, false) => {
+            if perms.writable {
+                (
+                    Some(Action::MkdirRemote(p.clone())),
+                    After {
+                        local: true,
+                        remote: true,
+                    },
+                )
+            } else {
+                reports.push(Action::Report {
+                    path: p.clone(),
+                    problem: Problem::ReadOnly,
+                });
+                (
+                    None,
+                    After {
+                        local: true,
+                        remote: false,
+                    },
+                )
+            }
+        }
+        (false, Some(_), false) => (
+            Some(Action::MkdirLocal(p.clone())),
+            After {
+                local: true,
+                remote: true,
+            },
+        ),
+        // Gone on the server, known before: remove locally unless
+        // something below survives.
+        (true, None, true) => {
+            if need {
+                (
+                    Some(Action::MkdirRemote(p.clone())),
+                    After {
+                        local: true,
+                        remote: true,
+                    },
+                )
+            } else {
+                (Some(Action::RemoveDirLocal(p.clone())), After::default())
+            }
+        }
+        // Gone locally, known before.
+        (false, Some(r), true) => {
+            if need || !rights.may_delete_remote(p, r) {
+                if r.mount_root {
+                    reports.push(Action::Report {
+                        path: p.clone(),
+                        problem: Problem::ShareRoot,
+                    });
+                }
+                (
+                    Some(Action::MkdirLocal(p.clone())),
+                    After {
+                        local: true,
+                        remote: true,
+                    },
+                )
+            } else {
+                (Some(Action::RemoveDirRemote(p.clone())), After::default())
+            }
+        }
+    }
+}
+
 /// [`plan`], with `carry` false once replacements and moves were found
 /// (the second round plans the rest as if they were done), and the `moves`
 /// of the first round to place among the creations.
@@ -1056,78 +1235,8 @@ fn plan_inner(
             dirs.push((p, l, r, j));
             continue;
         }
-        // Looked up only where a decision depends on it.
-        let perms = || rights.perms_of(p);
-        let both = After {
-            local: true,
-            remote: true,
-        };
-        let none = After::default();
-        let d = match (l, r, j) {
-            (None, None, None) => continue,
-            (None, None, Some(_)) => (Some(Action::Forget(p.clone())), none),
-            (Some(_), None, None) => send_new(p, perms(), &mut reports),
-            (None, Some(_), None) => (Some(Action::Download { path: p.clone() }), both),
-            (Some(l), Some(r), None) => {
-                if l.size == r.size {
-                    (Some(Action::Compare { path: p.clone() }), both)
-                } else {
-                    (Some(Action::Conflict { path: p.clone() }), both)
-                }
-            }
-            (None, Some(r), Some(j)) => {
-                if remote_changed(r, j) {
-                    (Some(Action::Download { path: p.clone() }), both)
-                } else if !rights.may_delete_remote(p, r) {
-                    // Deleted locally in a place the server keeps: restore.
-                    (Some(Action::Download { path: p.clone() }), both)
-                } else {
-                    (
-                        Some(Action::DeleteRemote {
-                            path: p.clone(),
-                            if_match: j.etag.clone(),
-                        }),
-                        none,
-                    )
-                }
-            }
-            (Some(l), None, Some(j)) => {
-                if local_changed(l, j) {
-                    send_new(p, perms(), &mut reports)
-                } else {
-                    (Some(Action::DeleteLocal(p.clone())), none)
-                }
-            }
-            (Some(l), Some(r), Some(j)) => match (local_changed(l, j), remote_changed(r, j)) {
-                (false, false) => (None, both),
-                (true, false) => {
-                    if perms().writable {
-                        (
-                            Some(Action::Upload {
-                                path: p.clone(),
-                                if_match: r.etag.clone(),
-                            }),
-                            both,
-                        )
-                    } else {
-                        // Kept as a conflicted copy, the server version
-                        // restored; reported once.
-                        reports.push(Action::Report {
-                            path: p.clone(),
-                            problem: Problem::ReadOnly,
-                        });
-                        (Some(Action::Conflict { path: p.clone() }), both)
-                    }
-                }
-                (false, true) => (Some(Action::Download { path: p.clone() }), both),
-                (true, true) => {
-                    if l.size == r.size {
-                        (Some(Action::Compare { path: p.clone() }), both)
-                    } else {
-                        (Some(Action::Conflict { path: p.clone() }), both)
-                    }
-                }
-            },
+        let Some(d) = decide_file(p, l, r, j, &rights, &mut reports) else {
+            continue;
         };
         // Nothing to do and there on both sides: nothing for the order,
         // and, in trees as scanned and listed, it cannot be below a folder
@@ -1157,83 +1266,15 @@ fn plan_inner(
                 below.remote |= remote.contains_key(s);
             }
         }
-        let need = below.local || below.remote;
-        let perms = rights.perms_of(&p);
-        let d = match (l.is_some(), r, j.is_some()) {
-            (false, None, _) => (j.map(|_| Action::Forget(p.clone())), After::default()),
-            (true, Some(_), _) => (
-                (j.is_none()).then(|| Action::Record(p.clone())),
-                After {
-                    local: true,
-                    remote: true,
-                },
-            ),
-            (true, None, false) => {
-                if perms.writable {
-                    (
-                        Some(Action::MkdirRemote(p.clone())),
-                        After {
-                            local: true,
-                            remote: true,
-                        },
-                    )
-                } else {
-                    reports.push(Action::Report {
-                        path: p.clone(),
-                        problem: Problem::ReadOnly,
-                    });
-                    (
-                        None,
-                        After {
-                            local: true,
-                            remote: false,
-                        },
-                    )
-                }
-            }
-            (false, Some(_), false) => (
-                Some(Action::MkdirLocal(p.clone())),
-                After {
-                    local: true,
-                    remote: true,
-                },
-            ),
-            // Gone on the server, known before: remove locally unless
-            // something below survives.
-            (true, None, true) => {
-                if need {
-                    (
-                        Some(Action::MkdirRemote(p.clone())),
-                        After {
-                            local: true,
-                            remote: true,
-                        },
-                    )
-                } else {
-                    (Some(Action::RemoveDirLocal(p.clone())), After::default())
-                }
-            }
-            // Gone locally, known before.
-            (false, Some(r), true) => {
-                if need || !rights.may_delete_remote(&p, r) {
-                    if r.mount_root {
-                        reports.push(Action::Report {
-                            path: p.clone(),
-                            problem: Problem::ShareRoot,
-                        });
-                    }
-                    (
-                        Some(Action::MkdirLocal(p.clone())),
-                        After {
-                            local: true,
-                            remote: true,
-                        },
-                    )
-                } else {
-                    (Some(Action::RemoveDirRemote(p.clone())), After::default())
-                }
-            }
-        };
+        let d = decide_folder(
+            &p,
+            l.is_some(),
+            r,
+            j.is_some(),
+            below,
+            &rights,
+            &mut reports,
+        );
         if d.0.is_none() && l.is_some() && r.is_some() && moves.is_empty() {
             continue;
         }
