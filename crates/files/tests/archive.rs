@@ -11,7 +11,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use cc_dav::{ClientConfig, Credentials, DavClient};
+use cc_dav::{ClientConfig, DavClient};
 use cc_files::engine::{PassOptions, PassReport, SyncFolder};
 use cc_files::features::NextcloudUploads;
 use cc_files::ignore::IgnoreRules;
@@ -23,18 +23,13 @@ use cc_harness::servers::Server;
 use sha1::{Digest, Sha1};
 use url::Url;
 
-fn client(user: &str, password: &str) -> DavClient {
-    DavClient::new(
-        ClientConfig {
-            retries: 0,
-            ..ClientConfig::default()
-        },
-        Some(Credentials {
-            user: user.into(),
-            password: password.into(),
-        }),
-    )
-    .unwrap()
+/// A client as the front's account (no retries: a replayed exchange is
+/// asked once).
+fn front_client(front: &Server) -> DavClient {
+    front.dav_client_with(ClientConfig {
+        retries: 0,
+        ..ClientConfig::default()
+    })
 }
 
 /// What recording 005 (the recorded server's capabilities) offers for
@@ -128,7 +123,7 @@ async fn the_recorded_tar_brings_a_file_down_through_the_engine() {
     let front = Server::start_nextcloud_front(&replay.base_url(), "ana", "ana", "secret");
     let files_root =
         Url::parse(&format!("{}/remote.php/dav/files/ana/", front.base_url())).unwrap();
-    let dav = client("ana", "secret");
+    let dav = front_client(&front);
     let arxiu = files_root.join("arxiu/").unwrap();
     dav.mkcol(&arxiu).await.unwrap();
     let opts = cc_dav::PutOptions::default();
@@ -147,7 +142,7 @@ async fn the_recorded_tar_brings_a_file_down_through_the_engine() {
     .await
     .unwrap();
 
-    let pair = Pair::new(arxiu.clone(), client("ana", "secret"));
+    let pair = Pair::new(arxiu.clone(), front_client(&front));
     let opts = PassOptions {
         nextcloud: Some(nextcloud_005(&files_root, 2)),
         ..PassOptions::default()
@@ -324,7 +319,7 @@ fn server(folders: &[(&str, usize)], archive: Reply) -> (HostileServer, Arc<Mute
 fn hostile_pair(server: &HostileServer) -> (Pair, Url) {
     let files_root = Url::parse(&server.url("/remote.php/dav/files/ana/")).unwrap();
     let root = Url::parse(&server.url(ROOT)).unwrap();
-    (Pair::new(root, client("ana", "app-password")), files_root)
+    (Pair::new(root, cc_harness::replay::client()), files_root)
 }
 
 #[tokio::test]

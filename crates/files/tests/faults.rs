@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use cc_dav::files::PutOptions;
-use cc_dav::{ClientConfig, Credentials, DavClient};
+use cc_dav::{ClientConfig, DavClient};
 use cc_files::engine::{PassOptions, SyncFolder};
 use cc_files::ignore::IgnoreRules;
 use cc_files::journal;
@@ -16,21 +16,16 @@ use cc_harness::proxy::{Dir, Fault, FaultProxy};
 use cc_harness::servers::{Kind, Server};
 use url::Url;
 
+/// A client as the server's user with short timeouts, and the files root
+/// at `base` (the server itself, or the proxy in front of it).
 fn client(server: &Server, base: &str) -> (DavClient, Url) {
-    let c = DavClient::new(
-        ClientConfig {
-            read_timeout: Duration::from_secs(2),
-            connect_timeout: Duration::from_secs(2),
-            retries: 1,
-            backoff: Duration::from_millis(10),
-            ..ClientConfig::default()
-        },
-        Some(Credentials {
-            user: server.user().into(),
-            password: server.password().into(),
-        }),
-    )
-    .unwrap();
+    let c = server.dav_client_with(ClientConfig {
+        read_timeout: Duration::from_secs(2),
+        connect_timeout: Duration::from_secs(2),
+        retries: 1,
+        backoff: Duration::from_millis(10),
+        ..ClientConfig::default()
+    });
     (c, Url::parse(&format!("{base}/dav/")).unwrap())
 }
 
