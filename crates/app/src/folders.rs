@@ -74,8 +74,11 @@ pub(crate) fn read_pairs(conn: &Connection, only: Option<i64>) -> Result<Vec<Pai
         let Some(account_id) = pair.account_id else {
             continue;
         };
-        let Ok(account) = records::get(conn, account_id) else {
-            continue;
+        let account = match records::get(conn, account_id) {
+            Ok(a) => a,
+            // Signed out meanwhile: the pair goes with the account.
+            Err(cc_account::AccountError::NoSuchAccount(_)) => continue,
+            Err(e) => return Err(Error::from(e)),
         };
         let id = pair.id;
         let remote_url = Url::parse(&pair.remote_url)
@@ -562,21 +565,22 @@ impl App {
             Resolution::Theirs => Settle::Theirs,
             Resolution::Both => Settle::Both,
         };
+        let settle_err = |e: SettleError| match e {
+            SettleError::NotFound(m) => Error::new(ErrorCode::NotFound, m),
+            SettleError::Local(e) => Error::new(ErrorCode::LocalFolder, e.to_string()),
+            SettleError::Journal(e) => Error::from(e),
+        };
+        // The state file is held only to look the conflict up and to close
+        // it: moving files to the system's trash can take a while.
+        let open = {
+            let store = self.store.lock().map_err(|_| Error::poisoned())?;
+            cc_files::engine::find_conflict(store.connection(), folder, copy).map_err(settle_err)?
+        };
+        cc_files::engine::settle_files(&row.local_root, &self.hub.trash(), &open, choice)
+            .map_err(settle_err)?;
         {
             let store = self.store.lock().map_err(|_| Error::poisoned())?;
-            cc_files::engine::settle_conflict(
-                store.connection(),
-                folder,
-                &row.local_root,
-                &self.hub.trash(),
-                copy,
-                choice,
-            )
-            .map_err(|e| match e {
-                SettleError::NotFound(m) => Error::new(ErrorCode::NotFound, m),
-                SettleError::Local(e) => Error::new(ErrorCode::LocalFolder, e.to_string()),
-                SettleError::Journal(e) => Error::from(e),
-            })?;
+            journal::close_conflict(store.connection(), folder, copy)?;
         }
         tracing::info!(folder, copy, ?resolution, "conflict resolved");
         self.hub.wake(folder);

@@ -401,25 +401,36 @@ fn empties_a_side(
 ) -> bool {
     let (mut here, mut there) = (0usize, 0usize);
     let (mut arriving_here, mut arriving_there) = (false, false);
+    // What the plan leaves alone and reports (names a system cannot hold,
+    // case and type clashes, read-only places) is not what the member
+    // syncs: it does not keep a side from being emptied.
+    let mut reported: std::collections::HashSet<&SyncPath> = std::collections::HashSet::new();
     for a in actions {
         match a {
             Action::DeleteLocal(_) => here += 1,
             Action::DeleteRemote { .. } => there += 1,
             Action::Download { .. } => arriving_here = true,
             Action::Upload { .. } => arriving_there = true,
+            Action::Report { path, .. } => {
+                reported.insert(path);
+            }
             _ => {}
         }
     }
+    let synced = |p: &SyncPath| {
+        reported.is_empty()
+            || !(reported.contains(p) || p.ancestors().any(|a| reported.contains(&a)))
+    };
     let files_here = || {
         local
             .entries()
-            .filter(|(_, m)| m.kind == Kind::File)
+            .filter(|(p, m)| m.kind == Kind::File && synced(p))
             .count()
     };
     let files_there = || {
         remote
             .entries()
-            .filter(|(_, m)| m.kind == Kind::File)
+            .filter(|(p, m)| m.kind == Kind::File && synced(p))
             .count()
     };
     (here > 0 && !arriving_here && here >= files_here())
@@ -1454,6 +1465,12 @@ mod tests {
         let mut with_new = l.clone();
         with_new.insert(p("Docs/nou.txt"), lfile(9));
         assert!(!plan(&with_new, &emptied, &j, opts).mass_delete);
+        // A local name no system can hold is not synced: it does not keep
+        // the folder from counting as emptied.
+        let mut with_unportable = l.clone();
+        with_unportable.insert(p("Docs/aux.txt"), lfile(8));
+        let asked = plan(&with_unportable, &emptied, &j, opts);
+        assert!(asked.mass_delete, "{:?}", asked.actions);
         // Nothing deleted: nothing to ask, even on an empty side.
         assert!(!plan(&BTreeMap::new(), &BTreeMap::new(), &BTreeMap::new(), opts).mass_delete);
     }

@@ -52,10 +52,33 @@ pub fn settle_conflict(
     copy: &str,
     choice: Settle,
 ) -> Result<(), SettleError> {
-    let open = journal::conflicts(conn)?
+    let open = find_conflict(conn, folder, copy)?;
+    settle_files(root, trash, &open, choice)?;
+    journal::close_conflict(conn, folder, copy)?;
+    Ok(())
+}
+
+/// The open conflict whose copy is `copy` in the pair `folder`.
+pub fn find_conflict(
+    conn: &Connection,
+    folder: i64,
+    copy: &str,
+) -> Result<journal::OpenConflict, SettleError> {
+    journal::conflicts(conn)?
         .into_iter()
         .find(|c| c.folder == folder && c.copy == copy)
-        .ok_or_else(|| SettleError::NotFound(format!("no open conflict {copy:?}")))?;
+        .ok_or_else(|| SettleError::NotFound(format!("no open conflict {copy:?}")))
+}
+
+/// The file part of [`settle_conflict`], without the state file (the
+/// caller closes the conflict afterwards): for callers that must not hold
+/// the state file while files move to the system's trash.
+pub fn settle_files(
+    root: &Path,
+    trash: &Trash,
+    open: &journal::OpenConflict,
+    choice: Settle,
+) -> Result<(), SettleError> {
     let original = stored_path(root, &open.path);
     let copy_file = stored_path(root, &open.copy);
     match choice {
@@ -78,7 +101,6 @@ pub fn settle_conflict(
         }
         Settle::Both => {}
     }
-    journal::close_conflict(conn, folder, copy)?;
     Ok(())
 }
 

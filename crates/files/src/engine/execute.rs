@@ -44,6 +44,10 @@ pub enum ActionError {
     /// A path with no folder to hold it (never from a valid plan).
     #[error("no parent folder")]
     NoParent,
+    /// The pair's server folder is not below the account's files root, so
+    /// Nextcloud's bulk upload cannot name the file.
+    #[error("the sync folder is not below the Nextcloud files root")]
+    OutsideFilesRoot,
     /// Nextcloud's bulk upload refused this file or gave no verdict.
     #[error("bulk upload: {0}")]
     BulkRefused(String),
@@ -70,6 +74,7 @@ impl ActionError {
         "copy_exists",
         "not_listed",
         "no_parent",
+        "outside_files_root",
         "bulk_refused",
     ];
 
@@ -96,6 +101,7 @@ impl ActionError {
             ActionError::CopyExists(_) => "copy_exists",
             ActionError::NotListed => "not_listed",
             ActionError::NoParent => "no_parent",
+            ActionError::OutsideFilesRoot => "outside_files_root",
             ActionError::BulkRefused(_) => "bulk_refused",
         }
     }

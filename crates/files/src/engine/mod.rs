@@ -45,7 +45,9 @@ mod memory;
 mod upload;
 mod views;
 
-pub use conflicts::{Settle, SettleError, conflict_name, settle_conflict};
+pub use conflicts::{
+    Settle, SettleError, conflict_name, find_conflict, settle_conflict, settle_files,
+};
 use download::{download_tmp, version_of};
 use memory::release_free_memory;
 use views::{LocalView, RemoteView};

@@ -182,11 +182,9 @@ impl Ctx<'_> {
                 let before = self.stat(p)?;
                 let data = tokio::fs::read(self.abs(p)).await?;
                 let after = self.stat(p)?;
-                let path = nc.bulk_path(&self.folder.remote_root, p).ok_or_else(|| {
-                    ActionError::BulkRefused(
-                        "the sync folder is not below the Nextcloud files root".into(),
-                    )
-                })?;
+                let path = nc
+                    .bulk_path(&self.folder.remote_root, p)
+                    .ok_or(ActionError::OutsideFilesRoot)?;
                 files.push(cc_dav::transfers::BulkFile {
                     path,
                     data: bytes::Bytes::from(data),
