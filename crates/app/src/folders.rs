@@ -530,24 +530,16 @@ impl App {
             .collect())
     }
 
-    fn open_conflict_row(&self, folder: i64, copy: &str) -> Result<(PairRow, Conflict), Error> {
-        let row = self.pair_row(folder)?;
-        let c = self
-            .conflicts()?
-            .into_iter()
-            .find(|c| c.folder_id == folder && c.copy_path == copy)
-            .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no open conflict {copy:?}")))?;
-        Ok((row, c))
-    }
-
     /// The two files of a conflict on disk: the server's version and the
     /// member's.
     pub fn conflict_files(&self, folder: i64, copy: &str) -> Result<(PathBuf, PathBuf), Error> {
-        let (row, c) = self.open_conflict_row(folder, copy)?;
-        Ok((
-            local_file(&row.local_root, &c.path),
-            local_file(&row.local_root, &c.copy_path),
-        ))
+        let row = self.pair_row(folder)?;
+        let open = {
+            let store = self.store.lock().map_err(|_| Error::poisoned())?;
+            cc_files::engine::find_conflict(store.connection(), folder, copy)
+                .map_err(settle_error)?
+        };
+        Ok(cc_files::engine::conflict_paths(&row.local_root, &open))
     }
 
     /// Resolves a conflict (the engine moves the files and closes it);
@@ -558,26 +550,22 @@ impl App {
         copy: &str,
         resolution: Resolution,
     ) -> Result<(), Error> {
-        use cc_files::engine::{Settle, SettleError};
+        use cc_files::engine::Settle;
         let row = self.pair_row(folder)?;
         let choice = match resolution {
             Resolution::Mine => Settle::Mine,
             Resolution::Theirs => Settle::Theirs,
             Resolution::Both => Settle::Both,
         };
-        let settle_err = |e: SettleError| match e {
-            SettleError::NotFound(m) => Error::new(ErrorCode::NotFound, m),
-            SettleError::Local(e) => Error::new(ErrorCode::LocalFolder, e.to_string()),
-            SettleError::Journal(e) => Error::from(e),
-        };
         // The state file is held only to look the conflict up and to close
         // it: moving files to the system's trash can take a while.
         let open = {
             let store = self.store.lock().map_err(|_| Error::poisoned())?;
-            cc_files::engine::find_conflict(store.connection(), folder, copy).map_err(settle_err)?
+            cc_files::engine::find_conflict(store.connection(), folder, copy)
+                .map_err(settle_error)?
         };
         cc_files::engine::settle_files(&row.local_root, &self.hub.trash(), &open, choice)
-            .map_err(settle_err)?;
+            .map_err(settle_error)?;
         {
             let store = self.store.lock().map_err(|_| Error::poisoned())?;
             journal::close_conflict(store.connection(), folder, copy)?;
@@ -656,15 +644,14 @@ pub(crate) fn trim_activity(conn: &Connection) {
     }
 }
 
-fn local_file(root: &Path, rel: &str) -> PathBuf {
-    let mut p = root.to_path_buf();
-    for n in rel
-        .split('/')
-        .filter(|n| !n.is_empty() && *n != ".." && *n != ".")
-    {
-        p.push(n);
+/// The façade's error for one of the engine's when settling a conflict.
+fn settle_error(e: cc_files::engine::SettleError) -> Error {
+    use cc_files::engine::SettleError;
+    match e {
+        SettleError::NotFound(m) => Error::new(ErrorCode::NotFound, m),
+        SettleError::Local(e) => Error::new(ErrorCode::LocalFolder, e.to_string()),
+        SettleError::Journal(e) => Error::from(e),
     }
-    p
 }
 
 pub(crate) fn dav_error(e: cc_dav::DavError) -> Error {

@@ -79,8 +79,7 @@ pub fn settle_files(
     open: &journal::OpenConflict,
     choice: Settle,
 ) -> Result<(), SettleError> {
-    let original = stored_path(root, &open.path);
-    let copy_file = stored_path(root, &open.copy);
+    let (original, copy_file) = conflict_paths(root, open);
     match choice {
         Settle::Mine => {
             if !copy_file.exists() {
@@ -102,6 +101,12 @@ pub fn settle_files(
         Settle::Both => {}
     }
     Ok(())
+}
+
+/// The two files of an open conflict below `root`: the server's version
+/// and the member's copy.
+pub fn conflict_paths(root: &Path, open: &journal::OpenConflict) -> (PathBuf, PathBuf) {
+    (stored_path(root, &open.path), stored_path(root, &open.copy))
 }
 
 /// A path the journal stored, below `root`, spelled as stored (no

@@ -46,7 +46,8 @@ mod upload;
 mod views;
 
 pub use conflicts::{
-    Settle, SettleError, conflict_name, find_conflict, settle_conflict, settle_files,
+    Settle, SettleError, conflict_name, conflict_paths, find_conflict, settle_conflict,
+    settle_files,
 };
 use download::{download_tmp, version_of};
 use memory::release_free_memory;
