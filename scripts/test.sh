@@ -14,10 +14,24 @@ apt_install $BUILD_PACKAGES \
     python3 python3-venv \
     apache2 apache2-utils lighttpd lighttpd-mod-webdav \
     php-cli php-xml php-mbstring php-sqlite3 php-sabre-dav php-sabre-vobject \
-    rclone radicale cyrus-imapd cyrus-caldav cyrus-admin sasl2-bin
+    rclone radicale cyrus-imapd cyrus-caldav cyrus-admin sasl2-bin \
+    php8.2-cli php8.2-sqlite3 php8.2-xml php8.2-mbstring php8.2-gd php8.2-curl \
+    php8.2-zip php8.2-intl php8.2-bcmath php8.2-gmp php8.2-opcache php-apcu zstd util-linux
 
 # Xandikos (from PyPI) goes into target/test-venv: the harness makes it the
 # first time a test needs it (tests/harness/src/servers.rs).
+
+# The real Nextcloud: the harness installs it under target/nextcloud from the
+# archive in ../shared/servers/nextcloud (or $CC_NEXTCLOUD_SERVER) and stops it
+# when the last test process ends (tests/harness/src/nextcloud.rs). Where the
+# archive is, its tests must run, not skip.
+nc_server="${CC_NEXTCLOUD_SERVER:-../shared/servers/nextcloud}"
+if [ -f "$nc_server/start.sh" ]; then
+    export CC_REQUIRE_NEXTCLOUD=1
+    step "real-Nextcloud tests: server from $nc_server"
+else
+    step "real-Nextcloud tests SKIPPED: no Nextcloud server at $nc_server (set CC_NEXTCLOUD_SERVER)"
+fi
 
 if ! command -v tauri-driver >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
     step "installing tauri-driver"

@@ -1,6 +1,8 @@
 //! Runs every scenario of `tests/scenarios/*.txt` against real WebDAV
-//! servers started by the harness (Apache, lighttpd, sabre/dav), with a
-//! real SQLite journal. The format is described in that folder's README.
+//! servers started by the harness (Apache, lighttpd, sabre/dav) and the
+//! real Nextcloud (a fresh user per scenario, with the upload and download
+//! extensions its capabilities offer, as the app uses them), with a real
+//! SQLite journal. The format is described in that folder's README.
 
 use std::path::{Path, PathBuf};
 
@@ -57,8 +59,23 @@ fn words(line: &str) -> Vec<String> {
     out
 }
 
+/// Where a scenario runs.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    Harness(Kind),
+    Nextcloud,
+}
+
+/// What keeps the scenario's server up (and, for the shared Nextcloud,
+/// the test's turn of it).
+#[allow(dead_code)]
+enum Up {
+    Server(Server),
+    Nextcloud(cc_harness::nextcloud::Turn),
+}
+
 struct World {
-    _server: Server,
+    _server: Up,
     dir: tempfile::TempDir,
     local: PathBuf,
     remote: Url,
@@ -66,6 +83,7 @@ struct World {
     store: cc_store::Store,
     folder: SyncFolder,
     last: PassReport,
+    nextcloud: Option<cc_files::features::NextcloudUploads>,
 }
 
 fn glob_match(pattern: &str, name: &str) -> bool {
@@ -93,13 +111,31 @@ fn glob_match(pattern: &str, name: &str) -> bool {
 }
 
 impl World {
-    async fn new(kind: Kind) -> World {
-        let server = Server::start(kind);
+    /// `None` where the target is absent (no real Nextcloud here).
+    async fn new(target: Target) -> Option<World> {
+        let (server, remote, client) = match target {
+            Target::Harness(kind) => {
+                let server = Server::start(kind);
+                let (remote, client) = (server.files_root(), server.dav_client());
+                (Up::Server(server), remote, client)
+            }
+            Target::Nextcloud => {
+                let nc = cc_harness::nextcloud::turn()?;
+                let user = nc.new_user("scenario");
+                (Up::Nextcloud(nc), user.files_root(), user.dav_client())
+            }
+        };
+        let nextcloud = match target {
+            Target::Nextcloud => {
+                let n = cc_files::features::NextcloudUploads::detect(&client, &remote).await;
+                assert!(n.is_some(), "the real Nextcloud offers its extensions");
+                n
+            }
+            Target::Harness(_) => None,
+        };
         let dir = tempfile::tempdir().unwrap();
         let local = dir.path().join("CommonsCloud");
         std::fs::create_dir(&local).unwrap();
-        let remote = server.files_root();
-        let client = server.dav_client();
         let store = cc_store::Store::open(dir.path().join("state.sqlite3")).unwrap();
         let pair = journal::folder_pair(
             store.connection(),
@@ -118,7 +154,7 @@ impl World {
             // whoever runs the tests.
             trash: Trash::Folder(local.parent().unwrap().join("trash")),
         };
-        World {
+        Some(World {
             _server: server,
             dir,
             local,
@@ -127,7 +163,8 @@ impl World {
             store,
             folder,
             last: PassReport::default(),
-        }
+            nextcloud,
+        })
     }
 
     fn lpath(&self, p: &str) -> PathBuf {
@@ -199,6 +236,7 @@ impl World {
             parallel: 4,
             conflict_stamp: "2026-11-25 101500".into(),
             now: 1_764_000_000,
+            nextcloud: self.nextcloud.clone(),
             ..PassOptions::default()
         };
         self.folder
@@ -214,6 +252,7 @@ impl World {
                 .pass(allow)
                 .await
                 .unwrap_or_else(|e| panic!("{ctx}: pass {i}: {e}"));
+            tracing::debug!("{ctx}: pass {i}: {r:?}");
             merged.conflicts.extend(r.conflicts.clone());
             merged.problems.extend(r.problems.clone());
             merged.moved += r.moved;
@@ -362,15 +401,45 @@ impl World {
                 "{ctx}"
             ),
             "remote-missing" => {
-                let mut n = 0;
+                // Looked for in its folder's listing: Nextcloud answers a
+                // Depth 0 PROPFIND of a name it refuses (`x.part`) with a
+                // 207 for an empty phantom file that no listing shows.
+                let sp = SyncPath::parse(arg(0));
+                let parent = sp.parent().unwrap_or_else(SyncPath::root);
+                let dir = cc_dav::href::as_collection(&self.rurl(parent.as_str()));
+                let mut names = Vec::new();
                 let r = self
                     .client
-                    .list(&self.rurl(arg(0)), Depth::Zero, |_| {
-                        n += 1;
+                    .list(&dir, Depth::One, |e| {
+                        names.push(e.path.join("/"));
                         Ok(())
                     })
                     .await;
-                assert!(r.is_err() || n == 0, "{ctx}: still on the server");
+                let name = arg(0).rsplit('/').next().unwrap_or_default();
+                assert!(
+                    r.is_err() || !names.iter().any(|n| n == name),
+                    "{ctx}: still on the server"
+                );
+            }
+            "remote-spellings" => {
+                // How many entries of the folder are this name in any
+                // Unicode spelling: a server that keeps NFD and NFC apart
+                // holds one of them, Nextcloud (which stores names in
+                // NFC) holds one too; two would be a duplicate.
+                let sp = SyncPath::parse(arg(0));
+                let parent = sp.parent().unwrap_or_else(SyncPath::root);
+                let dir = cc_dav::href::as_collection(&self.rurl(parent.as_str()));
+                let mut n = 0;
+                self.client
+                    .list(&dir, Depth::One, |e| {
+                        if e.path.len() == 1 && SyncPath::parse(&e.path[0]).name() == sp.name() {
+                            n += 1;
+                        }
+                        Ok(())
+                    })
+                    .await
+                    .unwrap_or_else(|e| panic!("{ctx}: {e}"));
+                assert_eq!(n.to_string(), arg(1), "{ctx}: spellings on the server");
             }
             "local-glob" | "remote-glob" => {
                 let tree = if what == "local-glob" {
@@ -421,7 +490,14 @@ impl World {
     }
 }
 
-async fn run_all(kind: Kind) {
+/// Every scenario, or only those whose file name contains
+/// `CC_SCENARIO` when it is set (with `RUST_LOG` for the engine's log).
+async fn run_all(target: Target) {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+    let only = std::env::var("CC_SCENARIO").ok();
     let mut files: Vec<PathBuf> = std::fs::read_dir(scenarios_dir())
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -429,13 +505,21 @@ async fn run_all(kind: Kind) {
         .collect();
     files.sort();
     assert!(files.len() >= 8);
+    if let Some(only) = &only {
+        files.retain(|f| {
+            f.file_name()
+                .is_some_and(|n| n.to_string_lossy().contains(only))
+        });
+    }
     for file in files {
-        run_file(kind, &file).await;
+        run_file(target, &file).await;
     }
 }
 
-async fn run_file(kind: Kind, file: &Path) {
-    let mut world = World::new(kind).await;
+async fn run_file(target: Target, file: &Path) {
+    let Some(mut world) = World::new(target).await else {
+        return;
+    };
     let text = std::fs::read_to_string(file).unwrap();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -443,7 +527,7 @@ async fn run_file(kind: Kind, file: &Path) {
             continue;
         }
         let ctx = format!(
-            "{kind:?} {}:{}: {line}",
+            "{target:?} {}:{}: {line}",
             file.file_name().unwrap().to_string_lossy(),
             n + 1
         );
@@ -455,15 +539,20 @@ async fn run_file(kind: Kind, file: &Path) {
 
 #[tokio::test]
 async fn scenarios_on_apache() {
-    run_all(Kind::Apache).await;
+    run_all(Target::Harness(Kind::Apache)).await;
 }
 
 #[tokio::test]
 async fn scenarios_on_lighttpd() {
-    run_all(Kind::Lighttpd).await;
+    run_all(Target::Harness(Kind::Lighttpd)).await;
 }
 
 #[tokio::test]
 async fn scenarios_on_sabredav() {
-    run_all(Kind::SabreFiles).await;
+    run_all(Target::Harness(Kind::SabreFiles)).await;
+}
+
+#[tokio::test]
+async fn scenarios_on_the_real_nextcloud() {
+    run_all(Target::Nextcloud).await;
 }

@@ -10,10 +10,13 @@
 //! - [`proxy`]: a TCP proxy that injects faults in front of any of them.
 //! - [`replay`]: a server that answers with the real recordings of a
 //!   Nextcloud 33 server, for the endpoints only Nextcloud has.
+//! - [`nextcloud`]: a real Nextcloud 33 shared by the tests of a run, a
+//!   fresh user for each test.
 //! - [`keyring`]: a gnome-keyring inside a private D-Bus session.
 
 pub mod hostile;
 pub mod keyring;
+pub mod nextcloud;
 pub mod process;
 pub mod proxy;
 pub mod replay;

@@ -1,0 +1,478 @@
+//! A real Nextcloud 33 server, shared by the tests of a run.
+//!
+//! The server comes from the archive in `../shared/servers/nextcloud/`
+//! (or wherever `CC_NEXTCLOUD_SERVER` points: a folder holding its
+//! `start.sh`, `stop.sh` and `login-flow.sh`); the project does not copy
+//! it. It is installed once under `target/nextcloud/` (about 15 s the first
+//! time, kept between runs) and started when the first test of a test
+//! process asks for it (under a second once installed).
+//!
+//! One server serves every test process of a run: each process holds a
+//! shared lock on `target/nextcloud.users` while it lives, and the process
+//! that starts the server also starts a watchdog (`flock -x` on that file,
+//! then the server's `stop.sh`) which stops the server once no test process
+//! holds the lock any more. Nothing is left running after the tests.
+//!
+//! Each test gets a user of its own ([`Nextcloud::new_user`]: made through
+//! the provisioning API with a random name, signed in once with its password
+//! as a person would, so its calendar and address book exist), so tests
+//! cannot see each other's files.
+//!
+//! Where the archive is absent, [`shared`] prints why and how to point at
+//! one and returns `None`; the tests use [`nextcloud_or_skip!`] to end
+//! there. Set `CC_REQUIRE_NEXTCLOUD=1` to make that a failure (the test
+//! command does, where the archive is present).
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::process::free_port;
+
+/// The running shared server.
+#[derive(Debug)]
+pub struct Nextcloud {
+    /// Where `start.sh` installed it (`target/nextcloud`).
+    dir: PathBuf,
+    /// The folder with `start.sh`, `stop.sh`, `login-flow.sh`.
+    scripts: PathBuf,
+    url: String,
+    admin_app_password: String,
+    /// Held (shared) while this process lives: the watchdog stops the
+    /// server once nobody holds it.
+    _users: File,
+}
+
+/// A user of the shared server made for one test.
+#[derive(Debug, Clone)]
+pub struct NcUser {
+    pub login: String,
+    /// The login password (what a person types in the browser).
+    pub password: String,
+    /// An app password, as Login Flow would hand out (what clients use).
+    pub app_password: String,
+    base: String,
+    data: PathBuf,
+}
+
+/// The folder with the server's scripts and archive, if there is one.
+pub fn server_scripts() -> Option<PathBuf> {
+    let dir = match std::env::var_os("CC_NEXTCLOUD_SERVER") {
+        Some(d) => PathBuf::from(d),
+        None => crate::workspace_root().join("../shared/servers/nextcloud"),
+    };
+    dir.join("start.sh").is_file().then_some(dir)
+}
+
+/// The shared server, started if needed; `None` (after saying why on
+/// stderr) where no Nextcloud archive is found. Panics if it is found but
+/// does not start.
+pub fn shared() -> Option<&'static Nextcloud> {
+    static SERVER: OnceLock<Option<Nextcloud>> = OnceLock::new();
+    SERVER.get_or_init(start_shared).as_ref()
+}
+
+/// The shared server for one test at a time: [`Turn`] derefs to it and
+/// holds a lock (across the test processes of a run) until dropped.
+///
+/// Nextcloud on SQLite answers "database is locked" (a 500) when two
+/// requests write at the same moment; one test at a time keeps those out
+/// of tests that are not about them, and keeps each test's timing its own.
+pub fn turn() -> Option<Turn> {
+    let nc = shared()?;
+    let lock = File::create(target().join("nextcloud.turn")).expect("target/nextcloud.turn");
+    lock.lock().expect("lock target/nextcloud.turn");
+    Some(Turn { nc, _lock: lock })
+}
+
+/// The shared server, this test's alone while held (see [`turn`]).
+#[derive(Debug)]
+pub struct Turn {
+    nc: &'static Nextcloud,
+    _lock: File,
+}
+
+impl std::ops::Deref for Turn {
+    type Target = Nextcloud;
+    fn deref(&self) -> &Nextcloud {
+        self.nc
+    }
+}
+
+/// The test's [`Turn`] of the real Nextcloud, or the end of the test
+/// (it returns) when no real Nextcloud is available, after [`shared`]
+/// said why.
+#[macro_export]
+macro_rules! nextcloud_or_skip {
+    () => {
+        match $crate::nextcloud::turn() {
+            Some(nc) => nc,
+            None => return,
+        }
+    };
+}
+
+fn target() -> PathBuf {
+    crate::workspace_root().join("target")
+}
+
+fn start_shared() -> Option<Nextcloud> {
+    let Some(scripts) = server_scripts() else {
+        let msg = "real-Nextcloud tests skipped: no Nextcloud server found at \
+             ../shared/servers/nextcloud (next to the checkout). Point \
+             CC_NEXTCLOUD_SERVER at a folder with its start.sh, stop.sh and \
+             login-flow.sh and a Nextcloud release archive (see \
+             tests/harness/src/nextcloud.rs).";
+        if std::env::var_os("CC_REQUIRE_NEXTCLOUD").is_some_and(|v| v == "1") {
+            panic!("CC_REQUIRE_NEXTCLOUD=1 but {msg}");
+        }
+        eprintln!("{msg}");
+        return None;
+    };
+    let target = target();
+    std::fs::create_dir_all(&target).expect("target/");
+    let dir = target.join("nextcloud");
+    // Held shared for the life of this process (the descriptor is closed on
+    // exec: children do not keep it).
+    let users = File::create(target.join("nextcloud.users")).expect("target/nextcloud.users");
+    users.lock_shared().expect("lock target/nextcloud.users");
+    let start_lock = File::create(target.join("nextcloud.lock")).expect("target/nextcloud.lock");
+    start_lock.lock().expect("lock target/nextcloud.lock");
+    if running_url(&dir).is_none() {
+        start(&scripts, &dir, &target);
+    }
+    let url = running_url(&dir).unwrap_or_else(|| {
+        panic!(
+            "the real Nextcloud in {} does not answer after start.sh; see {}",
+            dir.display(),
+            dir.join("server.log").display()
+        )
+    });
+    drop(start_lock);
+    let admin_app_password = read_line(&dir.join("admin-apppassword.txt"));
+    Some(Nextcloud {
+        dir,
+        scripts,
+        url,
+        admin_app_password,
+        _users: users,
+    })
+}
+
+fn read_line(p: &Path) -> String {
+    std::fs::read_to_string(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .trim()
+        .to_owned()
+}
+
+/// The base URL if the server of `dir` is up and installed.
+fn running_url(dir: &Path) -> Option<String> {
+    let url = std::fs::read_to_string(dir.join("url.txt")).ok()?;
+    let url = url.trim().to_owned();
+    let pid = std::fs::read_to_string(dir.join("server.pid")).ok()?;
+    let pid: i32 = pid.trim().parse().ok()?;
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None).ok()?;
+    let out = Command::new("curl")
+        .args(["-fsS", "-m", "5"])
+        .arg(format!("{url}/status.php"))
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .contains("\"installed\":true")
+        .then_some(url)
+}
+
+fn start(scripts: &Path, dir: &Path, target: &Path) {
+    // The port of the last run if it is free (nothing to change in the
+    // server's configuration), else a new one.
+    let port = std::fs::read_to_string(dir.join("url.txt"))
+        .ok()
+        .and_then(|u| u.trim().rsplit(':').next()?.parse::<u16>().ok())
+        .filter(|p| std::net::TcpListener::bind(("127.0.0.1", *p)).is_ok())
+        .unwrap_or_else(free_port);
+    let first = !dir.join("nextcloud/version.php").exists();
+    if first {
+        eprintln!(
+            "harness: installing the real Nextcloud from {} into {} (once; about 15 s)",
+            scripts.display(),
+            dir.display()
+        );
+    }
+    let log = target.join("nextcloud-start.log");
+    let log_file = File::create(&log).expect("target/nextcloud-start.log");
+    let status = Command::new("bash")
+        .arg(scripts.join("start.sh"))
+        .arg(dir)
+        .arg(port.to_string())
+        .envs(crate::home_env(&target.join("nextcloud-home")))
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone().expect("log"))
+        .stderr(log_file)
+        .status()
+        .expect("run the Nextcloud start.sh");
+    if !status.success() {
+        panic!(
+            "the real Nextcloud did not start ({status}):\n{}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+    }
+    // The watchdog: waits until no test process holds the users lock,
+    // then stops the server. In its own session (`setsid -f` forks it off
+    // and returns at once), so it outlives this process and its terminal.
+    let status = Command::new("setsid")
+        .arg("-f")
+        .arg("flock")
+        .arg("-x")
+        .arg(target.join("nextcloud.users"))
+        .arg("bash")
+        .arg(scripts.join("stop.sh"))
+        .arg(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("start the Nextcloud watchdog (setsid, flock)");
+    assert!(status.success(), "the Nextcloud watchdog did not start: {status}");
+}
+
+/// A password Nextcloud's password policy accepts.
+fn random_password() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = String::from("Cc-");
+    for _ in 0..3 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_nanos(),
+        );
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out
+}
+
+impl Nextcloud {
+    /// `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Where the server is installed (`data/` holds the users' files).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The folder with `login-flow.sh` and the other scripts.
+    pub fn scripts(&self) -> &Path {
+        &self.scripts
+    }
+
+    /// Runs `occ` with `args`; panics with its output when it fails.
+    pub fn occ(&self, args: &[&str]) -> String {
+        self.occ_env(args, &[])
+    }
+
+    /// Runs `occ` with `args` and extra environment.
+    pub fn occ_env(&self, args: &[&str], env: &[(&str, &str)]) -> String {
+        let out = Command::new(self.dir.join("occ"))
+            .args(args)
+            .arg("--no-interaction")
+            .envs(env.iter().copied())
+            .envs(crate::home_env(&target().join("nextcloud-home")))
+            .stdin(Stdio::null())
+            .output()
+            .expect("run occ");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if !out.status.success() {
+            panic!(
+                "occ {args:?} failed ({}): {text}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        text
+    }
+
+    /// A request to the server with `curl`: `(status, body)`.
+    /// `auth` is `(login, password)`; OCS requests get their header.
+    pub fn curl(
+        &self,
+        method: &str,
+        path: &str,
+        auth: (&str, &str),
+        form: &[(&str, &str)],
+    ) -> (u16, String) {
+        let mut cmd = Command::new("curl");
+        cmd.args([
+            "-sS",
+            "-m",
+            "60",
+            "-X",
+            method,
+            "-H",
+            "OCS-APIRequest: true",
+        ])
+        .args(["-H", "Accept: application/json", "-H", "Expect:"])
+        .arg("-u")
+        .arg(format!("{}:{}", auth.0, auth.1))
+        .args(["-w", "\n%{http_code}"]);
+        for (k, v) in form {
+            cmd.arg("--data-urlencode").arg(format!("{k}={v}"));
+        }
+        cmd.arg(format!("{}{path}", self.url));
+        let out = cmd.output().expect("run curl");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (body, code) = text.rsplit_once('\n').unwrap_or(("", &text));
+        (code.trim().parse().unwrap_or(0), body.to_owned())
+    }
+
+    /// The administrator's app password.
+    pub fn admin(&self) -> (&str, &str) {
+        ("admin", &self.admin_app_password)
+    }
+
+    /// A fresh user for one test: a random login (starting with
+    /// `prefix`), a login password, and an app password. The user signs in
+    /// once with the password (as a person does), which makes their
+    /// calendar `personal` and address book `contacts`.
+    pub fn new_user(&self, prefix: &str) -> NcUser {
+        for attempt in 1.. {
+            match self.try_new_user(prefix) {
+                Ok(u) => return u,
+                // "database is locked" from another writer (the server's
+                // own background work): once more, with a new name.
+                Err(why) if attempt < 5 => {
+                    eprintln!("harness: making a Nextcloud user failed ({why}); again");
+                    std::thread::sleep(std::time::Duration::from_millis(300 * attempt));
+                }
+                Err(why) => panic!("cannot make a Nextcloud user: {why}"),
+            }
+        }
+        unreachable!()
+    }
+
+    fn try_new_user(&self, prefix: &str) -> Result<NcUser, String> {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let login = format!(
+            "{prefix}-{}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed),
+            &random_password()[3..9]
+        );
+        let password = random_password();
+        let (code, body) = self.curl(
+            "POST",
+            "/ocs/v2.php/cloud/users",
+            self.admin(),
+            &[("userid", &login), ("password", &password)],
+        );
+        if code != 200 {
+            return Err(format!("make user {login}: {code} {body}"));
+        }
+        // The first sign-in with the password, then an app password made
+        // with it (what Login Flow gives a client).
+        let (code, body) = self.curl(
+            "GET",
+            "/ocs/v2.php/core/getapppassword",
+            (&login, &password),
+            &[],
+        );
+        if code != 200 {
+            return Err(format!("app password for {login}: {code} {body}"));
+        }
+        let app_password =
+            json_string(&body, "apppassword").ok_or_else(|| format!("no apppassword in {body}"))?;
+        Ok(NcUser {
+            data: self.dir.join("data").join(&login).join("files"),
+            login,
+            password,
+            app_password,
+            base: self.url.clone(),
+        })
+    }
+}
+
+/// The string value of `"key":"…"` in a small JSON document (the OCS
+/// answers the harness reads), JSON escapes undone.
+fn json_string(body: &str, key: &str) -> Option<String> {
+    let at = body.find(&format!("\"{key}\""))?;
+    let rest = &body[at + key.len() + 2..];
+    let rest = rest.trim_start().strip_prefix(':')?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    let mut out = String::new();
+    let mut chars = rest.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(out),
+            '\\' => match chars.next()? {
+                '/' => out.push('/'),
+                'n' => out.push('\n'),
+                c => out.push(c),
+            },
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+impl NcUser {
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// The user's WebDAV files root.
+    pub fn files_root(&self) -> url::Url {
+        url::Url::parse(&format!(
+            "{}/remote.php/dav/files/{}/",
+            self.base, self.login
+        ))
+        .expect("files root URL")
+    }
+
+    /// The user's principal, calendar home and address-book home.
+    pub fn principal_url(&self) -> String {
+        format!(
+            "{}/remote.php/dav/principals/users/{}/",
+            self.base, self.login
+        )
+    }
+
+    pub fn calendar_home_url(&self) -> String {
+        format!("{}/remote.php/dav/calendars/{}/", self.base, self.login)
+    }
+
+    pub fn addressbook_home_url(&self) -> String {
+        format!(
+            "{}/remote.php/dav/addressbooks/users/{}/",
+            self.base, self.login
+        )
+    }
+
+    /// The server's own folder of the user's files (what `occ files:scan`
+    /// reads).
+    pub fn data_dir(&self) -> &Path {
+        &self.data
+    }
+
+    /// A DAV client signed in with the app password.
+    pub fn dav_client(&self) -> cc_dav::DavClient {
+        self.dav_client_with(cc_dav::ClientConfig::default())
+    }
+
+    /// A DAV client signed in with the app password, configured as given.
+    pub fn dav_client_with(&self, config: cc_dav::ClientConfig) -> cc_dav::DavClient {
+        cc_dav::DavClient::new(
+            config,
+            Some(cc_dav::Credentials {
+                user: self.login.clone(),
+                password: self.app_password.clone(),
+            }),
+        )
+        .expect("a DAV client for the real Nextcloud")
+    }
+}
