@@ -171,7 +171,7 @@ impl PutInfo {
         PutInfo {
             status: resp.status().as_u16(),
             etag: get("OC-ETag").or_else(|| get("ETag")),
-            file_id: get("OC-FileId"),
+            file_id: get("OC-FileId").map(|id| crate::resource::plain_file_id(&id)),
             mtime_accepted: get("X-OC-MTime").as_deref() == Some("accepted"),
         }
     }

@@ -302,3 +302,31 @@ mod tests {
         assert!(!etag_eq("\"1-2\"", "\"1-3\""));
     }
 }
+
+/// A Nextcloud file id in the one form the listings give (`oc:fileid`,
+/// `10461`): the `OC-FileId` header of a PUT and bulk upload's `fileid`
+/// give the instance form (`00010461oc9o416dqkif`: the id padded to eight
+/// digits, then the instance id), which would never match a listing's.
+/// Anything else is kept as it is.
+pub fn plain_file_id(id: &str) -> String {
+    let digits = id.len() - id.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 || !id[digits..].starts_with("oc") {
+        return id.to_owned();
+    }
+    let n = id[..digits].trim_start_matches('0');
+    if n.is_empty() { "0" } else { n }.to_owned()
+}
+
+#[cfg(test)]
+mod file_id_tests {
+    use super::plain_file_id;
+
+    #[test]
+    fn instance_file_ids_become_the_listings_form() {
+        assert_eq!(plain_file_id("00010461oc9o416dqkif"), "10461");
+        assert_eq!(plain_file_id("123456789ocabc"), "123456789");
+        assert_eq!(plain_file_id("10461"), "10461");
+        assert_eq!(plain_file_id("abc"), "abc");
+        assert_eq!(plain_file_id("00000000ocx"), "0");
+    }
+}

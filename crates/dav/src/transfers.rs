@@ -160,6 +160,13 @@ pub struct ChunkedUpload {
     pub checksum: Option<Checksum>,
     /// A bandwidth limit the chunks are sent under.
     pub throttle: Option<Throttle>,
+    /// What the destination must be for the final MOVE to replace it:
+    /// `if_match` goes as `If: <destination> (["etag"])` (what Nextcloud's
+    /// own client sends: a plain `If-Match` would be compared with the
+    /// upload's `.file`, never the destination), `if_none_match_any` as
+    /// `Overwrite: F`. Both answer 412 on the real Nextcloud 33 when not
+    /// met, after the chunks are sent; the upload folder stays.
+    pub precondition: crate::files::Precondition,
 }
 
 impl ChunkedUpload {
@@ -173,6 +180,7 @@ impl ChunkedUpload {
             mtime: None,
             checksum: None,
             throttle: None,
+            precondition: crate::files::Precondition::none(),
         }
     }
 }
@@ -364,6 +372,24 @@ impl DavClient {
             .map(|c| header_value("MOVE", &assemble, &format!("{}:{}", c.algorithm, c.value)))
             .transpose()?;
         let mtime = mtime_secs(up.mtime);
+        let tagged = up
+            .precondition
+            .if_match
+            .as_deref()
+            .map(|e| {
+                let tag = crate::files::if_match_value(e);
+                let tag = if tag.starts_with('"') {
+                    tag
+                } else {
+                    format!("\"{tag}\"")
+                };
+                header_value(
+                    "MOVE",
+                    &assemble,
+                    &format!("<{}> ([{tag}])", up.destination.as_str()),
+                )
+            })
+            .transpose()?;
         let resp = self
             .send(
                 &Method::from_bytes(b"MOVE").expect("method"),
@@ -377,6 +403,12 @@ impl DavClient {
                     }
                     if let Some(c) = &checksum {
                         r = r.header("OC-Checksum", c.clone());
+                    }
+                    if let Some(t) = &tagged {
+                        r = r.header("If", t.clone());
+                    }
+                    if up.precondition.if_none_match_any {
+                        r = r.header("Overwrite", "F");
                     }
                     r
                 },
@@ -498,7 +530,7 @@ impl DavClient {
                     Some(v) if v["error"] == false => match v["etag"].as_str() {
                         Some(etag) => BulkOutcome::Stored {
                             etag: format!("\"{etag}\""),
-                            file_id: v["fileid"].as_str().map(str::to_owned),
+                            file_id: v["fileid"].as_str().map(crate::resource::plain_file_id),
                         },
                         None => BulkOutcome::Failed {
                             message: "no ETag in the answer".into(),

@@ -258,7 +258,7 @@ async fn chunked_upload_v2_creates_puts_and_assembles() {
         info.etag.as_deref(),
         Some("\"385d9380df30bbbeed9766e43b8b9778\"")
     );
-    assert_eq!(info.file_id.as_deref(), Some("00010461oc9o416dqkif"));
+    assert_eq!(info.file_id.as_deref(), Some("10461"));
     assert!(info.mtime_accepted);
     let seen = s.seen();
     for put in &seen[1..4] {

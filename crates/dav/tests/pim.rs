@@ -1,6 +1,6 @@
 //! CalDAV and CardDAV against real servers started by the harness:
-//! Radicale, Cyrus, Xandikos (sync-collection) and sabre/dav 1.8 (the
-//! getctag + ETag fallback).
+//! Radicale, Cyrus, Xandikos and the real Nextcloud 33 (sync-collection)
+//! and sabre/dav 1.8 (the getctag + ETag fallback).
 
 use cc_dav::client::{ClientConfig, Credentials, DavClient};
 use cc_dav::error::ErrorKind;
@@ -21,6 +21,77 @@ fn client(server: &Server) -> DavClient {
     .unwrap()
 }
 
+/// Which server a test runs against (its name for the messages).
+#[derive(Clone)]
+struct Label(String, bool);
+
+impl std::fmt::Debug for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Label {
+    fn has_sync_collection(&self) -> bool {
+        self.1
+    }
+}
+
+/// A CalDAV/CardDAV server of the harness or the real Nextcloud, with a
+/// client signed in to it.
+struct Target {
+    label: Label,
+    base: String,
+    principal: String,
+    calendars: String,
+    books: String,
+    client: DavClient,
+    _up: Box<dyn std::any::Any>,
+}
+
+impl Target {
+    fn harness(kind: Kind) -> Target {
+        let server = Server::start(kind);
+        Target {
+            label: Label(format!("{kind:?}"), kind.has_sync_collection()),
+            base: server.base_url(),
+            principal: server.principal_url(),
+            calendars: server.calendar_home_url(),
+            books: server.addressbook_home_url(),
+            client: client(&server),
+            _up: Box::new(server),
+        }
+    }
+
+    /// A fresh user of the real Nextcloud; `None` where there is none.
+    fn nextcloud() -> Option<Target> {
+        let nc = cc_harness::nextcloud::turn()?;
+        let user = nc.new_user("pim");
+        Some(Target {
+            label: Label("Nextcloud".into(), true),
+            base: user.base_url().to_owned(),
+            principal: user.principal_url(),
+            calendars: user.calendar_home_url(),
+            books: user.addressbook_home_url(),
+            client: user.dav_client(),
+            _up: Box::new(nc),
+        })
+    }
+
+    fn base_url(&self) -> String {
+        self.base.clone()
+    }
+    fn principal_url(&self) -> String {
+        self.principal.clone()
+    }
+    fn calendar_home_url(&self) -> String {
+        self.calendars.clone()
+    }
+    fn addressbook_home_url(&self) -> String {
+        self.books.clone()
+    }
+}
+
 fn event(uid: &str, summary: &str) -> String {
     format!(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//CommonsCloud//tests//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261125T090000Z\r\nDTSTART:20261201T090000Z\r\nDTEND:20261201T100000Z\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
@@ -34,9 +105,9 @@ fn recurring(uid: &str) -> String {
     )
 }
 
-async fn calendars(kind: Kind) {
-    let server = Server::start(kind);
-    let c = client(&server);
+async fn calendars(server: Target) {
+    let kind = server.label.clone();
+    let c = server.client.clone();
     let base = Url::parse(&format!("{}/", server.base_url())).unwrap();
 
     // Discovery from the bare server address.
@@ -209,9 +280,9 @@ async fn calendars(kind: Kind) {
     );
 }
 
-async fn contacts(kind: Kind) {
-    let server = Server::start(kind);
-    let c = client(&server);
+async fn contacts(server: Target) {
+    let kind = server.label.clone();
+    let c = server.client.clone();
     let base = Url::parse(&format!("{}/", server.base_url())).unwrap();
     let d = c.discover(&base, Service::CardDav).await.unwrap();
     let home = d.home.expect("address book home");
@@ -245,42 +316,54 @@ async fn contacts(kind: Kind) {
 
 #[tokio::test]
 async fn radicale_calendars() {
-    calendars(Kind::Radicale).await;
+    calendars(Target::harness(Kind::Radicale)).await;
 }
 
 #[tokio::test]
 async fn cyrus_calendars() {
-    calendars(Kind::Cyrus).await;
+    calendars(Target::harness(Kind::Cyrus)).await;
 }
 
 #[tokio::test]
 async fn xandikos_calendars() {
-    calendars(Kind::Xandikos).await;
+    calendars(Target::harness(Kind::Xandikos)).await;
 }
 
 #[tokio::test]
 async fn sabredav_calendars_without_sync_collection() {
-    calendars(Kind::SabrePim).await;
+    calendars(Target::harness(Kind::SabrePim)).await;
+}
+
+#[tokio::test]
+async fn nextcloud_calendars() {
+    let Some(t) = Target::nextcloud() else { return };
+    calendars(t).await;
+}
+
+#[tokio::test]
+async fn nextcloud_contacts() {
+    let Some(t) = Target::nextcloud() else { return };
+    contacts(t).await;
 }
 
 #[tokio::test]
 async fn radicale_contacts() {
-    contacts(Kind::Radicale).await;
+    contacts(Target::harness(Kind::Radicale)).await;
 }
 
 #[tokio::test]
 async fn cyrus_contacts() {
-    contacts(Kind::Cyrus).await;
+    contacts(Target::harness(Kind::Cyrus)).await;
 }
 
 #[tokio::test]
 async fn xandikos_contacts() {
-    contacts(Kind::Xandikos).await;
+    contacts(Target::harness(Kind::Xandikos)).await;
 }
 
 #[tokio::test]
 async fn sabredav_contacts() {
-    contacts(Kind::SabrePim).await;
+    contacts(Target::harness(Kind::SabrePim)).await;
 }
 
 #[tokio::test]

@@ -8,14 +8,16 @@
 //! account and puts a [`NextcloudUploads`] in the pass options; on other
 //! servers it stays `None` and every file goes up with a plain PUT.
 //!
-//! # Limits (Nextcloud 33, recordings 059–074)
+//! # Limits (Nextcloud 33, the real server and recordings 059–074)
 //!
-//! - Neither the MOVE that ends a chunked upload nor a bulk upload carries a
-//!   precondition (none was recorded, and Nextcloud's answer to one was not
-//!   verified): an edit made on the web to the same file between the
-//!   pass's listing and the end of the upload is replaced (Nextcloud keeps
-//!   it as a version). Bulk upload is therefore used only for files the
-//!   server did not have at listing time, where a plain PUT would carry
+//! - The MOVE that ends a chunked upload carries the upload's precondition
+//!   as Nextcloud's own client does: `If: <destination> (["etag"])` for an
+//!   update, `Overwrite: F` for a new file; the real server answers 412 when
+//!   the file changed meanwhile (`crates/dav/tests/real_nextcloud.rs`).
+//! - Bulk upload carries none: an entry made on the web at the same path
+//!   between the pass's listing and the upload is replaced (Nextcloud keeps
+//!   it as a version). It is therefore used only for files the server did
+//!   not have at listing time, where a plain PUT would carry
 //!   `If-None-Match: *`.
 
 use cc_dav::transfers::{DEFAULT_CHUNK, MIN_CHUNK, UploadCapabilities};

@@ -117,6 +117,10 @@ pub enum Action {
     /// Move (rename) the server's entry, as the member did here; the
     /// journal's rows follow.
     MoveRemote { from: SyncPath, to: SyncPath },
+    /// Move (rename) the local entry, as another client did on the server
+    /// (found by its file id); no byte is fetched again. The journal's rows
+    /// follow.
+    MoveLocal { from: SyncPath, to: SyncPath },
     /// Not synced; reported to the member.
     Report { path: SyncPath, problem: Problem },
 }
@@ -211,7 +215,7 @@ impl Action {
             | Action::Conflict { path }
             | Action::DeleteRemote { path, .. }
             | Action::Report { path, .. } => path,
-            Action::MoveRemote { to, .. } => to,
+            Action::MoveRemote { to, .. } | Action::MoveLocal { to, .. } => to,
         }
     }
 
@@ -741,10 +745,10 @@ fn local_moves(
     remote: &impl Entries<RemoteMeta>,
     journal: &BTreeMap<SyncPath, Synced>,
     rights: &ServerRights<'_, impl Entries<RemoteMeta>>,
-    gone_here: &[&SyncPath],
-    new_here: &[&SyncPath],
+    c: &Candidates<'_>,
     replace: &Replacements,
 ) -> Vec<(SyncPath, SyncPath)> {
+    let (gone_here, new_here) = (&c.gone_here, &c.new_here);
     if gone_here.is_empty() || new_here.is_empty() {
         return Vec::new();
     }
@@ -761,7 +765,7 @@ fn local_moves(
             *new_by_inode.entry(l.inode).or_default() += 1;
         }
     }
-    let mut candidates: Vec<(&SyncPath, &SyncPath)> = new_here
+    let candidates: Vec<(&SyncPath, &SyncPath)> = new_here
         .iter()
         .filter_map(|new| {
             let l = local.get(new)?;
@@ -782,23 +786,7 @@ fn local_moves(
                 .then_some((old, *new))
         })
         .collect();
-    // The outermost first: what moved with a folder is not a move of
-    // its own, and moves that touch each other's places are left to
-    // the next pass.
-    candidates.sort_by_key(|(old, _)| old.names().count());
-    let related = |a: &SyncPath, b: &SyncPath| a.starts_with(b) || b.starts_with(a);
-    let mut accepted: Vec<(SyncPath, SyncPath)> = Vec::new();
-    for (old, new) in candidates {
-        let inside = replace.covers(old)
-            || replace.covers(new)
-            || accepted.iter().any(|(o, n)| {
-                related(old, o) || related(new, n) || related(old, n) || related(new, o)
-            });
-        if !inside {
-            accepted.push((old.clone(), new.clone()));
-        }
-    }
-    accepted
+    outermost(candidates, replace)
 }
 
 /// The decisions in the order they are carried out: creations parents
@@ -807,7 +795,7 @@ fn local_moves(
 /// is made, before anything is made inside them.
 fn in_order(
     decided: BTreeMap<SyncPath, (Option<Action>, After)>,
-    moved_to: &BTreeMap<&SyncPath, &SyncPath>,
+    moved_to: &BTreeMap<&SyncPath, (&SyncPath, MovedOn)>,
     reports: Vec<Action>,
     journal: &BTreeMap<SyncPath, Synced>,
     opts: Options,
@@ -816,12 +804,19 @@ fn in_order(
     let mut transfers = Vec::new();
     let mut deletes = Vec::new();
     let mut pending_moves = moved_to.iter().peekable();
+    let move_action = |to: &SyncPath, from: &SyncPath, on: MovedOn| match on {
+        MovedOn::Here => Action::MoveRemote {
+            from: from.clone(),
+            to: to.clone(),
+        },
+        MovedOn::Server => Action::MoveLocal {
+            from: from.clone(),
+            to: to.clone(),
+        },
+    };
     for (p, (action, _)) in decided {
-        while let Some((to, from)) = pending_moves.next_if(|(to, _)| **to <= &p) {
-            creates.push(Action::MoveRemote {
-                from: (*from).clone(),
-                to: (*to).clone(),
-            });
+        while let Some((to, (from, on))) = pending_moves.next_if(|(to, _)| **to <= &p) {
+            creates.push(move_action(to, from, *on));
         }
         let Some(a) = action else { continue };
         match a {
@@ -830,11 +825,8 @@ fn in_order(
             a => transfers.push(a),
         }
     }
-    for (to, from) in pending_moves {
-        creates.push(Action::MoveRemote {
-            from: (*from).clone(),
-            to: (*to).clone(),
-        });
+    for (to, (from, on)) in pending_moves {
+        creates.push(move_action(to, from, *on));
     }
     deletes.reverse();
     let delete_files = deletes
@@ -873,12 +865,11 @@ fn type_changes<'a>(
     rights: &ServerRights<'_, impl Entries<RemoteMeta>>,
     carry: bool,
     unsync: &mut Unsyncable,
-) -> (Replacements, Vec<&'a SyncPath>, Vec<&'a SyncPath>) {
+) -> (Replacements, Candidates<'a>) {
     let mut replace = Replacements::default();
-    // Candidates for a local move: agreed entries gone from here, new
-    // entries here the server does not have.
-    let mut gone_here: Vec<&SyncPath> = Vec::new();
-    let mut new_here: Vec<&SyncPath> = Vec::new();
+    // Candidates for a move: agreed entries gone from one side, new
+    // entries on that side the other does not have.
+    let mut c = Candidates::default();
     for &(p, l, r, j) in rows {
         if p.is_root() || unsync.skips(p) {
             continue;
@@ -886,14 +877,22 @@ fn type_changes<'a>(
         let (l, r) = match (l, r) {
             (Some(l), Some(r)) => (l, r),
             (None, Some(_)) => {
-                if carry && j.is_some() {
-                    gone_here.push(p);
+                if carry {
+                    if j.is_some() {
+                        c.gone_here.push(p);
+                    } else {
+                        c.new_there.push(p);
+                    }
                 }
                 continue;
             }
             (Some(_), None) => {
-                if carry && j.is_none() {
-                    new_here.push(p);
+                if carry {
+                    if j.is_some() {
+                        c.gone_there.push(p);
+                    } else {
+                        c.new_here.push(p);
+                    }
                 }
                 continue;
             }
@@ -976,7 +975,104 @@ fn type_changes<'a>(
             }
         }
     }
-    (replace, gone_here, new_here)
+    (replace, c)
+}
+
+/// Paths that may be one end of a move.
+#[derive(Default)]
+struct Candidates<'a> {
+    /// Agreed, gone from here, still on the server.
+    gone_here: Vec<&'a SyncPath>,
+    /// Here only, never agreed.
+    new_here: Vec<&'a SyncPath>,
+    /// Agreed, gone from the server, still here.
+    gone_there: Vec<&'a SyncPath>,
+    /// On the server only, never agreed.
+    new_there: Vec<&'a SyncPath>,
+}
+
+/// Which side a move was made on (the other side follows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MovedOn {
+    /// The member moved it here: moved on the server too.
+    Here,
+    /// Another client moved it on the server: moved here too.
+    Server,
+}
+
+/// Keeps the outermost of `candidates` (what moved with a folder is not a
+/// move of its own) and drops moves that touch each other's places or a
+/// replacement (left to the next pass).
+fn outermost(
+    mut candidates: Vec<(&SyncPath, &SyncPath)>,
+    replace: &Replacements,
+) -> Vec<(SyncPath, SyncPath)> {
+    candidates.sort_by_key(|(old, _)| old.names().count());
+    let related = |a: &SyncPath, b: &SyncPath| a.starts_with(b) || b.starts_with(a);
+    let mut accepted: Vec<(SyncPath, SyncPath)> = Vec::new();
+    for (old, new) in candidates {
+        let inside = replace.covers(old)
+            || replace.covers(new)
+            || accepted.iter().any(|(o, n)| {
+                related(old, o) || related(new, n) || related(old, n) || related(new, o)
+            });
+        if !inside {
+            accepted.push((old.clone(), new.clone()));
+        }
+    }
+    accepted
+}
+
+/// Moves made on the server by another client: an agreed entry gone from
+/// the server and a new one there with its file id (Nextcloud keeps a
+/// file's id when it moves), the local side still holding the agreed entry
+/// unchanged and the server's entry unchanged but for its place. Where
+/// the server tells no file ids there are none.
+fn remote_moves(
+    local: &impl Entries<LocalMeta>,
+    remote: &impl Entries<RemoteMeta>,
+    journal: &BTreeMap<SyncPath, Synced>,
+    c: &Candidates<'_>,
+    replace: &Replacements,
+) -> Vec<(SyncPath, SyncPath)> {
+    if c.gone_there.is_empty() || c.new_there.is_empty() {
+        return Vec::new();
+    }
+    // Ids recorded by older versions from a PUT's answer are in the
+    // instance form: compared in the listing's.
+    let plain = cc_dav::resource::plain_file_id;
+    let mut by_id: HashMap<String, Vec<&SyncPath>> = HashMap::new();
+    for old in &c.gone_there {
+        if let Some(id) = journal[*old].file_id.as_deref() {
+            by_id.entry(plain(id)).or_default().push(old);
+        }
+    }
+    let mut new_by_id: HashMap<String, usize> = HashMap::new();
+    for new in &c.new_there {
+        if let Some(id) = remote.get(new).and_then(|r| r.file_id.as_deref()) {
+            *new_by_id.entry(plain(id)).or_default() += 1;
+        }
+    }
+    let candidates: Vec<(&SyncPath, &SyncPath)> = c
+        .new_there
+        .iter()
+        .filter_map(|new| {
+            let r = remote.get(new)?;
+            let id = plain(r.file_id.as_deref()?);
+            let olds = by_id.get(&id)?;
+            if olds.len() != 1 || new_by_id[&id] != 1 {
+                return None;
+            }
+            let old = olds[0];
+            let j = &journal[old];
+            let l = local.get(old)?;
+            let same = j.kind == r.kind
+                && l.kind == r.kind
+                && (r.kind == Kind::Dir || (!local_changed(l, j) && !remote_changed(r, j)));
+            same.then_some((old, *new))
+        })
+        .collect();
+    outermost(candidates, replace)
 }
 
 /// What to do with a file (or what is gone from everywhere), from what the
@@ -1167,7 +1263,7 @@ fn plan_inner(
     journal: &BTreeMap<SyncPath, Synced>,
     opts: Options,
     carry: bool,
-    moves: &[(SyncPath, SyncPath)],
+    moves: &[(SyncPath, SyncPath, MovedOn)],
 ) -> Plan {
     let journal_before = journal;
     // Every path of the three, in order, with what each side has there: one
@@ -1183,14 +1279,30 @@ fn plan_inner(
 
     // A file on one side and a folder on the other: a replacement carried
     // over, or reported; and the candidates for local moves.
-    let (replace, gone_here, new_here) =
+    let (replace, candidates) =
         type_changes(&rows, local, remote, journal, &rights, carry, &mut unsync);
     // A file or folder moved (or renamed) here: the same inode under a new
     // name, the old name gone, the server still holding the agreed entry.
     // It is moved on the server too instead of sent again and deleted.
-    let found_moves = local_moves(
-        local, remote, journal, &rights, &gone_here, &new_here, &replace,
-    );
+    let mut found_moves: Vec<(SyncPath, SyncPath, MovedOn)> =
+        local_moves(local, remote, journal, &rights, &candidates, &replace)
+            .into_iter()
+            .map(|(o, n)| (o, n, MovedOn::Here))
+            .collect();
+    // And the other way: moved on the server by another client, found by
+    // the file id; renamed here instead of fetched again and deleted.
+    let here_moved: Vec<(SyncPath, SyncPath)> = found_moves
+        .iter()
+        .map(|(o, n, _)| (o.clone(), n.clone()))
+        .collect();
+    for (o, n) in remote_moves(local, remote, journal, &candidates, &replace) {
+        let related = |a: &SyncPath, b: &SyncPath| a.starts_with(b) || b.starts_with(a);
+        if here_moved.iter().all(|(ho, hn)| {
+            !related(&o, ho) && !related(&o, hn) && !related(&n, ho) && !related(&n, hn)
+        }) {
+            found_moves.push((o, n, MovedOn::Server));
+        }
+    }
     if !replace.paths.is_empty() || !found_moves.is_empty() {
         // Plan again as if the old entries were already gone (after the
         // removals) and the moved ones already at their new place.
@@ -1205,8 +1317,11 @@ fn plan_inner(
             }
             journal.retain(|q, _| !q.starts_with(p));
         }
-        for (old, new) in &found_moves {
-            rekey(&mut remote, old, new);
+        for (old, new, on) in &found_moves {
+            match on {
+                MovedOn::Here => rekey(&mut remote, old, new),
+                MovedOn::Server => rekey(&mut local, old, new),
+            }
             rekey(&mut journal, old, new);
         }
         let tracked = journal_files(journal_before);
@@ -1231,7 +1346,8 @@ fn plan_inner(
     let mut decided: BTreeMap<SyncPath, (Option<Action>, After)> = BTreeMap::new();
     // A first sync decides something for every path: kept packed.
     let mut packer = crate::path::Packer::default();
-    let moved_to: BTreeMap<&SyncPath, &SyncPath> = moves.iter().map(|(o, n)| (n, o)).collect();
+    let moved_to: BTreeMap<&SyncPath, (&SyncPath, MovedOn)> =
+        moves.iter().map(|(o, n, on)| (n, (o, *on))).collect();
     let mut reports: Vec<Action> = unsync
         .reports
         .iter()
@@ -1412,7 +1528,7 @@ mod tests {
             etag: r.etag.clone(),
             remote_size: r.size,
             remote_mtime: r.mtime,
-            file_id: None,
+            file_id: r.file_id.clone(),
             perms: r.perms,
             mount_root: r.mount_root,
         }
@@ -1702,6 +1818,87 @@ mod tests {
                     if_match: None
                 },
             ]
+        );
+    }
+
+    fn with_id(mut r: RemoteMeta, id: &str) -> RemoteMeta {
+        r.file_id = Some(id.into());
+        r
+    }
+
+    #[test]
+    fn a_folder_moved_on_the_server_is_renamed_here_by_its_file_id() {
+        let (l, mut r, mut j) = agreed(&[
+            ("docs", ldir(), with_id(rdir(None, false), "10")),
+            ("docs/a.txt", lfile(3), with_id(rfile(3, None), "11")),
+            (
+                "docs/sub",
+                LocalMeta { inode: 8, ..ldir() },
+                with_id(rdir(None, false), "12"),
+            ),
+            ("docs/sub/b.txt", lfile(4), with_id(rfile(4, None), "13")),
+        ]);
+        // Older versions recorded a PUT's instance form of the id.
+        j.get_mut(&p("docs/a.txt")).unwrap().file_id = Some("00000011ocabc".into());
+        let moved: Vec<(SyncPath, RemoteMeta)> = r
+            .iter()
+            .filter(|(k, _)| k.starts_with(&p("docs")))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (k, v) in moved {
+            r.remove(&k);
+            r.insert(p(&k.as_str().replacen("docs", "arxiu/2026", 1)), v);
+        }
+        r.insert(p("arxiu"), with_id(rdir(None, false), "99"));
+        let plan = plan(&l, &r, &j, Options::default());
+        assert_eq!(
+            plan.actions,
+            vec![
+                Action::MkdirLocal(p("arxiu")),
+                Action::MoveLocal {
+                    from: p("docs"),
+                    to: p("arxiu/2026")
+                },
+            ]
+        );
+        assert_eq!(plan.deletes, 0);
+    }
+
+    #[test]
+    fn a_server_move_of_a_file_edited_here_or_copied_there_is_not_a_move() {
+        // Edited here meanwhile: fetched at the new place, the edit kept
+        // at the old one (a deletion does not win over an edit).
+        let (mut l, mut r, j) = agreed(&[("a.txt", lfile(3), with_id(rfile(3, None), "7"))]);
+        l.get_mut(&p("a.txt")).unwrap().mtime_ns += 1;
+        let m = r.remove(&p("a.txt")).unwrap();
+        r.insert(p("b.txt"), m);
+        let planned = plan(&l, &r, &j, Options::default());
+        assert!(
+            planned
+                .actions
+                .iter()
+                .all(|a| !matches!(a, Action::MoveLocal { .. })),
+            "{:?}",
+            planned.actions
+        );
+        assert!(
+            planned
+                .actions
+                .contains(&Action::Download { path: p("b.txt") })
+        );
+        // Two new entries with the old one's id: not a move either.
+        let (l, mut r, j) = agreed(&[("a.txt", lfile(3), with_id(rfile(3, None), "7"))]);
+        let m = r.remove(&p("a.txt")).unwrap();
+        r.insert(p("b.txt"), m.clone());
+        r.insert(p("c.txt"), m);
+        let planned = plan(&l, &r, &j, Options::default());
+        assert!(
+            planned
+                .actions
+                .iter()
+                .all(|a| !matches!(a, Action::MoveLocal { .. })),
+            "{:?}",
+            planned.actions
         );
     }
 

@@ -163,13 +163,24 @@ async fn the_recorded_tar_brings_a_file_down_through_the_engine() {
     assert!(replay.misses().is_empty(), "{:?}", replay.misses());
     assert!(replay.unused().is_empty());
     assert_eq!(replay.seen()[0].header("accept"), Some("application/x-tar"));
-    // Apache served the plain GET of `sub` only.
-    let log = std::fs::read_to_string(front.root().join("logs/access.log")).unwrap();
-    let gets: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains("\"GET "))
-        .map(|l| l.split('"').nth(1).unwrap())
-        .collect();
+    // Apache served the plain GET of `sub` only. (It writes a request's
+    // log line after the answer has gone: waited for, up to 5 s.)
+    let read_gets = || -> Vec<String> {
+        std::fs::read_to_string(front.root().join("logs/access.log"))
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains("\"GET "))
+            .map(|l| l.split('"').nth(1).unwrap().to_owned())
+            .collect()
+    };
+    let mut gets = read_gets();
+    for _ in 0..50 {
+        if gets.len() >= 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        gets = read_gets();
+    }
     assert_eq!(
         gets,
         [

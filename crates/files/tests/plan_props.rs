@@ -85,7 +85,11 @@ impl Model {
                         etag: Some(format!("\"{e}\"")),
                         size,
                         mtime: None,
-                        file_id: None,
+                        // Every write makes a new ETag here, a move keeps
+                        // it: as an id it finds moves made on the server
+                        // (which the planner takes only for entries whose
+                        // ETag did not change either).
+                        file_id: Some(e.to_string()),
                         perms: None,
                         mount_root: false,
                     },
@@ -123,7 +127,7 @@ impl Model {
                     etag: Some(format!("\"{re}\"")),
                     remote_size: size,
                     remote_mtime: None,
-                    file_id: None,
+                    file_id: Some(re.to_string()),
                     perms: None,
                     mount_root: false,
                 },
@@ -215,6 +219,16 @@ impl Model {
                 assert!(!self.remote.contains_key(to), "MoveRemote onto {to}");
                 assert!(self.parent_exists_remote(to), "MoveRemote {to}: no parent");
                 rekey(&mut self.remote, from, to);
+                rekey(&mut self.journal, from, to);
+            }
+            Action::MoveLocal { from, to } => {
+                assert!(
+                    self.local.contains_key(from),
+                    "MoveLocal {from}: nothing there"
+                );
+                assert!(!self.local.contains_key(to), "MoveLocal onto {to}");
+                assert!(self.parent_exists_local(to), "MoveLocal {to}: no parent");
+                rekey(&mut self.local, from, to);
                 rekey(&mut self.journal, from, to);
             }
             Action::Report { .. } => {}
@@ -656,6 +670,16 @@ impl Model {
                 .iter()
                 .any(|(q, (n, lt, li))| q != p && *n == Node::File(*c) && (*lt, *li) == (t, i));
             if moved_here && !unchanged(r) {
+                out.insert(*c);
+            }
+            // Moved on the server unchanged (the same ETag elsewhere: the
+            // same id) while the member deleted or replaced it here: the
+            // member's change follows the move.
+            let etag = self.journal[p].0.etag.clone();
+            let moved_there = self.remote.iter().any(|(q, (n, e))| {
+                q != p && *n == Node::File(*c) && Some(format!("\"{e}\"")) == etag
+            });
+            if moved_there && !unchanged(l) {
                 out.insert(*c);
             }
         }

@@ -235,7 +235,10 @@ fn start(scripts: &Path, dir: &Path, target: &Path) {
         .stderr(Stdio::null())
         .status()
         .expect("start the Nextcloud watchdog (setsid, flock)");
-    assert!(status.success(), "the Nextcloud watchdog did not start: {status}");
+    assert!(
+        status.success(),
+        "the Nextcloud watchdog did not start: {status}"
+    );
 }
 
 /// A password Nextcloud's password policy accepts.
@@ -328,6 +331,60 @@ impl Nextcloud {
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         let (body, code) = text.rsplit_once('\n').unwrap_or(("", &text));
         (code.trim().parse().unwrap_or(0), body.to_owned())
+    }
+
+    /// Where the server's request log is now: [`requests_since`]
+    /// (Self::requests_since) lists what came after. Only the test holding
+    /// the [`Turn`] sends requests, so what comes after is its own.
+    pub fn log_mark(&self) -> u64 {
+        std::fs::metadata(self.dir.join("server.log")).map_or(0, |m| m.len())
+    }
+
+    /// The requests the server answered since `mark`, as `(status,
+    /// "METHOD /path")`, from the PHP server's own log.
+    pub fn requests_since(&self, mark: u64) -> Vec<(u16, String)> {
+        use std::io::{Read, Seek};
+        let mut f = File::open(self.dir.join("server.log")).expect("server.log");
+        f.seek(std::io::SeekFrom::Start(mark))
+            .expect("seek server.log");
+        let mut text = String::new();
+        f.read_to_string(&mut text).expect("read server.log");
+        // `[pid] [date] 127.0.0.1:port [207]: PROPFIND /remote.php/...`
+        text.lines()
+            .filter_map(|l| {
+                let (_, rest) = l.split_once("]: ")?;
+                let head = &l[..l.len() - rest.len() - 3];
+                let status = head.rsplit_once('[')?.1.parse().ok()?;
+                Some((status, rest.to_owned()))
+            })
+            .collect()
+    }
+
+    /// Shares `path` (below `owner`'s files, `/Team`) with the user
+    /// `with` through the OCS share API, as the web interface does;
+    /// `permissions` as the API counts them (1 read, 2 update, 4 create,
+    /// 8 delete, 16 share; 31 all). The share is accepted at once (the
+    /// server's default). Returns the share's id.
+    pub fn share(&self, owner: &NcUser, path: &str, with: &NcUser, permissions: u8) -> String {
+        let (code, body) = self.curl(
+            "POST",
+            "/ocs/v2.php/apps/files_sharing/api/v1/shares",
+            (&owner.login, &owner.app_password),
+            &[
+                ("path", path),
+                ("shareType", "0"),
+                ("shareWith", &with.login),
+                ("permissions", &permissions.to_string()),
+            ],
+        );
+        assert_eq!(code, 200, "share {path} with {}: {body}", with.login);
+        let at = body.find("\"id\":").expect("share id") + 5;
+        body[at..]
+            .trim_start_matches(['"', ' '])
+            .split(['"', ','])
+            .next()
+            .expect("share id")
+            .to_owned()
     }
 
     /// The administrator's app password.

@@ -283,6 +283,7 @@ impl<P: FnMut(Progress)> Executor<'_, P> {
             Action::DeleteRemote { .. } | Action::RemoveDirRemote(_) => report.deleted_remote += 1,
             Action::MkdirLocal(_) | Action::MkdirRemote(_) => report.folders += 1,
             Action::MoveRemote { .. } => report.moved += 1,
+            Action::MoveLocal { .. } => report.moved_here += 1,
             _ => {}
         }
         let done = match action {
@@ -296,8 +297,8 @@ impl<P: FnMut(Progress)> Executor<'_, P> {
             Action::MkdirLocal(_) | Action::MkdirRemote(_) => Done::Folder,
             Action::Report { .. } => Done::NotSynced,
             Action::Record(_) | Action::Forget(_) => Done::Recorded,
-            // Moved on the server too (no bytes sent).
-            Action::MoveRemote { .. } => Done::Moved,
+            // Moved on the other side too (no bytes sent or fetched).
+            Action::MoveRemote { .. } | Action::MoveLocal { .. } => Done::Moved,
         };
         progress(Progress::Done { path, done, bytes });
         Ok(())
@@ -374,6 +375,27 @@ impl Ctx<'_> {
                     (self.folder.url_of(from), self.folder.url_of(to))
                 };
                 self.folder.client.move_to(&src, &dst, false).await?;
+                Ok(Outcome::Moved { from: from.clone() })
+            }
+            Action::MoveLocal { from, to } => {
+                let src = self.abs(from);
+                let dst = self.abs(to);
+                // Only what the scan saw (a folder's own times change with
+                // its content), and never over something at the new place.
+                let now = std::fs::symlink_metadata(&src).map(|m| meta_of(&m));
+                let as_seen = match (&now, self.scan.entries.get(from)) {
+                    (Ok(now), Some(seen)) => {
+                        now.kind == seen.meta.kind && (now.kind == Kind::Dir || *now == seen.meta)
+                    }
+                    _ => false,
+                };
+                if !as_seen || std::fs::symlink_metadata(&dst).is_ok() {
+                    return Err(ActionError::ChangedSinceScan);
+                }
+                if let Some(parent) = dst.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::rename(&src, &dst)?;
                 Ok(Outcome::Moved { from: from.clone() })
             }
             Action::Upload { path, if_match } => self.upload(path, if_match.as_deref()).await,

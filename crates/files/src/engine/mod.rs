@@ -133,6 +133,8 @@ pub struct PassReport {
     pub folders: usize,
     /// Files and folders moved (renamed) on the server as they were here.
     pub moved: usize,
+    /// Entries moved here as another client moved them on the server.
+    pub moved_here: usize,
     /// Of the files downloaded, those that came in folder archives
     /// (Nextcloud), not one GET each.
     pub archived: usize,

@@ -16,7 +16,7 @@ impl Ctx<'_> {
             .and_then(|n| n.chunking.as_ref())
             .filter(|c| before.size > c.threshold);
         let info = match chunking {
-            Some(c) => self.send_chunked(p, &before, c).await?,
+            Some(c) => self.send_chunked(p, &before, c, if_match).await?,
             None => {
                 let info = match self.put(p, if_match).await {
                     Ok(info) => info,
@@ -50,6 +50,7 @@ impl Ctx<'_> {
         p: &SyncPath,
         before: &LocalMeta,
         c: &Chunking,
+        if_match: Option<&str>,
     ) -> Result<PutInfo, ActionError> {
         let folder = self.folder.folder_id;
         let earlier = journal::pending_upload(self.conn, folder, p)?;
@@ -93,6 +94,7 @@ impl Ctx<'_> {
             .ok()
             .and_then(|m| m.modified().ok());
         up.throttle = self.up.clone();
+        up.precondition = self.precondition(p, if_match);
         let info = self
             .folder
             .client
@@ -261,6 +263,19 @@ impl Ctx<'_> {
             .collect()
     }
 
+    /// What the server's copy of `p` must be for an upload to replace
+    /// it: the ETag the plan saw, or nothing there yet for a new file.
+    fn precondition(&self, p: &SyncPath, if_match: Option<&str>) -> Precondition {
+        match if_match {
+            Some(e) => Precondition::if_match(e),
+            None if self.remote(p).is_some_and(|r| r.meta.kind == Kind::File) => {
+                Precondition::none()
+            }
+            // New, or in the place of a folder the plan removed first.
+            None => Precondition::create_only(),
+        }
+    }
+
     /// A plain PUT of `p`.
     pub(super) async fn put(
         &self,
@@ -269,16 +284,8 @@ impl Ctx<'_> {
     ) -> Result<PutInfo, DavError> {
         let path = self.abs(p);
         let url = self.server_url(p);
-        let pre = match if_match {
-            Some(e) => Precondition::if_match(e),
-            None if self.remote(p).is_some_and(|r| r.meta.kind == Kind::File) => {
-                Precondition::none()
-            }
-            // New, or in the place of a folder the plan removed first.
-            None => Precondition::create_only(),
-        };
         let opts = PutOptions {
-            precondition: pre,
+            precondition: self.precondition(p, if_match),
             mtime: std::fs::metadata(&path)
                 .ok()
                 .and_then(|m| m.modified().ok()),

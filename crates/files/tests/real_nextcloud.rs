@@ -1,0 +1,498 @@
+//! The engine against the real Nextcloud 33 of the harness (a fresh user
+//! per test): bulk upload into new folders, folder archives, folder-ETag
+//! skipping, the names the server refuses, a move made on the server, the
+//! server's trash and versions, and shares made by another user through
+//! the OCS share API. What each test asserts about the requests comes from
+//! the server's own request log.
+
+use bytes::Bytes;
+use cc_dav::files::PutOptions;
+use cc_dav::{DavClient, Depth};
+use cc_files::engine::{PassOptions, PassReport, SyncFolder};
+use cc_files::features::NextcloudUploads;
+use cc_files::ignore::IgnoreRules;
+use cc_files::trash::Trash;
+use cc_files::{Problem, SyncPath, journal};
+use cc_harness::nextcloud::{NcUser, Turn};
+use url::Url;
+
+struct World {
+    nc: Turn,
+    user: NcUser,
+    _dir: tempfile::TempDir,
+    local: std::path::PathBuf,
+    store: cc_store::Store,
+    folder: SyncFolder,
+    features: Option<NextcloudUploads>,
+    client: DavClient,
+}
+
+impl World {
+    /// `None` where no real Nextcloud is available (the test ends there).
+    async fn new() -> Option<World> {
+        let nc = cc_harness::nextcloud::turn()?;
+        let user = nc.new_user("engine");
+        Some(Self::for_user(nc, user, "").await)
+    }
+
+    /// A sync folder of `user` at `sub` below the files root (`""`: all).
+    async fn for_user(nc: Turn, user: NcUser, sub: &str) -> World {
+        let client = user.dav_client();
+        let remote = if sub.is_empty() {
+            user.files_root()
+        } else {
+            cc_dav::href::as_collection(&user.files_root().join(sub).unwrap())
+        };
+        let features = NextcloudUploads::detect(&client, &remote).await;
+        assert!(
+            features.is_some(),
+            "the real Nextcloud offers its extensions"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let local = dir.path().join("Nextcloud");
+        std::fs::create_dir(&local).unwrap();
+        let store = cc_store::Store::open(dir.path().join("state.sqlite3")).unwrap();
+        let pair = journal::folder_pair(
+            store.connection(),
+            local.to_str().unwrap(),
+            remote.as_str(),
+            0,
+        )
+        .unwrap();
+        let folder = SyncFolder {
+            local_root: local.clone(),
+            remote_root: remote,
+            client: client.clone(),
+            ignore: IgnoreRules::defaults(),
+            folder_id: pair.id,
+            trash: Trash::Folder(dir.path().join("trash")),
+        };
+        World {
+            nc,
+            user,
+            _dir: dir,
+            local,
+            store,
+            folder,
+            features,
+            client,
+        }
+    }
+
+    fn write(&self, p: &str, content: &[u8]) {
+        let path = self.local.join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+
+    fn read(&self, p: &str) -> Vec<u8> {
+        std::fs::read(self.local.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"))
+    }
+
+    fn url(&self, p: &str) -> Url {
+        cc_dav::href::join_names(&self.user.files_root(), p.split('/'))
+    }
+
+    /// Written on the server by another client of the same user.
+    async fn remote_write(&self, p: &str, content: &[u8]) {
+        let names: Vec<&str> = p.split('/').collect();
+        for i in 1..names.len() {
+            let dir = cc_dav::href::as_collection(&self.url(&names[..i].join("/")));
+            let _ = self.client.mkcol(&dir).await;
+        }
+        self.client
+            .put_bytes(
+                &self.url(p),
+                Bytes::copy_from_slice(content),
+                &PutOptions::default(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("PUT {p}: {e}"));
+    }
+
+    /// The server's own copy of `p` (its data folder).
+    fn server_file(&self, p: &str) -> Option<Vec<u8>> {
+        std::fs::read(self.user.data_dir().join(p)).ok()
+    }
+
+    async fn pass(&self) -> PassReport {
+        let opts = PassOptions {
+            nextcloud: self.features.clone(),
+            conflict_stamp: "2026-12-04 101500".into(),
+            ..PassOptions::default()
+        };
+        self.folder
+            .sync_once(self.store.connection(), &opts, |_| {})
+            .await
+            .expect("a pass")
+    }
+
+    /// Passes until one plans nothing (at most 4); the requests each sent.
+    async fn settle(&self) -> Vec<(PassReport, Vec<String>)> {
+        let mut out = Vec::new();
+        for _ in 0..4 {
+            let mark = self.nc.log_mark();
+            let r = self.pass().await;
+            let done = r.planned == 0;
+            out.push((r, self.requests_since(mark)));
+            if done {
+                return out;
+            }
+        }
+        panic!("still planning after 4 passes: {out:#?}");
+    }
+
+    fn requests_since(&self, mark: u64) -> Vec<String> {
+        self.nc
+            .requests_since(mark)
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect()
+    }
+}
+
+fn count(reqs: &[String], prefix: &str) -> usize {
+    reqs.iter().filter(|r| r.starts_with(prefix)).count()
+}
+
+#[tokio::test]
+async fn new_files_in_new_folders_go_up_in_bulk_after_their_folders() {
+    let Some(w) = World::new().await else { return };
+    // Bulk upload cannot make folders: a file whose folder is missing
+    // fails inside a 200 (seen on the real server). The folders go first.
+    for i in 0..30 {
+        w.write(
+            &format!("fresh/deep/{:02}/f{i}.txt", i % 3),
+            format!("small {i}").as_bytes(),
+        );
+    }
+    let mark = w.nc.log_mark();
+    let r = w.pass().await;
+    let reqs = w.requests_since(mark);
+    assert!(r.failures.is_empty(), "{:#?}", r.failures);
+    assert_eq!(r.uploaded, 30);
+    assert_eq!(
+        count(&reqs, "PUT "),
+        0,
+        "no file by a PUT of its own: {reqs:#?}"
+    );
+    assert!(count(&reqs, "POST /remote.php/dav/bulk") >= 1, "{reqs:#?}");
+    assert_eq!(
+        count(&reqs, "MKCOL "),
+        5,
+        "fresh, deep and 3 below: {reqs:#?}"
+    );
+    for i in 0..30 {
+        let p = format!("fresh/deep/{:02}/f{i}.txt", i % 3);
+        assert_eq!(
+            w.server_file(&p).as_deref(),
+            Some(format!("small {i}").as_bytes())
+        );
+    }
+    // Recorded as agreed: the next pass has nothing to do.
+    let next = w.pass().await;
+    assert_eq!(next.planned, 0);
+}
+
+#[tokio::test]
+async fn new_small_files_come_down_in_archives_and_an_empty_folder_too() {
+    let Some(w) = World::new().await else { return };
+    for i in 0..40 {
+        w.remote_write(&format!("docs/n{i:02}.txt"), format!("note {i}").as_bytes())
+            .await;
+    }
+    w.client
+        .mkcol(&cc_dav::href::as_collection(&w.url("docs/buida")))
+        .await
+        .unwrap();
+    let passes = w.settle().await;
+    let (first, reqs) = &passes[0];
+    assert!(first.failures.is_empty(), "{:#?}", first.failures);
+    assert_eq!(first.archived, 40, "{first:?}");
+    // One tar of the 40 files (the names are listed in its URL: on 33.0.1
+    // a tar of a whole folder breaks at its first folder entry).
+    assert_eq!(first.archives, 1, "{first:?}");
+    assert_eq!(count(reqs, "GET /remote.php/dav/files/"), 1, "{reqs:#?}");
+    for i in 0..40 {
+        assert_eq!(
+            w.read(&format!("docs/n{i:02}.txt")),
+            format!("note {i}").as_bytes()
+        );
+    }
+    assert!(w.local.join("docs/buida").is_dir());
+}
+
+#[tokio::test]
+async fn an_unchanged_folder_is_not_listed_again() {
+    let Some(w) = World::new().await else { return };
+    for d in 0..5 {
+        for f in 0..3 {
+            w.write(&format!("d{d}/sub/f{f}.txt"), format!("{d}/{f}").as_bytes());
+        }
+    }
+    w.settle().await;
+    // Nothing changed: one request (the root, Depth 1) besides the
+    // capabilities the app asks for once per account.
+    let mark = w.nc.log_mark();
+    let r = w.pass().await;
+    let reqs = w.requests_since(mark);
+    assert_eq!(r.planned, 0);
+    assert_eq!(count(&reqs, "PROPFIND "), 1, "{reqs:#?}");
+
+    // A change deep in d3: the root, d3 and d3/sub are listed, no other.
+    w.remote_write("d3/sub/f1.txt", b"changed on the server, longer")
+        .await;
+    let mark = w.nc.log_mark();
+    let r = w.pass().await;
+    let reqs = w.requests_since(mark);
+    assert_eq!(r.downloaded, 1, "{r:?}");
+    assert_eq!(w.read("d3/sub/f1.txt"), b"changed on the server, longer");
+    let listed: Vec<&String> = reqs.iter().filter(|r| r.starts_with("PROPFIND ")).collect();
+    assert_eq!(listed.len(), 3, "{listed:#?}");
+    assert!(
+        listed
+            .iter()
+            .all(|r| !r.contains("/d0/") && !r.contains("/d4/"))
+    );
+}
+
+#[tokio::test]
+async fn names_the_real_server_refuses_stay_here_and_are_not_sent_again() {
+    let Some(w) = World::new().await else { return };
+    // From the real capabilities: `.htaccess` (forbidden_filenames).
+    w.write(".htaccess", b"deny from all");
+    w.write("ok.txt", b"fine");
+    let passes = w.settle().await;
+    let (first, _) = &passes[0];
+    assert!(first.failures.is_empty(), "{:#?}", first.failures);
+    assert!(
+        first
+            .problems
+            .iter()
+            .any(|(p, k)| p.as_str() == ".htaccess" && *k == Problem::ServerRefuses),
+        "{:?}",
+        first.problems
+    );
+    assert_eq!(w.server_file("ok.txt").as_deref(), Some(&b"fine"[..]));
+    assert_eq!(w.read(".htaccess"), b"deny from all");
+    // Settled in one pass (the second plans nothing), never sent.
+    assert_eq!(passes.len(), 2, "{passes:#?}");
+    let all: Vec<&String> = passes.iter().flat_map(|(_, r)| r).collect();
+    assert!(all.iter().all(|r| !r.contains(".htaccess")), "{all:#?}");
+}
+
+#[tokio::test]
+async fn a_move_made_on_the_server_arrives_as_a_local_rename() {
+    let Some(w) = World::new().await else { return };
+    let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    w.write("inbox/report.pdf", &big);
+    w.settle().await;
+    let inode = std::os::unix::fs::MetadataExt::ino(
+        &std::fs::metadata(w.local.join("inbox/report.pdf")).unwrap(),
+    );
+    // Another client moves it (same file id on the server).
+    w.client
+        .mkcol(&cc_dav::href::as_collection(&w.url("done")))
+        .await
+        .unwrap();
+    w.client
+        .move_to(
+            &w.url("inbox/report.pdf"),
+            &w.url("done/report-final.pdf"),
+            false,
+        )
+        .await
+        .unwrap();
+    let passes = w.settle().await;
+    let (first, reqs) = &passes[0];
+    assert!(first.failures.is_empty(), "{:#?}", first.failures);
+    assert_eq!((first.downloaded, first.moved_here), (0, 1), "{first:?}");
+    assert_eq!(
+        count(reqs, "GET "),
+        0,
+        "renamed here, not fetched: {reqs:#?}"
+    );
+    assert!(!w.local.join("inbox/report.pdf").exists());
+    let moved = w.local.join("done/report-final.pdf");
+    assert_eq!(std::fs::read(&moved).unwrap(), big);
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&moved).unwrap()),
+        inode,
+        "the same local file, renamed"
+    );
+}
+
+/// The names in a DAV folder of the user (trash bin, versions), or an
+/// empty list when it does not exist.
+async fn dav_names(w: &World, url: &Url) -> Vec<String> {
+    let mut out = Vec::new();
+    let _ = w
+        .client
+        .list(url, Depth::One, |e| {
+            if let Some(n) = e.path.last() {
+                out.push(n.clone());
+            }
+            Ok(())
+        })
+        .await;
+    out
+}
+
+#[tokio::test]
+async fn our_edits_keep_server_versions_and_our_deletions_go_to_its_trash() {
+    let Some(w) = World::new().await else { return };
+    // (Not the only file: deleting every file of a folder is asked first.)
+    w.write("keep.txt", b"stays");
+    w.write("plan.odt", b"first draft");
+    w.settle().await;
+    let mut file_id = None;
+    w.client
+        .list(&w.url("plan.odt"), Depth::Zero, |e| {
+            file_id = e.file_id.clone();
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let file_id = file_id.expect("a file id");
+    // Nextcloud keeps a version per write that comes a while after the
+    // last one; an edit made here is one.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    w.write("plan.odt", b"second draft, longer");
+    w.settle().await;
+    let base = w.user.base_url();
+    let versions = Url::parse(&format!(
+        "{base}/remote.php/dav/versions/{}/versions/{}/",
+        w.user.login,
+        file_id.trim_start_matches('0')
+    ))
+    .unwrap();
+    let before = dav_names(&w, &versions).await;
+    assert!(
+        !before.is_empty(),
+        "a version of the first draft: {before:?}"
+    );
+
+    std::fs::remove_file(w.local.join("plan.odt")).unwrap();
+    let passes = w.settle().await;
+    assert_eq!(passes[0].0.deleted_remote, 1, "{passes:#?}");
+    assert!(w.server_file("plan.odt").is_none());
+    // In the server's trash bin, not purged; its versions went with it.
+    let trash = Url::parse(&format!(
+        "{base}/remote.php/dav/trashbin/{}/trash/",
+        w.user.login
+    ))
+    .unwrap();
+    let trashed = dav_names(&w, &trash).await;
+    assert!(
+        trashed.iter().any(|n| n.starts_with("plan.odt")),
+        "{trashed:?}"
+    );
+    let reqs_purge =
+        w.nc.requests_since(0)
+            .into_iter()
+            .filter(|(_, r)| {
+                r.contains(&format!("/trashbin/{}/", w.user.login)) && r.starts_with("DELETE")
+            })
+            .count();
+    assert_eq!(reqs_purge, 0, "the trash bin is the member's");
+}
+
+/// A user who owns `Team/` with files, shared with the test's user.
+async fn shared_team(permissions: u8) -> Option<(World, NcUser)> {
+    let nc = cc_harness::nextcloud::turn()?;
+    let owner = nc.new_user("owner");
+    let member = nc.new_user("member");
+    let oc = owner.dav_client();
+    let team = owner.files_root().join("Team/").unwrap();
+    oc.mkcol(&team).await.unwrap();
+    for (n, c) in [("a.txt", "owner's a"), ("b.txt", "owner's b")] {
+        oc.put_bytes(
+            &team.join(n).unwrap(),
+            Bytes::from(c),
+            &PutOptions::default(),
+        )
+        .await
+        .unwrap();
+    }
+    nc.share(&owner, "/Team", &member, permissions);
+    let w = World::for_user(nc, member, "").await;
+    Some((w, owner))
+}
+
+#[tokio::test]
+async fn a_read_only_share_puts_back_what_was_changed_here_without_a_loop() {
+    let Some((w, owner)) = shared_team(1).await else {
+        return;
+    };
+    w.settle().await;
+    assert_eq!(w.read("Team/a.txt"), b"owner's a");
+    // Here: a.txt deleted, b.txt edited, both in a folder the member may
+    // only read.
+    std::fs::remove_file(w.local.join("Team/a.txt")).unwrap();
+    w.write("Team/b.txt", b"member's edit");
+    let passes = w.settle().await;
+    let all: Vec<&String> = passes.iter().flat_map(|(_, r)| r).collect();
+    assert!(
+        all.iter()
+            .all(|r| !r.starts_with("DELETE") && !r.starts_with("PUT")),
+        "nothing sent into the read-only share: {all:#?}"
+    );
+    assert_eq!(w.read("Team/a.txt"), b"owner's a", "the deletion is undone");
+    assert_eq!(
+        w.read("Team/b.txt"),
+        b"owner's b",
+        "the server's version is back"
+    );
+    // The edit is kept beside it as a conflicted copy.
+    let kept: Vec<_> = std::fs::read_dir(w.local.join("Team"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("conflicted copy"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(w.read(&format!("Team/{}", kept[0])), b"member's edit");
+    // The owner's files are untouched, and a later pass sends nothing.
+    let oc = owner.dav_client();
+    let mut got = Vec::new();
+    oc.get(
+        &owner.files_root().join("Team/a.txt").unwrap(),
+        &mut got,
+        0,
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(got, b"owner's a");
+    let mark = w.nc.log_mark();
+    let r = w.pass().await;
+    assert_eq!(r.planned, 0, "{r:?}");
+    let reqs = w.requests_since(mark);
+    assert!(
+        reqs.iter().all(|r| r.starts_with("PROPFIND")),
+        "no request loop: {reqs:#?}"
+    );
+}
+
+#[tokio::test]
+async fn the_root_of_a_share_deleted_here_is_not_deleted_for_its_owner() {
+    let Some((w, owner)) = shared_team(31).await else {
+        return;
+    };
+    w.settle().await;
+    w.write("Team/mine.txt", b"the member's own file in the share");
+    w.settle().await;
+    assert!(
+        std::fs::read(owner.data_dir().join("Team/mine.txt")).is_ok(),
+        "a writable share takes new files"
+    );
+    std::fs::remove_dir_all(w.local.join("Team")).unwrap();
+    let passes = w.settle().await;
+    let all: Vec<&String> = passes.iter().flat_map(|(_, r)| r).collect();
+    assert!(all.iter().all(|r| !r.starts_with("DELETE")), "{all:#?}");
+    // The owner keeps every file; the share comes back here.
+    for f in ["a.txt", "b.txt", "mine.txt"] {
+        assert!(owner.data_dir().join("Team").join(f).exists(), "{f}");
+        assert!(w.local.join("Team").join(f).exists(), "{f} back here");
+    }
+    let _ = SyncPath::root();
+}
