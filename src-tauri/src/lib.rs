@@ -18,6 +18,23 @@ fn start_sync(handle: tauri::AppHandle) {
         }
         match &event {
             cc_app::SyncEvent::Notice { notice } => notify::show(&sink_handle, notice),
+            // The server refused the password: the account is checked once
+            // (a remote wipe is honoured there; otherwise it waits for the
+            // member to sign in again, without retrying).
+            cc_app::SyncEvent::AccountRefused { account_id } => {
+                let handle = sink_handle.clone();
+                let id = *account_id;
+                tauri::async_runtime::spawn(async move {
+                    let app = handle.state::<cc_app::App>();
+                    match app.account_health(id).await {
+                        Ok(health) => tracing::info!(account = id, ?health, "account checked"),
+                        Err(e) => {
+                            tracing::warn!(account = id, "account check failed: {}", e.message)
+                        }
+                    }
+                    tray::refresh(&handle);
+                });
+            }
             _ => tray::refresh(&sink_handle),
         }
     });

@@ -411,6 +411,8 @@ impl App {
             account = rec.id,
             "the server asked to wipe this account's data"
         );
+        // Nothing syncs into what is about to go.
+        let pairs = self.stop_account_pairs(rec.id)?;
         let folders = self.account_folders(rec.id)?;
         for folder in &folders {
             delete_local_folder(folder)?;
@@ -421,6 +423,11 @@ impl App {
         }
         let key = rec.keyring_user.clone();
         self.keyring(move |k| k.delete(&key)).await?;
+        for id in pairs {
+            self.hub.forget(id);
+        }
+        self.hub
+            .emit(crate::sync::SyncEvent::AccountRemoved { account_id: rec.id });
         Ok(())
     }
 

@@ -69,6 +69,18 @@ pub enum SyncEvent {
     Notice {
         notice: Notice,
     },
+    /// The server refused an account's password (401): the shell checks
+    /// the account ([`App::account_health`]), which honours a remote wipe.
+    AccountRefused {
+        #[serde(rename = "accountId")]
+        account_id: i64,
+    },
+    /// An account is gone from this computer (signed out, or wiped at the
+    /// server's request).
+    AccountRemoved {
+        #[serde(rename = "accountId")]
+        account_id: i64,
+    },
 }
 
 /// The app's state across all pairs, for the tray icon.
@@ -164,7 +176,7 @@ impl Hub {
         self.emit(SyncEvent::Removed { folder_id: id });
     }
 
-    fn emit(&self, e: SyncEvent) {
+    pub(crate) fn emit(&self, e: SyncEvent) {
         let sink = self.sink.read().ok().and_then(|s| s.clone());
         if let Some(sink) = sink {
             sink(e);
@@ -602,6 +614,9 @@ async fn run_passes(
             });
             if error.code == ErrorCode::Unauthorized {
                 let _ = cc_account::records::set_needs_sign_in(conn, row.account_id, true);
+                hub.emit(SyncEvent::AccountRefused {
+                    account_id: row.account_id,
+                });
             }
             if matches!(ended, Ended::Stuck) && before.status != live.status
                 || before.mass_delete.is_none() && mass.is_some()

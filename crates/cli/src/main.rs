@@ -42,7 +42,8 @@ const EXIT_CODES: &str = "Exit codes: 0 success, 1 failure, 2 wrong usage or val
 3 password refused (sign in again), 4 server unreachable, 5 server in maintenance, \
 6 no OS keyring, 7 timed out, 10 synced but conflicts, unsyncable names or errors remain \
 (listed), 11 stopped by the mass-delete guard, 12 the folders could not be scanned or \
-listed (nothing changed), 130 cancelled.\n\
+listed (nothing changed), 13 the server asked for the account's data to be removed from \
+this computer (done), 130 cancelled.\n\
 Environment: COMMONSCLOUD_STATE (state file), COMMONSCLOUD_PROVIDER (provider profile: \
 a built-in id or a .toml file), COMMONSCLOUD_LOG (log filter for standard error, e.g. info).";
 

@@ -106,6 +106,8 @@ fn parse_rate(s: &str) -> Result<u64, String> {
 pub const EXIT_LEFTOVERS: u8 = 10;
 pub const EXIT_MASS_DELETE: u8 = 11;
 pub const EXIT_UNREACHABLE: u8 = 12;
+/// The server asked for the account's data to be removed here; done.
+pub const EXIT_WIPED: u8 = 13;
 
 /// The failure of a sync command: a message and an exit code.
 #[derive(Debug)]
@@ -144,6 +146,9 @@ async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
         .local
         .canonicalize()
         .map_err(|e| fail(2, format!("{}: {e}", args.local.display())))?;
+    // In account mode: the façade and the account, for the account's
+    // check when the server refuses its password (a remote wipe).
+    let mut owner: Option<(cc_app::App, i64)> = None;
     let (client, remote) = match (&args.user, &args.account) {
         (Some(user), None) => {
             let password = std::env::var("COMMONSCLOUD_PASSWORD").map_err(|_| {
@@ -180,6 +185,7 @@ async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
                 .files_client(acc.id)
                 .await
                 .map_err(|e| fail(crate::exit_code(e.code), e.message))?;
+            owner = Some((app, acc.id));
             (client, args.remote.clone().unwrap_or(files))
         }
         _ => {
@@ -208,6 +214,12 @@ async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
         passes::unix_now(),
     )
     .map_err(|e| fail(2, e.to_string()))?;
+    if let Some((_, account_id)) = &owner {
+        // The account's folder: listed with it, deleted with it on a remote
+        // wipe (and by `logout --delete-files`).
+        journal::attach_pair(store.connection(), pair.id, *account_id, &[])
+            .map_err(|e| fail(1, e.to_string()))?;
+    }
     let folder = SyncFolder {
         local_root: local.clone(),
         remote_root: remote,
@@ -224,7 +236,33 @@ async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
         Some(cc_files::watch::LocalWatch::new(&local).map_err(|e| fail(1, e.to_string()))?)
     };
     loop {
-        let outcome = run_passes(&store, &folder, &args, nextcloud.as_ref()).await;
+        let mut outcome = run_passes(&store, &folder, &args, nextcloud.as_ref()).await;
+        if let (Err(f), Some((app, account_id))) = (&outcome, &owner)
+            && f.code == crate::exit_code(cc_app::ErrorCode::Unauthorized)
+        {
+            // Refused: the account is checked once; a remote wipe is
+            // honoured there, and nothing retries with the password.
+            drop(store);
+            return Err(match app.account_health(*account_id).await {
+                Ok(cc_app::Health::Wiped) => fail(
+                    EXIT_WIPED,
+                    "the server asked this computer to remove the account's data: \
+                     its synced folders, its state and its password were deleted, \
+                     and the server was told",
+                ),
+                Ok(_) => fail(
+                    f.code,
+                    format!("{}: sign in again with `commonscloud login`", f.message),
+                ),
+                Err(e) => fail(crate::exit_code(e.code), e.message),
+            });
+        }
+        if let Err(f) = &mut outcome
+            && owner.is_none()
+            && f.code == crate::exit_code(cc_app::ErrorCode::Unauthorized)
+        {
+            f.message = format!("{}: check the user and COMMONSCLOUD_PASSWORD", f.message);
+        }
         match &watch {
             None => return outcome,
             Some(_) => {
@@ -318,6 +356,10 @@ async fn run_passes(
         SyncError::MassDelete { .. } => fail(
             EXIT_MASS_DELETE,
             format!("{e}: run again with --allow-mass-delete"),
+        ),
+        SyncError::Listing(ref d) if d.kind == cc_dav::ErrorKind::Unauthorized => fail(
+            crate::exit_code(cc_app::ErrorCode::Unauthorized),
+            e.to_string(),
         ),
         SyncError::Scan(_) | SyncError::Listing(_) => fail(EXIT_UNREACHABLE, e.to_string()),
         SyncError::Journal(_) => fail(1, e.to_string()),

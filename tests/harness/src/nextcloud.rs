@@ -387,6 +387,127 @@ impl Nextcloud {
             .to_owned()
     }
 
+    /// The browser's part of Login Flow v2 for `user`, done by the
+    /// server's `login-flow.sh` as a person would (landing page, login
+    /// form, "Grant access"). `login_url` is the flow's `login` address.
+    pub fn login_flow(&self, login_url: &str, user: &NcUser) {
+        let out = Command::new("bash")
+            .arg(self.scripts.join("login-flow.sh"))
+            .arg(&self.dir)
+            .arg(login_url)
+            .arg(&user.login)
+            .envs(crate::home_env(&target().join("nextcloud-home")))
+            .stdin(Stdio::null())
+            .output()
+            .expect("run login-flow.sh");
+        assert!(
+            out.status.success(),
+            "login-flow.sh failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// The app passwords (devices and sessions) of `user` as the security
+    /// settings page lists them: `(id, name)`. Signs in with the password
+    /// in a browser session of its own (`jar`).
+    fn security_tokens(&self, user: &NcUser, jar: &Path) -> (Vec<(u64, String)>, String) {
+        let browser = |args: &[&str]| -> String {
+            let out = Command::new("curl")
+                .args(["-sS", "-m", "60", "-c"])
+                .arg(jar)
+                .arg("-b")
+                .arg(jar)
+                .args(["-H", "Accept: text/html"])
+                .args(args)
+                .output()
+                .expect("run curl");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        let request_token = |page: &str| -> String {
+            let at = page
+                .find("data-requesttoken=\"")
+                .expect("a request token in the page")
+                + "data-requesttoken=\"".len();
+            page[at..].split('"').next().unwrap_or_default().to_owned()
+        };
+        let login_page = browser(&[&format!("{}/index.php/login", self.url)]);
+        let token = request_token(&login_page);
+        browser(&[
+            "-H",
+            &format!("Origin: {}", self.url),
+            "--data-urlencode",
+            &format!("user={}", user.login),
+            "--data-urlencode",
+            &format!("password={}", user.password),
+            "--data-urlencode",
+            &format!("requesttoken={token}"),
+            &format!("{}/index.php/login", self.url),
+        ]);
+        let page = browser(&[&format!("{}/index.php/settings/user/security", self.url)]);
+        let page_path = jar.with_extension("html");
+        std::fs::write(&page_path, &page).expect("security page");
+        // The page's initial state: base64 JSON, as login-flow.sh reads it.
+        let out = Command::new("php8.2")
+            .arg("-r")
+            .arg(
+                r#"$h = file_get_contents($argv[1]);
+                if (!preg_match('/id="initial-state-settings-app_tokens"\s+value="([^"]*)"/', $h, $m)) exit(1);
+                foreach (json_decode(base64_decode(html_entity_decode($m[1])), true) as $t) echo $t["id"], "	", $t["name"], "
+";"#,
+            )
+            .arg(&page_path)
+            .output()
+            .expect("run php");
+        assert!(out.status.success(), "no app tokens in the security page");
+        let tokens = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let (id, name) = l.split_once('\t')?;
+                Some((id.parse().ok()?, name.to_owned()))
+            })
+            .collect();
+        (tokens, request_token(&page))
+    }
+
+    /// The names of `user`'s app passwords (devices and sessions), as the
+    /// security settings list them.
+    pub fn app_password_names(&self, user: &NcUser) -> Vec<String> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (tokens, _) = self.security_tokens(user, &dir.path().join("cookies"));
+        tokens.into_iter().map(|(_, n)| n).collect()
+    }
+
+    /// Starts a remote wipe of `user`'s device whose app password is named
+    /// with `name_part` (Login Flow names it after the client's
+    /// User-Agent), the way the security settings do it: a signed-in
+    /// browser session posts "Wipe device". Returns the token's name.
+    pub fn remote_wipe(&self, user: &NcUser, name_part: &str) -> String {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let jar = dir.path().join("cookies");
+        let (tokens, request_token) = self.security_tokens(user, &jar);
+        let (id, name) = tokens
+            .into_iter()
+            .find(|(_, n)| n.contains(name_part))
+            .unwrap_or_else(|| panic!("no app password named like {name_part:?}"));
+        let out = Command::new("curl")
+            .args(["-sS", "-m", "60", "-X", "POST", "-c"])
+            .arg(&jar)
+            .arg("-b")
+            .arg(&jar)
+            .args(["-H", &format!("requesttoken: {request_token}")])
+            .args(["-H", "Accept: application/json", "-w", "\n%{http_code}"])
+            .arg(format!(
+                "{}/index.php/settings/personal/authtokens/wipe/{id}",
+                self.url
+            ))
+            .output()
+            .expect("run curl");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.trim_end().ends_with("200"), "wipe {name}: {text}");
+        name
+    }
+
     /// The administrator's app password.
     pub fn admin(&self) -> (&str, &str) {
         ("admin", &self.admin_app_password)
@@ -443,6 +564,8 @@ impl Nextcloud {
         }
         let app_password =
             json_string(&body, "apppassword").ok_or_else(|| format!("no apppassword in {body}"))?;
+        // Where the server's `login-flow.sh` reads a user's password.
+        write_private(&self.dir.join(format!("{login}-password.txt")), &password)?;
         Ok(NcUser {
             data: self.dir.join("data").join(&login).join("files"),
             login,
@@ -451,6 +574,20 @@ impl Nextcloud {
             base: self.url.clone(),
         })
     }
+}
+
+/// Writes a secret only its owner may read.
+fn write_private(path: &Path, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    writeln!(f, "{text}").map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// The string value of `"key":"…"` in a small JSON document (the OCS

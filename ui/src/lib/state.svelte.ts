@@ -72,6 +72,12 @@ export class AppState {
         // Shown by the desktop as a notification; the folder event that
         // goes with it carries the state.
         break;
+      case 'account_refused':
+      case 'account_removed':
+        // Signed out or wiped at the server's request, or waiting for a
+        // new sign-in: the accounts list says which.
+        void this.refreshAccounts().catch((error: unknown) => reportError('accounts', error));
+        break;
     }
   };
 
