@@ -177,3 +177,98 @@ fn login_flow_sync_sign_out_and_a_remote_wipe() {
     // The server's copies are untouched.
     assert!(user.data_dir().join("del-servidor.txt").exists());
 }
+
+#[test]
+fn a_chunked_upload_killed_midway_resumes_without_sending_a_chunk_twice() {
+    let nc = cc_harness::nextcloud_or_skip!();
+    let user = nc.new_user("resume");
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("local");
+    std::fs::create_dir(&local).unwrap();
+    // 25 MiB: three chunks of 10, 10 and 5 MiB.
+    let data: Vec<u8> = (0..25 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(local.join("video.webm"), &data).unwrap();
+    let sync = |limit: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_commonscloud"));
+        c.arg("--state")
+            .arg(dir.path().join("state.sqlite3"))
+            .args(["sync", "--once", "--local"])
+            .arg(&local)
+            .args([
+                "--remote",
+                user.files_root().as_str(),
+                "--user",
+                &user.login,
+            ])
+            .env("COMMONSCLOUD_PASSWORD", &user.app_password)
+            .envs(cc_harness::home_env(&dir.path().join("home")))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if let Some(l) = limit {
+            c.args(["--upload-limit", l]);
+        }
+        c
+    };
+    // Slowed down, and killed (SIGKILL) once the server holds the first
+    // chunk whole.
+    let uploads = user.data_dir().parent().unwrap().join("uploads");
+    let first_chunk = || {
+        std::fs::read_dir(&uploads).ok().and_then(|mut ds| {
+            ds.find_map(|d| {
+                // Chunks are named by their number (1, 2, …).
+                let p = d.ok()?.path().join("1");
+                p.exists().then_some(p)
+            })
+        })
+    };
+    let mut child = sync(Some("4M")).spawn().unwrap();
+    let started = std::time::Instant::now();
+    while first_chunk().is_none() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the upload ended before it could be killed"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!user.data_dir().join("video.webm").exists());
+
+    // Run again: the chunks the server holds are not sent again.
+    let mark = nc.log_mark();
+    let out = sync(None).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        std::fs::read(user.data_dir().join("video.webm")).unwrap(),
+        data
+    );
+    let reqs = nc.requests_since(mark);
+    let chunk_puts: Vec<&String> = reqs
+        .iter()
+        .map(|(_, r)| r)
+        .filter(|r| r.starts_with("PUT ") && r.contains("/remote.php/dav/uploads/"))
+        .collect();
+    assert!(
+        !chunk_puts.iter().any(|r| r.ends_with("/1")),
+        "the first chunk was sent again: {reqs:#?}"
+    );
+    assert!(
+        chunk_puts.len() <= 2,
+        "at most the two chunks the server did not hold whole: {reqs:#?}"
+    );
+    assert!(
+        reqs.iter()
+            .any(|(_, r)| r.starts_with("MOVE ") && r.ends_with("/.file")),
+        "{reqs:#?}"
+    );
+    // The upload folder is gone once assembled.
+    let left: Vec<_> = std::fs::read_dir(&uploads)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+}
