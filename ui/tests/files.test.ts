@@ -40,13 +40,36 @@ describe('files: each state of a folder pair', () => {
   it('syncing: a progress bar, the count, the speed and the current file', async () => {
     await withFolder({
       status: 'syncing',
-      progress: { done: 3, total: 12, bytes: 4_000_000, bytesPerSecond: 2_300_000, current: 'Fotos/platja.jpg' },
+      progress: { listedFolders: null, done: 3, total: 12, bytes: 4_000_000, bytesPerSecond: 2_300_000, current: 'Fotos/platja.jpg' },
     });
     const bar = within(row()).getByRole('progressbar', { name: 'Progrés de la sincronització de CommonsCloud' });
     expect(bar).toHaveAttribute('value', '3');
     expect(bar).toHaveAttribute('max', '12');
     expect(row()).toHaveTextContent('3 de 12 · 2,3 MB/s');
     expect(row()).toHaveTextContent('Ara: Fotos/platja.jpg');
+    await expectAccessible();
+  });
+
+  it('looking for changes: says so and how many folders so far, not "0 de 0"', async () => {
+    await withFolder({
+      status: 'syncing',
+      progress: { listedFolders: 0, done: 0, total: 0, bytes: 0, bytesPerSecond: 0, current: null },
+    });
+    const bar = within(row()).getByRole('progressbar', { name: 'Progrés de la sincronització de CommonsCloud' });
+    expect(bar).not.toHaveAttribute('value');
+    expect(row()).toHaveTextContent('Buscant canvis al servidor…');
+    expect(row()).not.toHaveTextContent('0 de 0');
+    await expectAccessible();
+  });
+
+  it('looking for changes in a large tree: the folders checked so far', async () => {
+    await withFolder({
+      status: 'syncing',
+      progress: { listedFolders: 240, done: 0, total: 0, bytes: 0, bytesPerSecond: 0, current: null },
+    });
+    expect(within(row()).getByTestId('pair-looking')).toHaveTextContent(
+      'Buscant canvis al servidor: 240 carpetes revisades',
+    );
     await expectAccessible();
   });
 
@@ -381,7 +404,7 @@ describe('files: adding a folder and the list', () => {
     expect(backend.listenerCount()).toBe(1);
     backend.emit({
       type: 'folder',
-      folder: mockFolder({ status: 'syncing', progress: { done: 1, total: 4, bytes: 10, bytesPerSecond: 1500, current: 'a.txt' } }),
+      folder: mockFolder({ status: 'syncing', progress: { listedFolders: null, done: 1, total: 4, bytes: 10, bytesPerSecond: 1500, current: 'a.txt' } }),
     });
     await waitFor(() => expect(within(row()).getByTestId('pair-status')).toHaveAttribute('data-status', 'syncing'));
     expect(row()).toHaveTextContent('1 de 4 · 1,5 kB/s');

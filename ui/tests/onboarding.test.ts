@@ -71,7 +71,9 @@ describe('onboarding 1: choose the server', () => {
     const { backend, user } = await renderApp();
     await user.click(screen.getByTestId('server-option-custom'));
     const field = screen.getByRole('textbox', { name: 'Adreça del servidor' });
-    expect(field).toHaveAttribute('placeholder', 'https://oficina.<your-domain>');
+    // The example in the member's language (Catalan here), not in English.
+    expect(field).toHaveAttribute('placeholder', 'https://oficina.<el-vostre-domini>');
+    expect(screen.getByTestId('server-address-hint')).toHaveTextContent('https://oficina.<el-vostre-domini>');
     expect(screen.getByTestId('server-continue')).toBeDisabled();
     await user.type(field, 'oficina.lesaltres.coop/');
     const status = screen.getByTestId('server-check-status');
@@ -86,7 +88,7 @@ describe('onboarding 1: choose the server', () => {
   });
 
   it.each<[string, string]>([
-    ['oficina', "Això no sembla l'adreça d'un servidor. Escriu-la així: https://oficina.<your-domain>"],
+    ['oficina', "Això no sembla l'adreça d'un servidor. Escriu-la així: https://oficina.<el-vostre-domini>"],
     ['offline.example.coop', 'No podem connectar amb aquesta adreça.'],
     ['maintenance.example.coop', 'Ara mateix aquest servidor està en manteniment.'],
     ['broken.example.coop', "El servidor d'aquesta adreça té un problema ara mateix."],

@@ -128,11 +128,30 @@ pub struct ServerPreset {
 pub struct CustomServer {
     #[serde(default)]
     pub allowed: bool,
-    /// What the address field shows as an example.
-    #[serde(default)]
-    pub hint: Option<String>,
+    /// What the address field shows as an example, per language (an
+    /// example with words in it must be translated: `oficina.<el-vostre-
+    /// domini>`); a plain string is the same in every language.
+    #[serde(default, deserialize_with = "per_language")]
+    pub hint: BTreeMap<String, String>,
     #[serde(default)]
     pub label: BTreeMap<String, String>,
+}
+
+/// A text given once for every language, or as a table per language.
+fn per_language<'de, D>(d: D) -> Result<BTreeMap<String, String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        One(String),
+        Per(BTreeMap<String, String>),
+    }
+    Ok(match Text::deserialize(d)? {
+        Text::One(s) => BTreeMap::from([("*".to_owned(), s)]),
+        Text::Per(m) => m,
+    })
 }
 
 /// What a service of the launcher is, so the UI can pick an icon.

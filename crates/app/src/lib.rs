@@ -77,7 +77,8 @@ pub struct AppInfo {
     pub password_reset_url: Option<String>,
     /// Whether the member may type any server address, and its example.
     pub custom_server_allowed: bool,
-    pub custom_server_hint: Option<String>,
+    /// The example, per language (`*`: the same in every language).
+    pub custom_server_hint: BTreeMap<String, String>,
     /// What the "another server" choice is called, in each language.
     pub custom_server_label: BTreeMap<String, String>,
     /// The servers of the profile the member picks from.

@@ -527,8 +527,15 @@ async fn run_passes(
             hub.update(id, |l| {
                 let prog = l.progress.get_or_insert_with(SyncProgress::default);
                 match &p {
-                    Progress::Scanning | Progress::Listing => {}
+                    Progress::Scanning => {}
+                    Progress::Listing { folders } => {
+                        prog.listed_folders = Some(*folders);
+                        // The first one at once: the card says what it is
+                        // doing from the start.
+                        force = *folders == 0;
+                    }
                     Progress::Planned { actions, .. } => {
+                        prog.listed_folders = None;
                         prog.total = *actions;
                         force = true;
                     }

@@ -29,6 +29,9 @@ pub enum FolderStatus {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, Default, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct SyncProgress {
+    /// While the pass looks for changes on the server (before it knows
+    /// its work): the folders listed so far. `None` once planned.
+    pub listed_folders: Option<usize>,
     pub done: usize,
     pub total: usize,
     pub bytes: u64,

@@ -22,9 +22,18 @@ fn builtin_profile_is_commonscloud_in_catalan() {
         Some("https://www.commonscloud.coop/recover-password")
     );
     assert!(info.custom_server_allowed, "an organisation's own Oficina");
+    // The example has words in it: one per language.
     assert_eq!(
-        info.custom_server_hint.as_deref(),
-        Some("https://oficina.<your-domain>")
+        info.custom_server_hint["ca"],
+        "https://oficina.<el-vostre-domini>"
+    );
+    assert_eq!(
+        info.custom_server_hint["es"],
+        "https://oficina.<vuestro-dominio>"
+    );
+    assert_eq!(
+        info.custom_server_hint["en"],
+        "https://oficina.<your-domain>"
     );
     assert!(
         app.provider()
@@ -372,4 +381,16 @@ fn start_at_login_follows_the_choice_and_a_refusal_changes_nothing() {
     assert!(!stored.autostart, "the stored choice went back");
     assert_eq!(stored.poll_seconds, 900, "the other changes were kept");
     assert!(entry.disable().is_ok());
+}
+
+#[test]
+fn an_address_example_given_once_is_the_same_in_every_language() {
+    let p = cc_account::provider::Provider::by_id("nextcloud").unwrap();
+    assert_eq!(
+        p.custom_server.hint,
+        std::collections::BTreeMap::from([(
+            "*".to_owned(),
+            "https://cloud.example.org".to_owned()
+        )])
+    );
 }

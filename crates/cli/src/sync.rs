@@ -322,7 +322,12 @@ async fn run_passes(
             let bar = &self.bar;
             match p {
                 Progress::Scanning => bar.set_message("scanning the local folder"),
-                Progress::Listing => bar.set_message("listing the server folder"),
+                Progress::Listing { folders: 0 } => {
+                    bar.set_message("looking for changes on the server")
+                }
+                Progress::Listing { folders } => bar.set_message(format!(
+                    "looking for changes on the server: {folders} folders"
+                )),
                 Progress::Planned { actions, .. } => {
                     bar.set_length(actions as u64);
                     bar.set_message("syncing");

@@ -168,6 +168,19 @@ pub async fn list_tree_skipping(
     ignore: &IgnoreRules,
     recorded: impl Fn(&SyncPath) -> Option<String>,
 ) -> Result<RemoteListing, DavError> {
+    list_tree_watched(client, root, ignore, recorded, |_| {}).await
+}
+
+/// [`list_tree_skipping`], telling `listed` how many folders have been
+/// listed so far after each one (a first listing of a large tree takes a
+/// while: the member sees it advance).
+pub async fn list_tree_watched(
+    client: &DavClient,
+    root: &Url,
+    ignore: &IgnoreRules,
+    recorded: impl Fn(&SyncPath) -> Option<String>,
+    mut listed: impl FnMut(usize),
+) -> Result<RemoteListing, DavError> {
     use futures_util::StreamExt;
     use futures_util::stream::FuturesUnordered;
 
@@ -192,6 +205,7 @@ pub async fn list_tree_skipping(
     while let Some(done) = in_flight.next().await {
         let (base, found, base_respelled) = done?;
         out.requests += 1;
+        listed(out.requests);
         let mut own_etag = None;
         let mut children = Vec::with_capacity(found.len());
         for e in found {

@@ -496,3 +496,39 @@ async fn the_root_of_a_share_deleted_here_is_not_deleted_for_its_owner() {
     }
     let _ = SyncPath::root();
 }
+
+#[tokio::test]
+async fn a_first_pass_tells_how_many_folders_it_has_looked_through() {
+    let Some(w) = World::new().await else { return };
+    for d in 0..12 {
+        w.remote_write(&format!("carpeta{d:02}/nota.txt"), b"x")
+            .await;
+    }
+    let opts = PassOptions {
+        nextcloud: w.features.clone(),
+        ..PassOptions::default()
+    };
+    let mut seen = Vec::new();
+    w.folder
+        .sync_once(w.store.connection(), &opts, |p| seen.push(p))
+        .await
+        .unwrap();
+    let listed: Vec<usize> = seen
+        .iter()
+        .filter_map(|p| match p {
+            cc_files::engine::Progress::Listing { folders } => Some(*folders),
+            _ => None,
+        })
+        .collect();
+    // 0 as it starts, then one more per folder listed: the root and 12.
+    assert_eq!(listed, (0..=13).collect::<Vec<_>>());
+    let planned_at = seen
+        .iter()
+        .position(|p| matches!(p, cc_files::engine::Progress::Planned { .. }))
+        .unwrap();
+    let last_listing = seen
+        .iter()
+        .rposition(|p| matches!(p, cc_files::engine::Progress::Listing { .. }))
+        .unwrap();
+    assert!(last_listing < planned_at);
+}

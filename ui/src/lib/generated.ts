@@ -41,7 +41,11 @@ passwordResetUrl: string | null,
 /**
  * Whether the member may type any server address, and its example.
  */
-customServerAllowed: boolean, customServerHint: string | null, 
+customServerAllowed: boolean, 
+/**
+ * The example, per language (`*`: the same in every language).
+ */
+customServerHint: { [key in string]: string }, 
 /**
  * What the "another server" choice is called, in each language.
  */
@@ -181,7 +185,12 @@ export type FolderStatus = "up_to_date" | "syncing" | "paused" | "offline" | "at
 /**
  * Progress of the pass in flight.
  */
-export type SyncProgress = { done: number, total: number, bytes: number, bytesPerSecond: number, current: string | null, };
+export type SyncProgress = { 
+/**
+ * While the pass looks for changes on the server (before it knows
+ * its work): the folders listed so far. `None` once planned.
+ */
+listedFolders: number | null, done: number, total: number, bytes: number, bytesPerSecond: number, current: string | null, };
 
 /**
  * The mass-delete guard stopped a pass: it asks the member.

@@ -221,7 +221,11 @@ pub struct SyncFolder {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Progress {
     Scanning,
-    Listing,
+    /// Looking for changes on the server: `folders` listed so far (0 when
+    /// it starts; folders whose ETag shows them unchanged are not listed).
+    Listing {
+        folders: usize,
+    },
     /// The work of the pass: actions (reports excluded) and the bytes the
     /// transfers among them move.
     Planned {
@@ -321,21 +325,26 @@ impl SyncFolder {
         // listed: neither waits for the other.
         let scanning = tokio::task::spawn_blocking(move || scan::scan(&root, &ignore));
         let mut jr = journal::load(conn, self.folder_id)?;
-        progress(Progress::Listing);
+        progress(Progress::Listing { folders: 0 });
         // What the journal holds below a folder was synced under the ignore
         // rules of then: when they changed (a folder taken back into
         // selective sync, say), every folder is listed once.
         let rules = self.ignore.fingerprint();
         let same_rules =
             journal::ignore_fingerprint(conn, self.folder_id)?.as_deref() == Some(rules.as_str());
-        let mut listing =
-            remote::list_tree_skipping(&self.client, &self.remote_root, &self.ignore, |p| {
+        let mut listing = remote::list_tree_watched(
+            &self.client,
+            &self.remote_root,
+            &self.ignore,
+            |p| {
                 jr.get(p)
                     .filter(|s| same_rules && s.kind == Kind::Dir)
                     .and_then(|s| s.etag.clone())
-            })
-            .await
-            .map_err(SyncError::Listing)?;
+            },
+            |folders| progress(Progress::Listing { folders }),
+        )
+        .await
+        .map_err(SyncError::Listing)?;
         let mut scan = scanning.await.expect("scan task")?;
         // Names the server would refuse stay here, reported once, instead
         // of failing again at every pass.

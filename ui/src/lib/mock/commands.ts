@@ -180,7 +180,8 @@ export function createMockBackend(options: MockBackendOptions = {}): MockBackend
     const total = 12;
     let done = 0;
     pair.status = 'syncing';
-    pair.progress = { done, total, bytes: 0, bytesPerSecond: 0, current: files[0] ?? null };
+    // First it looks for changes on the server, folder by folder.
+    pair.progress = { listedFolders: 0, done, total: 0, bytes: 0, bytesPerSecond: 0, current: null };
     changed(pair);
     const step = () => {
       if (pair.paused || !state.folders.includes(pair)) return;
@@ -195,6 +196,7 @@ export function createMockBackend(options: MockBackendOptions = {}): MockBackend
         return;
       }
       pair.progress = {
+        listedFolders: null,
         done,
         total,
         bytes: done * 1_400_000,

@@ -36,7 +36,11 @@ export function mockAppInfo(overrides: Partial<AppInfo> = {}): AppInfo {
       },
     ],
     customServerAllowed: true,
-    customServerHint: 'https://oficina.<your-domain>',
+    customServerHint: {
+      ca: 'https://oficina.<el-vostre-domini>',
+      es: 'https://oficina.<vuestro-dominio>',
+      en: 'https://oficina.<your-domain>',
+    },
     customServerLabel: {
       ca: "L'Oficina de la meva organització",
       es: 'La Oficina de mi organización',
