@@ -203,6 +203,9 @@ describe('onboarding 2: sign in', () => {
     );
     expect(backend.callsTo('startLogin')).toEqual([[OFICINA]]);
     expect(backend.callsTo('finishLogin')).toEqual([[1]]);
+    // The address is there to open by hand (another device, no browser).
+    expect(screen.getByText("O obre aquesta adreça en un navegador:")).toBeInTheDocument();
+    expect(screen.getByTestId('signin-url')).toHaveTextContent(`${OFICINA}/index.php/login/v2/flow/mock1`);
     await expectAccessible();
 
     await user.click(screen.getByTestId('signin-open-browser'));

@@ -1,10 +1,10 @@
 //! The whole first run of a member, in Catalan, in the built app under
-//! Xvfb: choose "my organisation's Oficina" and type its address (checked
-//! live), sign in with Login Flow v2 (the replayed real Nextcloud
-//! recordings), choose what to sync from the server's folder tree, then
-//! files go both ways with a real WebDAV server (Apache mod_dav_fs behind
-//! the same address); a conflict is shown and resolved from the conflicts
-//! list; pause and resume. A screenshot of every screen goes to
+//! Xvfb, against the real Nextcloud 33 of the harness (a fresh user):
+//! choose "my organisation's Oficina" and type its address (checked live),
+//! sign in with Login Flow v2 (the server's `login-flow.sh` is the browser,
+//! given the address the sign-in screen shows), choose what to sync from
+//! the server's folder tree, then files go both ways; a conflict is shown
+//! and resolved from the conflicts list; pause and resume. A screenshot of every screen goes to
 //! `target/screenshots/` (and `docs/screenshots/` with
 //! `CC_UPDATE_SCREENSHOTS=1`). The app password lives in a real
 //! gnome-keyring on a private D-Bus session.
@@ -12,11 +12,10 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use cc_dav::{ClientConfig, Credentials, DavClient, Precondition, PutOptions};
+use cc_dav::{DavClient, Precondition, PutOptions};
 use cc_e2e::Session;
 use cc_harness::keyring::KeyringSession;
 use cc_harness::process::GroupChild;
-use cc_harness::replay::{flow_app_password, start_sign_in_front};
 use url::Url;
 
 async fn put(client: &DavClient, files: &Url, name: &str, body: &str) {
@@ -47,24 +46,17 @@ fn read(p: &Path) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_run_onboarding_sync_conflict_pause() {
+    let nc = cc_harness::nextcloud_or_skip!();
+    let user = nc.new_user("gui");
     let keyring = KeyringSession::start();
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
-    let secret = flow_app_password();
-    let (_replay, front) = start_sign_in_front();
-    let files = Url::parse(&format!("{}/remote.php/dav/files/ana/", front.base_url())).unwrap();
-    let on_server = |name: &str| read(&front.root().join("data").join(name));
+    let files = user.files_root();
+    let on_server = |name: &str| read(&user.data_dir().join(name));
 
     // What the member already has on the server.
-    let dav = DavClient::new(
-        ClientConfig::default(),
-        Some(Credentials {
-            user: "ana".into(),
-            password: secret.clone(),
-        }),
-    )
-    .unwrap();
+    let dav = user.dav_client();
     for folder in ["Projectes/", "Projectes/2025/", "Fotos/"] {
         dav.mkcol(&files.join(folder).unwrap()).await.unwrap();
     }
@@ -95,7 +87,7 @@ async fn first_run_onboarding_sync_conflict_pause() {
     s.click("server-option-custom").await;
     s.el("server-address")
         .await
-        .send_keys(&front.base_url())
+        .send_keys(nc.url())
         .await
         .unwrap();
     s.wait_attr("server-check-status", "data-state", "ok", 30)
@@ -103,10 +95,14 @@ async fn first_run_onboarding_sync_conflict_pause() {
     s.screenshot("onboarding-1-server-ca").await;
     s.click("server-continue").await;
 
-    // 2. Sign in in the browser; the app waits and says so.
+    // 2. Sign in in the browser; the app waits and says so. No browser
+    // opens here: the test is the browser, at the address the screen shows.
     s.click("signin-button").await;
     s.el("signin-waiting").await;
     s.screenshot("onboarding-2-signin-ca").await;
+    let page = s.text_of("signin-url").await;
+    assert!(page.contains("/login/v2/flow"), "{page}");
+    tokio::task::block_in_place(|| nc.login_flow(page.trim(), &user));
 
     // 3. Choose what to sync: the server's tree, the local folder.
     s.el("folder-Projectes").await;
