@@ -244,8 +244,14 @@ impl Bench {
             .sum();
         let mut requests = BTreeMap::new();
         for (_, r) in self.nc.requests_since(mark) {
-            let method = r.split_whitespace().next().unwrap_or_default().to_owned();
-            *requests.entry(method).or_default() += 1;
+            let mut words = r.split_whitespace();
+            let method = words.next().unwrap_or_default();
+            // WebDAV requests by method; the OCS API and the rest apart.
+            let key = match words.next() {
+                Some(p) if p.starts_with("/remote.php/") => method.to_owned(),
+                _ => format!("{method} (other)"),
+            };
+            *requests.entry(key).or_default() += 1;
         }
         Ok(Run {
             wall,

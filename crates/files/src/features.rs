@@ -64,6 +64,12 @@ pub struct FolderDownload {
     pub max_files: usize,
     /// Bytes of files in one archive, at most.
     pub max_bytes: u64,
+    /// A whole subtree comes down as one zip when every file below it is
+    /// a new small file here, and there are at least this many...
+    pub min_tree_files: usize,
+    /// ...and no more bytes than this (the zip is kept on disk until it is
+    /// read: it is written whole before its central directory can be).
+    pub max_tree_bytes: u64,
 }
 
 impl Default for FolderDownload {
@@ -73,6 +79,8 @@ impl Default for FolderDownload {
             max_file_size: 1024 * 1024,
             max_files: 100,
             max_bytes: 16 * 1024 * 1024,
+            min_tree_files: 50,
+            max_tree_bytes: 256 * 1024 * 1024,
         }
     }
 }

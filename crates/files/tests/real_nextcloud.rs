@@ -532,3 +532,51 @@ async fn a_first_pass_tells_how_many_folders_it_has_looked_through() {
         .unwrap();
     assert!(last_listing < planned_at);
 }
+
+#[tokio::test]
+async fn a_first_download_of_a_whole_tree_is_one_zip() {
+    let Some(w) = World::new().await else { return };
+    // 150 files in 15 folders over three levels, one folder empty, and
+    // one folder (kept/) whose file is already here.
+    let mut expected = Vec::new();
+    for i in 0..150 {
+        let p = format!("arxiu/{:02}/sub{}/doc{i:03}.txt", i % 5, i % 3);
+        w.remote_write(&p, format!("document {i}").as_bytes()).await;
+        expected.push((p, format!("document {i}")));
+    }
+    w.client
+        .mkcol(&cc_dav::href::as_collection(&w.url("arxiu/buida")))
+        .await
+        .unwrap();
+    w.remote_write("kept/here.txt", b"same on both sides").await;
+    w.write("kept/here.txt", b"same on both sides");
+    let passes = w.settle().await;
+    let (first, reqs) = &passes[0];
+    assert!(first.failures.is_empty(), "{:#?}", first.failures);
+    // arxiu/ is all new here: one zip; kept/ is not (a file is here).
+    assert_eq!(first.archived, 150, "{first:?}");
+    assert_eq!(first.archives, 1, "{first:?}");
+    let gets: Vec<&String> = reqs
+        .iter()
+        .filter(|r| r.starts_with("GET /remote.php/dav/files/"))
+        .collect();
+    assert_eq!(
+        gets.len(),
+        2,
+        "the zip, and kept/here.txt compared: {gets:#?}"
+    );
+    assert!(gets.iter().any(|g| g.ends_with("/arxiu/")), "{gets:#?}");
+    for (p, content) in &expected {
+        assert_eq!(w.read(p), content.as_bytes(), "{p}");
+    }
+    assert!(w.local.join("arxiu/buida").is_dir());
+    // No zip left behind, and the next pass has nothing to do.
+    let leftovers: Vec<_> = std::fs::read_dir(&w.local)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".zip"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert_eq!(passes.last().unwrap().0.planned, 0);
+}

@@ -1,8 +1,263 @@
-//! Many small new files of one folder in one archive download (Nextcloud).
+//! Many small new files in one archive download (Nextcloud): a whole
+//! subtree of new files as one zip; the new small files of one folder as
+//! one tar of named files.
+
+use std::collections::{HashMap, HashSet};
 
 use super::*;
+use crate::features::FolderDownload;
+
+/// A subtree's files as `tree_jobs` counts them.
+#[derive(Default)]
+struct Tally {
+    /// Files listed below.
+    files: usize,
+    /// Of those, new small files to download here.
+    fit: usize,
+    bytes: u64,
+    /// Something below was not listed (its ETag unchanged): the subtree's
+    /// zip would hold files the listing does not show.
+    partial: bool,
+}
 
 impl Ctx<'_> {
+    /// Where the server offers folder archives: the topmost folders every
+    /// listed file of which is a new small file to download here, enough
+    /// of them and not too many bytes (a first sync of a whole account is
+    /// one folder, the root), come down as one zip each. Their downloads
+    /// become tree jobs; the rest is handed back.
+    pub(super) fn tree_jobs<'b>(
+        &self,
+        actions: Vec<&'b Action>,
+    ) -> (Vec<Job<'b>>, Vec<&'b Action>) {
+        let Some(fd) = self
+            .nextcloud
+            .as_ref()
+            .and_then(|n| n.folder_download.as_ref())
+            .filter(|_| self.trees_work.load(Ordering::Relaxed))
+        else {
+            return (Vec::new(), actions);
+        };
+        let fits: HashSet<&SyncPath> = actions
+            .iter()
+            .filter(|a| self.fits_archive(a, fd))
+            .map(|a| a.path())
+            .collect();
+        if fits.len() < fd.min_tree_files {
+            return (Vec::new(), actions);
+        }
+        // Every folder's tally, from the files up through their ancestors.
+        let mut tally: HashMap<SyncPath, Tally> = HashMap::new();
+        for (p, e) in &self.listing.entries {
+            if e.meta.kind != Kind::File {
+                continue;
+            }
+            let fit = fits.contains(p);
+            for a in p.ancestors().chain(std::iter::once(SyncPath::root())) {
+                let t = tally.entry(a).or_default();
+                t.files += 1;
+                if fit {
+                    t.fit += 1;
+                    t.bytes += e.meta.size;
+                }
+            }
+        }
+        for u in &self.listing.unchanged {
+            for a in std::iter::once(u.clone())
+                .chain(u.ancestors())
+                .chain(std::iter::once(SyncPath::root()))
+            {
+                tally.entry(a).or_default().partial = true;
+            }
+        }
+        let mut eligible: Vec<&SyncPath> = tally
+            .iter()
+            .filter(|(_, t)| {
+                !t.partial
+                    && t.files == t.fit
+                    && t.fit >= fd.min_tree_files
+                    && t.bytes <= fd.max_tree_bytes
+            })
+            .map(|(p, _)| p)
+            .collect();
+        // Topmost first: a folder inside a chosen one is in its zip.
+        eligible.sort_by_key(|p| (p.names().count(), p.as_str().to_owned()));
+        let mut chosen: Vec<SyncPath> = Vec::new();
+        for p in eligible {
+            if !chosen.iter().any(|c| p.starts_with(c)) {
+                chosen.push(p.clone());
+            }
+        }
+        if chosen.is_empty() {
+            return (Vec::new(), actions);
+        }
+        let mut groups: BTreeMap<SyncPath, Vec<&'b Action>> = BTreeMap::new();
+        let mut rest = Vec::new();
+        for a in actions {
+            let home = fits
+                .contains(a.path())
+                .then(|| chosen.iter().find(|c| a.path().starts_with(c)))
+                .flatten();
+            match home {
+                Some(c) => groups.entry(c.clone()).or_default().push(a),
+                None => rest.push(a),
+            }
+        }
+        let jobs = groups.into_iter().map(|(c, g)| Job::Tree(c, g)).collect();
+        (jobs, rest)
+    }
+
+    /// A download of a new small file (nothing here at its path when
+    /// scanned) that an archive may bring.
+    fn fits_archive(&self, a: &Action, fd: &FolderDownload) -> bool {
+        match a {
+            Action::Download { path } => {
+                !self.scan.entries.contains_key(path)
+                    && self.remote(path).is_some_and(|r| {
+                        r.meta.kind == Kind::File && r.meta.size <= fd.max_file_size
+                    })
+            }
+            _ => false,
+        }
+    }
+
+    /// Downloads the new files `actions` below `dir` in one zip of the
+    /// subtree, each checked against the listing and put in place like a
+    /// normal download; what the zip did not bring as listed goes by
+    /// folder archives or GETs.
+    pub(super) async fn tree<'b>(
+        &self,
+        dir: &SyncPath,
+        actions: Vec<&'b Action>,
+    ) -> Vec<(&'b Action, Result<Outcome, ActionError>)> {
+        let mut placed: Vec<(&'b Action, Result<Outcome, ActionError>)> = Vec::new();
+        let mut rest: Vec<&'b Action> = Vec::new();
+        match self.fetch_tree(dir, &actions).await {
+            Ok(got) => {
+                for (a, tmp) in actions.into_iter().zip(got) {
+                    match tmp {
+                        Some(tmp) => {
+                            let outcome = self.place(a.path(), tmp, None, false);
+                            if outcome.is_ok() {
+                                self.archived.fetch_add(1, Ordering::Relaxed);
+                            }
+                            placed.push((a, outcome));
+                        }
+                        None => rest.push(a),
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::info!(folder = %dir, error = %e, "no zip of the folder; by folders");
+                rest = actions;
+            }
+        }
+        let mut by_folder: BTreeMap<SyncPath, Vec<&'b Action>> = BTreeMap::new();
+        for a in rest {
+            by_folder
+                .entry(a.path().parent().unwrap_or_else(SyncPath::root))
+                .or_default()
+                .push(a);
+        }
+        for (folder, group) in by_folder {
+            placed.extend(self.archive(&folder, group).await);
+        }
+        placed
+    }
+
+    /// Asks for the zip of `dir` and writes each member that is one of
+    /// `actions` (downloads below `dir`), as listed, to its temporary file;
+    /// the temporary file per action, `None` where the zip did not bring it
+    /// as listed. An error when no zip came at all.
+    async fn fetch_tree(
+        &self,
+        dir: &SyncPath,
+        actions: &[&Action],
+    ) -> Result<Vec<Option<PathBuf>>, ActionError> {
+        let folder_url = match self.remote(dir) {
+            Some(r) if !dir.is_root() => {
+                cc_dav::href::as_collection(&r.url(&self.folder.remote_root, dir))
+            }
+            _ => self.folder.dir_url_of(dir),
+        };
+        let mut wanted = Vec::with_capacity(actions.len());
+        let mut limit: u64 = 1024 * 1024;
+        for a in actions {
+            let p = a.path();
+            let r = self.remote(p).ok_or(ActionError::NotListed)?;
+            // The member's path below `dir`, as the server spells the
+            // names (the last segments of its href).
+            let url = r.url(&self.folder.remote_root, p);
+            let segments: Vec<String> = url
+                .path_segments()
+                .map(|s| {
+                    s.map(|x| {
+                        percent_encoding::percent_decode_str(x)
+                            .decode_utf8_lossy()
+                            .into_owned()
+                    })
+                    .collect()
+                })
+                .unwrap_or_default();
+            let depth = p.names().count() - dir.names().count();
+            let name = segments[segments.len().saturating_sub(depth)..].join("/");
+            // Each member: its headers, its name twice, zip64 fields.
+            limit += r.meta.size + 2 * name.len() as u64 + 256;
+            wanted.push(crate::archive::Wanted {
+                name,
+                tmp: self.tmp_path(p)?,
+                size: r.meta.size,
+                sha1: r.sha1.as_ref().map(|s| s.to_ascii_lowercase()),
+            });
+        }
+        let zip = self.folder.local_root.join(format!(
+            "{}tree-{}.zip",
+            scan::DOWNLOAD_PREFIX,
+            &hex::encode(Sha1::digest(dir.as_str().as_bytes()))[..12]
+        ));
+        self.archive_requests.fetch_add(1, Ordering::Relaxed);
+        let fetched = self
+            .folder
+            .client
+            .folder_zip(&folder_url, &zip, limit, self.down.as_ref())
+            .await;
+        if let Err(e) = fetched {
+            let _ = std::fs::remove_file(&zip);
+            if !matches!(
+                e.kind,
+                ErrorKind::Timeout | ErrorKind::Transport(_) | ErrorKind::Connect(_)
+            ) {
+                self.trees_work.store(false, Ordering::Relaxed);
+            }
+            return Err(e.into());
+        }
+        let for_thread = wanted.clone();
+        let zip_path = zip.clone();
+        let got = tokio::task::spawn_blocking(move || {
+            let got = crate::archive::extract_zip(&zip_path, &for_thread);
+            let _ = std::fs::remove_file(&zip_path);
+            got
+        })
+        .await
+        .map_err(std::io::Error::other)?;
+        if let Some(e) = &got.stream_error {
+            tracing::info!(folder = %dir, error = %e, "folder zip unreadable");
+        }
+        for s in got.skipped.iter().take(20) {
+            tracing::debug!(folder = %dir, member = %s, "zip member not asked for; skipped");
+        }
+        Ok((0..wanted.len())
+            .map(|i| match got.files.get(&i) {
+                Some(Ok(())) => Some(wanted[i].tmp.clone()),
+                Some(Err(e)) => {
+                    tracing::info!(file = %actions[i].path(), error = %e, "not taken from the zip");
+                    None
+                }
+                None => None,
+            })
+            .collect())
+    }
+
     /// Where the server offers folder archives: the downloads of new small
     /// files (nothing here at their path when scanned), grouped by folder;
     /// a folder with enough of them gets archive jobs, the rest is handed
@@ -18,15 +273,7 @@ impl Ctx<'_> {
         else {
             return (Vec::new(), actions);
         };
-        let fits = |a: &Action| match a {
-            Action::Download { path } => {
-                !self.scan.entries.contains_key(path)
-                    && self.remote(path).is_some_and(|r| {
-                        r.meta.kind == Kind::File && r.meta.size <= fd.max_file_size
-                    })
-            }
-            _ => false,
-        };
+        let fits = |a: &Action| self.fits_archive(a, fd);
         let mut by_folder: BTreeMap<SyncPath, Vec<&'b Action>> = BTreeMap::new();
         let mut rest = Vec::new();
         for a in actions {

@@ -153,6 +153,7 @@ impl<P: FnMut(Progress)> Executor<'_, P> {
             up: opts.upload_limit.map(Throttle::new),
             down: opts.download_limit.map(Throttle::new),
             archives_work: AtomicBool::new(true),
+            trees_work: AtomicBool::new(true),
             archived: AtomicUsize::new(0),
             archive_requests: AtomicUsize::new(0),
         };
@@ -197,6 +198,7 @@ impl<P: FnMut(Progress)> Executor<'_, P> {
                 Job::One(a) => vec![(a, ctx.run(a).await)],
                 Job::Bulk(actions) => ctx.bulk(actions).await,
                 Job::Archive(dir, actions) => ctx.archive(&dir, actions).await,
+                Job::Tree(dir, actions) => ctx.tree(&dir, actions).await,
             }
         }))
         .buffer_unordered(self.opts.parallel.max(1));
@@ -459,7 +461,9 @@ impl Ctx<'_> {
     /// files (the server had nothing at their path when it was listed) go
     /// in groups; everything else alone.
     pub(super) fn jobs<'b>(&self, actions: Vec<&'b Action>) -> Vec<Job<'b>> {
-        let (mut jobs, actions) = self.archive_jobs(actions);
+        let (mut jobs, actions) = self.tree_jobs(actions);
+        let (more, actions) = self.archive_jobs(actions);
+        jobs.extend(more);
         jobs.extend(self.upload_jobs(actions));
         jobs
     }

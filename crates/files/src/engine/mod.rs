@@ -557,6 +557,8 @@ enum Job<'a> {
     One(&'a Action),
     Bulk(Vec<&'a Action>),
     Archive(SyncPath, Vec<&'a Action>),
+    /// A whole subtree's new files in one zip.
+    Tree(SyncPath, Vec<&'a Action>),
 }
 
 /// What a finished action asks the journal to do.
@@ -591,6 +593,8 @@ struct Ctx<'a> {
     /// Folder archives still worth asking for in this pass (a server that
     /// answered one with something else is not asked again).
     archives_work: AtomicBool,
+    /// The same for whole-subtree zips.
+    trees_work: AtomicBool,
     /// Files placed from archives, and archives asked for.
     archived: AtomicUsize,
     archive_requests: AtomicUsize,
