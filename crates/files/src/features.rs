@@ -68,8 +68,11 @@ pub struct FolderDownload {
     /// a new small file here, and there are at least this many...
     pub min_tree_files: usize,
     /// ...and no more bytes than this (the zip is kept on disk until it is
-    /// read: it is written whole before its central directory can be).
+    /// read: it is written whole before its central directory can be)...
     pub max_tree_bytes: u64,
+    /// ...and no more files than this (the reader holds the zip's
+    /// directory in memory: 100,000 entries took 60 MB more at once).
+    pub max_tree_files: usize,
 }
 
 impl Default for FolderDownload {
@@ -81,6 +84,7 @@ impl Default for FolderDownload {
             max_bytes: 16 * 1024 * 1024,
             min_tree_files: 50,
             max_tree_bytes: 256 * 1024 * 1024,
+            max_tree_files: 10_000,
         }
     }
 }

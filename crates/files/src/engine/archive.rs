@@ -76,6 +76,7 @@ impl Ctx<'_> {
                 !t.partial
                     && t.files == t.fit
                     && t.fit >= fd.min_tree_files
+                    && t.fit <= fd.max_tree_files
                     && t.bytes <= fd.max_tree_bytes
             })
             .map(|(p, _)| p)
@@ -132,7 +133,10 @@ impl Ctx<'_> {
     ) -> Vec<(&'b Action, Result<Outcome, ActionError>)> {
         let mut placed: Vec<(&'b Action, Result<Outcome, ActionError>)> = Vec::new();
         let mut rest: Vec<&'b Action> = Vec::new();
-        match self.fetch_tree(dir, &actions).await {
+        let turn = self.trees_at_once.acquire().await;
+        let fetched = self.fetch_tree(dir, &actions).await;
+        drop(turn);
+        match fetched {
             Ok(got) => {
                 for (a, tmp) in actions.into_iter().zip(got) {
                     match tmp {

@@ -154,6 +154,7 @@ impl<P: FnMut(Progress)> Executor<'_, P> {
             down: opts.download_limit.map(Throttle::new),
             archives_work: AtomicBool::new(true),
             trees_work: AtomicBool::new(true),
+            trees_at_once: tokio::sync::Semaphore::new(2),
             archived: AtomicUsize::new(0),
             archive_requests: AtomicUsize::new(0),
         };
@@ -161,6 +162,11 @@ impl<P: FnMut(Progress)> Executor<'_, P> {
         // flight (small new files grouped into bulk uploads where the
         // server offers them); the rest in order.
         let mut batch: Vec<&Action> = Vec::new();
+        // Server folders to make, gathered while they come one after
+        // another: made level by level, each level's side by side (one
+        // MKCOL after another was most of a first upload's sequential time
+        // on Nextcloud).
+        let mut folders: Vec<&Action> = Vec::new();
         for action in &plan.actions {
             let transfer = matches!(
                 action,
@@ -170,19 +176,57 @@ impl<P: FnMut(Progress)> Executor<'_, P> {
                     | Action::Conflict { .. }
             );
             if transfer {
+                self.run_folders(&ctx, &mut folders).await?;
                 batch.push(action);
                 continue;
             }
             self.run_batch(&ctx, &mut batch).await?;
+            if matches!(action, Action::MkdirRemote(_)) {
+                folders.push(action);
+                continue;
+            }
+            self.run_folders(&ctx, &mut folders).await?;
             let outcome = ctx.run(action).await;
             self.finish(action, outcome)?;
         }
+        self.run_folders(&ctx, &mut folders).await?;
         self.run_batch(&ctx, &mut batch).await?;
         self.report.limited_up = LimitStats::of(ctx.up.as_ref());
         self.report.limited_down = LimitStats::of(ctx.down.as_ref());
         self.report.archived = ctx.archived.load(Ordering::Relaxed);
         self.report.archives = ctx.archive_requests.load(Ordering::Relaxed);
         Ok(self.refused)
+    }
+
+    /// Makes the server folders gathered so far: parents before their
+    /// children (by depth), the folders of one depth `parallel` at a time.
+    async fn run_folders(
+        &mut self,
+        ctx: &Ctx<'_>,
+        folders: &mut Vec<&Action>,
+    ) -> Result<(), SyncError> {
+        use futures_util::StreamExt;
+        let mut all = std::mem::take(folders);
+        // Stable: the plan's order within a depth.
+        all.sort_by_key(|a| a.path().names().count());
+        let mut rest = all.as_slice();
+        while let Some(first) = rest.first() {
+            let depth = first.path().names().count();
+            let n = rest
+                .iter()
+                .take_while(|a| a.path().names().count() == depth)
+                .count();
+            let (level, after) = rest.split_at(n);
+            rest = after;
+            let mut done = futures_util::stream::iter(
+                level.iter().map(|a| async move { (*a, ctx.run(a).await) }),
+            )
+            .buffer_unordered(self.opts.parallel.max(1));
+            while let Some((action, outcome)) = done.next().await {
+                self.finish(action, outcome)?;
+            }
+        }
+        Ok(())
     }
 
     /// Runs the transfers gathered so far, `parallel` at a time.

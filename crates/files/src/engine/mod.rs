@@ -595,6 +595,9 @@ struct Ctx<'a> {
     archives_work: AtomicBool,
     /// The same for whole-subtree zips.
     trees_work: AtomicBool,
+    /// Zips read at once (each holds its directory in memory while it is
+    /// read; more at once only added to the peak, not to the speed).
+    trees_at_once: tokio::sync::Semaphore,
     /// Files placed from archives, and archives asked for.
     archived: AtomicUsize,
     archive_requests: AtomicUsize,
