@@ -369,6 +369,19 @@ impl App {
     pub async fn account_health(&self, account_id: i64) -> Result<Health, Error> {
         let rec = self.with_store(|s| records::get(s.connection(), account_id))?;
         if rec.needs_sign_in {
+            // Nothing signs in with a refused password again; the one
+            // question left is whether the server asked for a wipe (one
+            // request, as the protocol has it after a refusal).
+            let key = rec.keyring_user.clone();
+            if let Ok(password) = self.keyring(move |k| k.read(&key)).await
+                && let Ok(server) = normalise_server_url(&rec.server_url)
+            {
+                let nc = NextcloudClient::new(&server, &self.http)?;
+                if nc.wipe_requested(&password).await {
+                    self.remote_wipe(&rec, &nc, password).await?;
+                    return Ok(Health::Wiped);
+                }
+            }
             return Ok(Health::SignInAgain);
         }
         let key = rec.keyring_user.clone();

@@ -217,7 +217,7 @@ async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
     if let Some((_, account_id)) = &owner {
         // The account's folder: listed with it, deleted with it on a remote
         // wipe (and by `logout --delete-files`).
-        journal::attach_pair(store.connection(), pair.id, *account_id, &[])
+        journal::set_pair_account(store.connection(), pair.id, *account_id)
             .map_err(|e| fail(1, e.to_string()))?;
     }
     let folder = SyncFolder {

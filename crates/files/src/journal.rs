@@ -80,6 +80,16 @@ pub fn attach_pair(
     Ok(())
 }
 
+/// Gives a pair to an account, leaving its selective sync and pause as
+/// they are (a pair the app made, synced once more from the command line).
+pub fn set_pair_account(conn: &Connection, id: i64, account_id: i64) -> Result<(), JournalError> {
+    conn.execute(
+        "UPDATE sync_folders SET account_id = ?2 WHERE id = ?1",
+        params![id, account_id],
+    )?;
+    Ok(())
+}
+
 /// Changes a pair's selective sync; `false` when there is no such pair.
 pub fn set_excluded(conn: &Connection, id: i64, excluded: &[String]) -> Result<bool, JournalError> {
     let n = conn.execute(

@@ -56,6 +56,12 @@ pub struct LocalScan {
     /// resumed when their file is fetched again, removed when no longer
     /// needed.
     pub partial_downloads: Vec<PathBuf>,
+    /// Set by the engine after planning, for the entries it moves here as
+    /// another client moved them on the server: the new path → where the
+    /// entry is on disk until moved. Their entries are already at the new
+    /// path (with the new place as their disk path), so what the plan does
+    /// below a moved folder finds them.
+    pub moving: BTreeMap<SyncPath, PathBuf>,
 }
 
 impl LocalScan {

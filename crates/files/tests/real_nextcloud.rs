@@ -580,3 +580,51 @@ async fn a_first_download_of_a_whole_tree_is_one_zip() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
     assert_eq!(passes.last().unwrap().0.planned, 0);
 }
+
+#[tokio::test]
+async fn a_folder_moved_on_the_server_with_a_new_file_inside_settles_in_one_pass() {
+    let Some(w) = World::new().await else { return };
+    w.write("projectes/a.txt", b"first file of the folder");
+    w.write("projectes/sub/b.txt", b"second file, one level down");
+    w.write("other.txt", b"keeps the folder from being all files");
+    w.settle().await;
+    let ino =
+        |p: &str| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(w.local.join(p)).unwrap());
+    let (a, b) = (ino("projectes/a.txt"), ino("projectes/sub/b.txt"));
+    w.client
+        .mkcol(&cc_dav::href::as_collection(&w.url("arxiu")))
+        .await
+        .unwrap();
+    w.client
+        .move_to(
+            &cc_dav::href::as_collection(&w.url("projectes")),
+            &cc_dav::href::as_collection(&w.url("arxiu/projectes-2025")),
+            false,
+        )
+        .await
+        .unwrap();
+    w.remote_write("arxiu/projectes-2025/sub/nou.txt", b"added after the move")
+        .await;
+    let passes = w.settle().await;
+    let (first, reqs) = &passes[0];
+    assert!(first.failures.is_empty(), "{:#?}", first.failures);
+    // The folder as one move where its id was recorded, else its files one
+    // by one (a folder made by this client has no id recorded yet): either
+    // way renamed here, not fetched again.
+    assert!(first.moved_here >= 1, "{first:?}");
+    assert_eq!(passes.len(), 2, "one pass did it all: {passes:#?}");
+    assert_eq!(
+        w.read("arxiu/projectes-2025/sub/nou.txt"),
+        b"added after the move"
+    );
+    assert_eq!(ino("arxiu/projectes-2025/a.txt"), a);
+    assert_eq!(ino("arxiu/projectes-2025/sub/b.txt"), b);
+    assert!(!w.local.join("projectes").exists());
+    assert_eq!(
+        reqs.iter()
+            .filter(|r| r.starts_with("GET /remote.php/dav/files/"))
+            .count(),
+        1,
+        "only the new file is fetched: {reqs:#?}"
+    );
+}

@@ -308,14 +308,30 @@ impl World {
                     dir = cc_dav::href::as_collection(&cc_dav::href::join_names(&dir, [*n]));
                     let _ = self.client.mkcol(&dir).await;
                 }
-                self.client
-                    .put_bytes(
-                        &cc_dav::href::join_names(&self.remote, names.iter().copied()),
-                        Bytes::from(a(3).to_owned()),
-                        &PutOptions::default(),
-                    )
-                    .await
-                    .unwrap_or_else(|e| panic!("{ctx}: {e}"));
+                let url = cc_dav::href::join_names(&self.remote, names.iter().copied());
+                // Quirk (real Nextcloud 33): a file put into a folder made
+                // right where a file was just deleted can fail with a 500
+                // ("Error while copying file to target location", copied
+                // -1 bytes) once; the other client tries again, as clients
+                // do.
+                let mut tries = 0;
+                loop {
+                    let put = self
+                        .client
+                        .put_bytes(&url, Bytes::from(a(3).to_owned()), &PutOptions::default())
+                        .await;
+                    match put {
+                        Ok(_) => break,
+                        Err(e)
+                            if tries < 3
+                                && matches!(e.kind, cc_dav::ErrorKind::Status { status, .. } if status >= 500) =>
+                        {
+                            tries += 1;
+                            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                        }
+                        Err(e) => panic!("{ctx}: {e}"),
+                    }
+                }
             }
             ("remote", "mkdir") => self.remote_mkdirs(a(2)).await,
             ("remote", "delete") => {

@@ -424,18 +424,27 @@ impl Ctx<'_> {
                 Ok(Outcome::Moved { from: from.clone() })
             }
             Action::MoveLocal { from, to } => {
-                let src = self.abs(from);
-                let dst = self.abs(to);
+                // Where it is now (the engine moved its scan entry to the
+                // new path already), and where it goes.
+                let src = match self.scan.moving.get(to) {
+                    Some(disk) => self.folder.local_root.join(disk),
+                    None => self.abs(from),
+                };
+                let dst = local_path(&self.folder.local_root, to);
                 // Only what the scan saw (a folder's own times change with
-                // its content), and never over something at the new place.
+                // its content), and never over something else at the new
+                // place (the same entry there is a rename in case only, on
+                // a disk that does not tell case).
                 let now = std::fs::symlink_metadata(&src).map(|m| meta_of(&m));
-                let as_seen = match (&now, self.scan.entries.get(from)) {
+                let as_seen = match (&now, self.scan.entries.get(to)) {
                     (Ok(now), Some(seen)) => {
                         now.kind == seen.meta.kind && (now.kind == Kind::Dir || *now == seen.meta)
                     }
                     _ => false,
                 };
-                if !as_seen || std::fs::symlink_metadata(&dst).is_ok() {
+                let taken = std::fs::symlink_metadata(&dst)
+                    .is_ok_and(|m| now.as_ref().map_or(true, |n| meta_of(&m).inode != n.inode));
+                if !as_seen || taken {
                     return Err(ActionError::ChangedSinceScan);
                 }
                 if let Some(parent) = dst.parent() {

@@ -380,6 +380,28 @@ impl SyncFolder {
         // What the plan moves on the server is found at its new place by
         // the actions that follow.
         for a in &plan.actions {
+            if let Action::MoveLocal { from, to } = a {
+                // Found at the new place by the actions below it; the move
+                // itself finds the entry where it is now.
+                let Some(old) = scan.entries.get(from).map(|e| e.disk_path.clone()) else {
+                    continue;
+                };
+                let new = local_path(Path::new(""), to);
+                plan::rekey(&mut scan.entries, from, to);
+                let mut moved: Vec<SyncPath> =
+                    to.below(&scan.entries).map(|(p, _)| p.clone()).collect();
+                moved.push(to.clone());
+                for p in moved {
+                    if let Some(entry) = scan.entries.get_mut(&p) {
+                        let rest = entry.disk_path.strip_prefix(&old).map(Path::to_path_buf);
+                        entry.disk_path = match rest {
+                            Ok(r) if !r.as_os_str().is_empty() => new.join(r),
+                            _ => new.clone(),
+                        };
+                    }
+                }
+                scan.moving.insert(to.clone(), old);
+            }
             if let Action::MoveRemote { from, to } = a {
                 plan::rekey(&mut listing.entries, from, to);
                 let mut moved: Vec<SyncPath> =
