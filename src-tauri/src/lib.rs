@@ -26,7 +26,7 @@ fn start_sync(handle: tauri::AppHandle) {
                 let id = *account_id;
                 tauri::async_runtime::spawn(async move {
                     let app = handle.state::<cc_app::App>();
-                    match app.account_health(id).await {
+                    match app.after_refusal(id).await {
                         Ok(health) => tracing::info!(account = id, ?health, "account checked"),
                         Err(e) => {
                             tracing::warn!(account = id, "account check failed: {}", e.message)

@@ -369,19 +369,6 @@ impl App {
     pub async fn account_health(&self, account_id: i64) -> Result<Health, Error> {
         let rec = self.with_store(|s| records::get(s.connection(), account_id))?;
         if rec.needs_sign_in {
-            // Nothing signs in with a refused password again; the one
-            // question left is whether the server asked for a wipe (one
-            // request, as the protocol has it after a refusal).
-            let key = rec.keyring_user.clone();
-            if let Ok(password) = self.keyring(move |k| k.read(&key)).await
-                && let Ok(server) = normalise_server_url(&rec.server_url)
-            {
-                let nc = NextcloudClient::new(&server, &self.http)?;
-                if nc.wipe_requested(&password).await {
-                    self.remote_wipe(&rec, &nc, password).await?;
-                    return Ok(Health::Wiped);
-                }
-            }
             return Ok(Health::SignInAgain);
         }
         let key = rec.keyring_user.clone();
@@ -410,6 +397,28 @@ impl App {
             }
             other => Ok(other),
         }
+    }
+
+    /// After the server refused an account's password during a sync (the
+    /// account is marked for a new sign-in, so nothing retries with it):
+    /// the one question the protocol still asks, whether the server wants
+    /// this device wiped, asked once; a wipe is honoured. The desktop calls
+    /// it for each [`SyncEvent::AccountRefused`](crate::SyncEvent).
+    pub async fn after_refusal(&self, account_id: i64) -> Result<Health, Error> {
+        let rec = self.with_store(|s| records::get(s.connection(), account_id))?;
+        let key = rec.keyring_user.clone();
+        let password = match self.keyring(move |k| k.read(&key)).await {
+            Ok(p) => p,
+            Err(KeyringError::Missing(_)) => return Ok(Health::SignInAgain),
+            Err(e) => return Err(e.into()),
+        };
+        let server = normalise_server_url(&rec.server_url)?;
+        let nc = NextcloudClient::new(&server, &self.http)?;
+        if nc.wipe_requested(&password).await {
+            self.remote_wipe(&rec, &nc, password).await?;
+            return Ok(Health::Wiped);
+        }
+        Ok(Health::SignInAgain)
     }
 
     /// Honours a remote wipe: deletes the synced files and the account's

@@ -243,7 +243,7 @@ async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
             // Refused: the account is checked once; a remote wipe is
             // honoured there, and nothing retries with the password.
             drop(store);
-            return Err(match app.account_health(*account_id).await {
+            return Err(match app.after_refusal(*account_id).await {
                 Ok(cc_app::Health::Wiped) => fail(
                     EXIT_WIPED,
                     "the server asked this computer to remove the account's data: \
