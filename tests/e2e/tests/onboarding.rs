@@ -148,6 +148,10 @@ async fn first_run_onboarding_sync_conflict_pause() {
         read(&local.join("del-servidor.txt")).as_deref() == Some("feta al servidor")
     })
     .await;
+    // The pass that brought it ends (against the real server it goes on a
+    // moment after the file is in place).
+    s.wait_attr("pair-status", "data-status", "up_to_date", 60)
+        .await;
 
     // Pause: nothing moves; both sides change the same file meanwhile.
     s.click("pair-pause").await;
