@@ -64,6 +64,9 @@ pub struct RemoteListing {
     /// Folders not listed because their ETag is the recorded one: what is
     /// below them is to be taken from the journal.
     pub unchanged: Vec<SyncPath>,
+    /// Folders the server holds more in than the listing shows: something
+    /// in them is ignored (a folder left out of selective sync, say).
+    pub ignored_in: Vec<SyncPath>,
 }
 
 /// What the planner needs of Nextcloud's permission letters.
@@ -230,6 +233,9 @@ pub async fn list_tree_watched(
         for e in children {
             let path = SyncPath::from_names(base.names().chain(e.path.iter().map(String::as_str)));
             if ignore.is_ignored_in_kept_folder(&path) {
+                if out.ignored_in.last() != Some(&base) {
+                    out.ignored_in.push(base.clone());
+                }
                 continue;
             }
             let respelled = base_respelled || !spelled_as_key(&e.path);

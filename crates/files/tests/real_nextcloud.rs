@@ -628,3 +628,33 @@ async fn a_folder_moved_on_the_server_with_a_new_file_inside_settles_in_one_pass
         "only the new file is fetched: {reqs:#?}"
     );
 }
+
+#[tokio::test]
+async fn a_folder_left_out_of_selective_sync_keeps_its_parent_out_of_a_zip() {
+    let Some(mut w) = World::new().await else {
+        return;
+    };
+    // The member left `gran/` out; the root's zip would hold it.
+    w.folder.ignore = IgnoreRules::new("gran").unwrap();
+    for i in 0..60 {
+        w.remote_write(&format!("docs/n{i:02}.txt"), format!("note {i}").as_bytes())
+            .await;
+    }
+    let big = vec![7u8; 2 * 1024 * 1024];
+    w.remote_write("gran/video.bin", &big).await;
+    let passes = w.settle().await;
+    let (first, reqs) = &passes[0];
+    assert!(first.failures.is_empty(), "{:#?}", first.failures);
+    assert_eq!((first.archives, first.archived), (1, 60), "{first:?}");
+    let gets: Vec<&String> = reqs
+        .iter()
+        .filter(|r| r.starts_with("GET /remote.php/dav/files/"))
+        .collect();
+    assert_eq!(gets.len(), 1, "{gets:#?}");
+    assert!(
+        gets[0].ends_with("/docs/"),
+        "the zip of docs/, not of the root: {gets:#?}"
+    );
+    assert!(!w.local.join("gran").exists());
+    assert_eq!(w.read("docs/n59.txt"), b"note 59");
+}

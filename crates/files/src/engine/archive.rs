@@ -15,8 +15,9 @@ struct Tally {
     /// Of those, new small files to download here.
     fit: usize,
     bytes: u64,
-    /// Something below was not listed (its ETag unchanged): the subtree's
-    /// zip would hold files the listing does not show.
+    /// Something below was not listed (its ETag unchanged, or ignored
+    /// here: a folder left out of selective sync): the subtree's zip would
+    /// hold files the listing does not show.
     partial: bool,
 }
 
@@ -62,7 +63,14 @@ impl Ctx<'_> {
                 }
             }
         }
-        for u in &self.listing.unchanged {
+        // A zip holds the whole subtree: not where the listing left
+        // something out (unchanged folders, ignored entries).
+        for u in self
+            .listing
+            .unchanged
+            .iter()
+            .chain(&self.listing.ignored_in)
+        {
             for a in std::iter::once(u.clone())
                 .chain(u.ancestors())
                 .chain(std::iter::once(SyncPath::root()))
