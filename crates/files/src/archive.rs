@@ -149,17 +149,54 @@ fn member_name(raw: &[u8]) -> Option<String> {
     Some(s.nfc().collect())
 }
 
+/// The index of each wanted file by its name (NFC), as members are looked
+/// up.
+fn by_name(wanted: &[Wanted]) -> HashMap<String, usize> {
+    wanted
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.name.nfc().collect::<String>(), i))
+        .collect()
+}
+
+/// Writes the member `i` of the archive, which says it holds `size`
+/// bytes, to its temporary file if it is as listed (its size first, then
+/// no more than the listed size read, then its SHA-1); the outcome goes in
+/// `out.files`, and a file that failed a check is removed. `true` when
+/// reading the archive itself broke.
+fn take_member(
+    out: &mut Extracted,
+    i: usize,
+    w: &Wanted,
+    size: u64,
+    member: &mut impl Read,
+) -> bool {
+    if size != w.size {
+        out.files.insert(
+            i,
+            Err(format!(
+                "size {size} in the archive differs from the listing's {}",
+                w.size
+            )),
+        );
+        return false;
+    }
+    let result = write_member(&mut member.take(w.size + 1), w);
+    if result.is_err() {
+        let _ = std::fs::remove_file(&w.tmp);
+    }
+    let broke = matches!(&result, Err(WriteError::Archive(_)));
+    out.files.insert(i, result.map_err(|e| e.to_string()));
+    broke
+}
+
 /// Reads a tar from `reader` and writes each member that is one of
 /// `wanted` to its temporary file (created or truncated, flushed to disk),
 /// checked as the module says. Temporary files of members that failed a
 /// check are removed.
 pub(crate) fn extract(reader: impl Read, wanted: &[Wanted]) -> Extracted {
     let mut out = Extracted::default();
-    let by_name: HashMap<String, usize> = wanted
-        .iter()
-        .enumerate()
-        .map(|(i, w)| (w.name.nfc().collect::<String>(), i))
-        .collect();
+    let by_name = by_name(wanted);
     let mut archive = tar::Archive::new(Budget {
         inner: reader,
         left: byte_budget(wanted),
@@ -189,25 +226,8 @@ pub(crate) fn extract(reader: impl Read, wanted: &[Wanted]) -> Extracted {
             out.skipped.push(shown);
             continue;
         };
-        let w = &wanted[i];
-        if entry.size() != w.size {
-            out.files.insert(
-                i,
-                Err(format!(
-                    "size {} in the archive differs from the listing's {}",
-                    entry.size(),
-                    w.size
-                )),
-            );
-            continue;
-        }
-        let result = write_member(&mut entry, w);
-        if result.is_err() {
-            let _ = std::fs::remove_file(&w.tmp);
-        }
-        let failed_reading = matches!(&result, Err(WriteError::Archive(_)));
-        out.files.insert(i, result.map_err(|e| e.to_string()));
-        if failed_reading {
+        let size = entry.size();
+        if take_member(&mut out, i, &wanted[i], size, &mut entry) {
             out.stream_error = Some("the archive broke off in the middle of a file".into());
             break;
         }
@@ -296,11 +316,7 @@ fn zip_member_path(raw: &str) -> Option<String> {
 /// the bytes read, no more), the listed SHA-1.
 pub(crate) fn extract_zip(zip: &std::path::Path, wanted: &[Wanted]) -> Extracted {
     let mut out = Extracted::default();
-    let by_path: HashMap<String, usize> = wanted
-        .iter()
-        .enumerate()
-        .map(|(i, w)| (w.name.nfc().collect::<String>(), i))
-        .collect();
+    let by_path = by_name(wanted);
     let mut archive = match std::fs::File::open(zip)
         .map_err(|e| e.to_string())
         .and_then(|f| zip::ZipArchive::new(std::io::BufReader::new(f)).map_err(|e| e.to_string()))
@@ -328,24 +344,10 @@ pub(crate) fn extract_zip(zip: &std::path::Path, wanted: &[Wanted]) -> Extracted
             out.skipped.push(shown);
             continue;
         };
-        let w = &wanted[i];
-        if entry.size() != w.size {
-            out.files.insert(
-                i,
-                Err(format!(
-                    "size {} in the archive differs from the listing's {}",
-                    entry.size(),
-                    w.size
-                )),
-            );
-            continue;
-        }
-        // No more than the listed size is read, whatever the member says.
-        let result = write_member(&mut (&mut entry).take(w.size + 1), w);
-        if result.is_err() {
-            let _ = std::fs::remove_file(&w.tmp);
-        }
-        out.files.insert(i, result.map_err(|e| e.to_string()));
+        // A member that breaks off leaves the others readable (each is
+        // found through the directory).
+        let size = entry.size();
+        take_member(&mut out, i, &wanted[i], size, &mut entry);
     }
     out
 }

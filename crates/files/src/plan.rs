@@ -326,20 +326,17 @@ struct After {
     remote: bool,
 }
 
-/// A local file the server has not got: sent (created), or, in a read-only
-/// folder, kept locally and reported.
+/// A local file or folder the server has not got: `create` (the upload,
+/// the MKCOL), or, in a read-only folder, kept locally and reported.
 fn send_new(
     p: &SyncPath,
     perms: RemotePerms,
     reports: &mut Vec<Action>,
+    create: Action,
 ) -> (Option<Action>, After) {
     if perms.writable {
-        let upload = Action::Upload {
-            path: p.clone(),
-            if_match: None,
-        };
         (
-            Some(upload),
+            Some(create),
             After {
                 local: true,
                 remote: true,
@@ -357,6 +354,14 @@ fn send_new(
                 remote: false,
             },
         )
+    }
+}
+
+/// The upload of a file the server has not got (`If-None-Match: *`).
+fn new_upload(p: &SyncPath) -> Action {
+    Action::Upload {
+        path: p.clone(),
+        if_match: None,
     }
 }
 
@@ -1097,7 +1102,7 @@ fn decide_file(
     Some(match (l, r, j) {
         (None, None, None) => return None,
         (None, None, Some(_)) => (Some(Action::Forget(p.clone())), none),
-        (Some(_), None, None) => send_new(p, perms(), reports),
+        (Some(_), None, None) => send_new(p, perms(), reports, new_upload(p)),
         (None, Some(_), None) => (Some(Action::Download { path: p.clone() }), both),
         (Some(l), Some(r), None) => {
             if l.size == r.size {
@@ -1124,7 +1129,7 @@ fn decide_file(
         }
         (Some(l), None, Some(j)) => {
             if local_changed(l, j) {
-                send_new(p, perms(), reports)
+                send_new(p, perms(), reports, new_upload(p))
             } else {
                 (Some(Action::DeleteLocal(p.clone())), none)
             }
@@ -1186,29 +1191,7 @@ fn decide_folder(
                 remote: true,
             },
         ),
-        (true, None, false) => {
-            if perms.writable {
-                (
-                    Some(Action::MkdirRemote(p.clone())),
-                    After {
-                        local: true,
-                        remote: true,
-                    },
-                )
-            } else {
-                reports.push(Action::Report {
-                    path: p.clone(),
-                    problem: Problem::ReadOnly,
-                });
-                (
-                    None,
-                    After {
-                        local: true,
-                        remote: false,
-                    },
-                )
-            }
-        }
+        (true, None, false) => send_new(p, perms, reports, Action::MkdirRemote(p.clone())),
         (false, Some(_), false) => (
             Some(Action::MkdirLocal(p.clone())),
             After {

@@ -7,6 +7,9 @@ use std::collections::{HashMap, HashSet};
 use super::*;
 use crate::features::FolderDownload;
 
+/// What an archive job did: each action with its outcome.
+type Placed<'b> = Vec<(&'b Action, Result<Outcome, ActionError>)>;
+
 /// A subtree's files as `tree_jobs` counts them.
 #[derive(Default)]
 struct Tally {
@@ -134,36 +137,12 @@ impl Ctx<'_> {
     /// subtree, each checked against the listing and put in place like a
     /// normal download; what the zip did not bring as listed goes by
     /// folder archives or GETs.
-    pub(super) async fn tree<'b>(
-        &self,
-        dir: &SyncPath,
-        actions: Vec<&'b Action>,
-    ) -> Vec<(&'b Action, Result<Outcome, ActionError>)> {
-        let mut placed: Vec<(&'b Action, Result<Outcome, ActionError>)> = Vec::new();
-        let mut rest: Vec<&'b Action> = Vec::new();
+    pub(super) async fn tree<'b>(&self, dir: &SyncPath, actions: Vec<&'b Action>) -> Placed<'b> {
         let turn = self.trees_at_once.acquire().await;
         let fetched = self.fetch_tree(dir, &actions).await;
         drop(turn);
-        match fetched {
-            Ok(got) => {
-                for (a, tmp) in actions.into_iter().zip(got) {
-                    match tmp {
-                        Some(tmp) => {
-                            let outcome = self.place(a.path(), tmp, None, false);
-                            if outcome.is_ok() {
-                                self.archived.fetch_add(1, Ordering::Relaxed);
-                            }
-                            placed.push((a, outcome));
-                        }
-                        None => rest.push(a),
-                    }
-                }
-            }
-            Err(e) => {
-                tracing::info!(folder = %dir, error = %e, "no zip of the folder; by folders");
-                rest = actions;
-            }
-        }
+        let (mut placed, rest) =
+            self.place_fetched(dir, actions, fetched, "no zip of the folder; by folders");
         let mut by_folder: BTreeMap<SyncPath, Vec<&'b Action>> = BTreeMap::new();
         for a in rest {
             by_folder
@@ -186,12 +165,7 @@ impl Ctx<'_> {
         dir: &SyncPath,
         actions: &[&Action],
     ) -> Result<Vec<Option<PathBuf>>, ActionError> {
-        let folder_url = match self.remote(dir) {
-            Some(r) if !dir.is_root() => {
-                cc_dav::href::as_collection(&r.url(&self.folder.remote_root, dir))
-            }
-            _ => self.folder.dir_url_of(dir),
-        };
+        let folder_url = self.archive_folder_url(dir);
         let mut wanted = Vec::with_capacity(actions.len());
         let mut limit: u64 = 1024 * 1024;
         for a in actions {
@@ -215,12 +189,7 @@ impl Ctx<'_> {
             let name = segments[segments.len().saturating_sub(depth)..].join("/");
             // Each member: its headers, its name twice, zip64 fields.
             limit += r.meta.size + 2 * name.len() as u64 + 256;
-            wanted.push(crate::archive::Wanted {
-                name,
-                tmp: self.tmp_path(p)?,
-                size: r.meta.size,
-                sha1: r.sha1.as_ref().map(|s| s.to_ascii_lowercase()),
-            });
+            wanted.push(self.wanted(p, r, name)?);
         }
         let zip = self.folder.local_root.join(format!(
             "{}tree-{}.zip",
@@ -235,10 +204,7 @@ impl Ctx<'_> {
             .await;
         if let Err(e) = fetched {
             let _ = std::fs::remove_file(&zip);
-            if !matches!(
-                e.kind,
-                ErrorKind::Timeout | ErrorKind::Transport(_) | ErrorKind::Connect(_)
-            ) {
+            if !only_the_connection(&e) {
                 self.trees_work.store(false, Ordering::Relaxed);
             }
             return Err(e.into());
@@ -258,16 +224,69 @@ impl Ctx<'_> {
         for s in got.skipped.iter().take(20) {
             tracing::debug!(folder = %dir, member = %s, "zip member not asked for; skipped");
         }
-        Ok((0..wanted.len())
-            .map(|i| match got.files.get(&i) {
-                Some(Ok(())) => Some(wanted[i].tmp.clone()),
-                Some(Err(e)) => {
-                    tracing::info!(file = %actions[i].path(), error = %e, "not taken from the zip");
-                    None
+        Ok(taken(&got, &wanted, actions))
+    }
+
+    /// The URL of `dir` an archive of it is asked of (as the server spells
+    /// it where the listing has it).
+    fn archive_folder_url(&self, dir: &SyncPath) -> url::Url {
+        match self.remote(dir) {
+            Some(r) if !dir.is_root() => {
+                cc_dav::href::as_collection(&r.url(&self.folder.remote_root, dir))
+            }
+            _ => self.folder.dir_url_of(dir),
+        }
+    }
+
+    /// The file `p` (listed as `r`) asked of an archive under `name`,
+    /// written to its temporary file and checked against the listing.
+    fn wanted(
+        &self,
+        p: &SyncPath,
+        r: &RemoteEntry,
+        name: String,
+    ) -> Result<crate::archive::Wanted, ActionError> {
+        Ok(crate::archive::Wanted {
+            name,
+            tmp: self.tmp_path(p)?,
+            size: r.meta.size,
+            sha1: r.sha1.as_ref().map(|s| s.to_ascii_lowercase()),
+        })
+    }
+
+    /// Puts in place the files an archive brought (`fetched`: a temporary
+    /// file per action, or `None`); what it did not bring, or all of
+    /// `actions` when no archive came (`why` in the log), is handed back.
+    fn place_fetched<'b>(
+        &self,
+        dir: &SyncPath,
+        actions: Vec<&'b Action>,
+        fetched: Result<Vec<Option<PathBuf>>, ActionError>,
+        why: &str,
+    ) -> (Placed<'b>, Vec<&'b Action>) {
+        let mut placed = Vec::new();
+        let mut rest = Vec::new();
+        match fetched {
+            Ok(got) => {
+                for (a, tmp) in actions.into_iter().zip(got) {
+                    match tmp {
+                        Some(tmp) => {
+                            let outcome = self.place(a.path(), tmp, None, false);
+                            if outcome.is_ok() {
+                                self.archived.fetch_add(1, Ordering::Relaxed);
+                            }
+                            placed.push((a, outcome));
+                        }
+                        None => rest.push(a),
+                    }
                 }
-                None => None,
-            })
-            .collect())
+            }
+            Err(e) => {
+                tracing::info!(folder = %dir, error = %e, "{why}");
+                rest = actions;
+            }
+        }
+        (placed, rest)
     }
 
     /// Where the server offers folder archives: the downloads of new small
@@ -336,37 +355,13 @@ impl Ctx<'_> {
     /// archive (Nextcloud), each checked against the listing and put in
     /// place like a normal download; whatever the archive did not bring
     /// as listed is fetched by a normal GET.
-    pub(super) async fn archive<'b>(
-        &self,
-        dir: &SyncPath,
-        actions: Vec<&'b Action>,
-    ) -> Vec<(&'b Action, Result<Outcome, ActionError>)> {
-        let mut placed: Vec<(&'b Action, Result<Outcome, ActionError>)> = Vec::new();
-        let mut rest: Vec<&'b Action> = Vec::new();
-        if self.archives_work.load(Ordering::Relaxed) {
-            match self.fetch_archive(dir, &actions).await {
-                Ok(got) => {
-                    for (a, tmp) in actions.into_iter().zip(got) {
-                        match tmp {
-                            Some(tmp) => {
-                                let outcome = self.place(a.path(), tmp, None, false);
-                                if outcome.is_ok() {
-                                    self.archived.fetch_add(1, Ordering::Relaxed);
-                                }
-                                placed.push((a, outcome));
-                            }
-                            None => rest.push(a),
-                        }
-                    }
-                }
-                Err(e) => {
-                    tracing::info!(folder = %dir, error = %e, "no folder archive; one GET per file");
-                    rest = actions;
-                }
-            }
+    pub(super) async fn archive<'b>(&self, dir: &SyncPath, actions: Vec<&'b Action>) -> Placed<'b> {
+        let (mut placed, rest) = if self.archives_work.load(Ordering::Relaxed) {
+            let fetched = self.fetch_archive(dir, &actions).await;
+            self.place_fetched(dir, actions, fetched, "no folder archive; one GET per file")
         } else {
-            rest = actions;
-        }
+            (Vec::new(), actions)
+        };
         for a in rest {
             placed.push((a, self.run(a).await));
         }
@@ -382,12 +377,7 @@ impl Ctx<'_> {
         dir: &SyncPath,
         actions: &[&Action],
     ) -> Result<Vec<Option<PathBuf>>, ActionError> {
-        let folder_url = match self.remote(dir) {
-            Some(r) if !dir.is_root() => {
-                cc_dav::href::as_collection(&r.url(&self.folder.remote_root, dir))
-            }
-            _ => self.folder.dir_url_of(dir),
-        };
+        let folder_url = self.archive_folder_url(dir);
         let mut wanted = Vec::with_capacity(actions.len());
         let mut names = Vec::with_capacity(actions.len());
         for a in actions {
@@ -404,12 +394,7 @@ impl Ctx<'_> {
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| p.name().to_owned());
             names.push(name.clone());
-            wanted.push(crate::archive::Wanted {
-                name,
-                tmp: self.tmp_path(p)?,
-                size: r.meta.size,
-                sha1: r.sha1.as_ref().map(|s| s.to_ascii_lowercase()),
-            });
+            wanted.push(self.wanted(p, r, name)?);
         }
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         self.archive_requests.fetch_add(1, Ordering::Relaxed);
@@ -424,10 +409,7 @@ impl Ctx<'_> {
                 // Not offered here after all (or not for this folder):
                 // plain GETs for the rest of the pass, unless it was only
                 // the connection.
-                if !matches!(
-                    e.kind,
-                    ErrorKind::Timeout | ErrorKind::Transport(_) | ErrorKind::Connect(_)
-                ) {
+                if !only_the_connection(&e) {
                     self.archives_work.store(false, Ordering::Relaxed);
                 }
                 return Err(e.into());
@@ -446,15 +428,33 @@ impl Ctx<'_> {
         for s in &got.skipped {
             tracing::info!(folder = %dir, member = %s, "archive member not asked for; skipped");
         }
-        Ok((0..wanted.len())
-            .map(|i| match got.files.get(&i) {
-                Some(Ok(())) => Some(wanted[i].tmp.clone()),
-                Some(Err(e)) => {
-                    tracing::info!(file = %actions[i].path(), error = %e, "not taken from the archive");
-                    None
-                }
-                None => None,
-            })
-            .collect())
+        Ok(taken(&got, &wanted, actions))
     }
+}
+
+/// Whether an archive request failed only for the connection (asked again
+/// next time), not because the server gives no archives here.
+fn only_the_connection(e: &DavError) -> bool {
+    matches!(
+        e.kind,
+        ErrorKind::Timeout | ErrorKind::Transport(_) | ErrorKind::Connect(_)
+    )
+}
+
+/// The temporary file per wanted file that the archive brought as listed.
+fn taken(
+    got: &crate::archive::Extracted,
+    wanted: &[crate::archive::Wanted],
+    actions: &[&Action],
+) -> Vec<Option<PathBuf>> {
+    (0..wanted.len())
+        .map(|i| match got.files.get(&i) {
+            Some(Ok(())) => Some(wanted[i].tmp.clone()),
+            Some(Err(e)) => {
+                tracing::info!(file = %actions[i].path(), error = %e, "not taken from the archive");
+                None
+            }
+            None => None,
+        })
+        .collect()
 }
