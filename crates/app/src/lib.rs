@@ -10,6 +10,7 @@ pub mod autostart;
 mod error;
 mod folders;
 pub mod provider;
+mod push;
 mod settings;
 mod sync;
 mod view;

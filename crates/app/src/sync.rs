@@ -81,6 +81,12 @@ pub enum SyncEvent {
         #[serde(rename = "accountId")]
         account_id: i64,
     },
+    /// The server announced a notification for the account (on its push
+    /// channel): whoever shows server notifications fetches them.
+    ServerNotification {
+        #[serde(rename = "accountId")]
+        account_id: i64,
+    },
 }
 
 /// The app's state across all pairs, for the tray icon.
@@ -115,12 +121,15 @@ struct Worker {
 
 /// The workers and what they report.
 pub(crate) struct Hub {
-    state_path: PathBuf,
+    pub(crate) state_path: PathBuf,
     /// Where deleted local files go (the system's trash but in tests).
     trash: RwLock<cc_files::trash::Trash>,
     sink: RwLock<Option<EventSink>>,
     live: Mutex<HashMap<i64, Live>>,
     workers: Mutex<HashMap<i64, Worker>>,
+    /// The accounts' push channels, and the accounts whose channel is up.
+    pub(crate) pushers: Mutex<HashMap<i64, crate::push::Pusher>>,
+    pub(crate) push_live: Mutex<std::collections::HashSet<i64>>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -139,6 +148,8 @@ impl Hub {
             sink: RwLock::new(None),
             live: Mutex::new(HashMap::new()),
             workers: Mutex::new(HashMap::new()),
+            pushers: Mutex::new(HashMap::new()),
+            push_live: Mutex::new(std::collections::HashSet::new()),
         })
     }
 
@@ -384,7 +395,11 @@ async fn worker(
             }
             Ended::Done | Ended::Stuck => {
                 retry_delay = FIRST_RETRY;
-                settings.poll
+                if hub.push_live(row.account_id) {
+                    settings.poll.max(cc_files::push::SAFETY_POLL)
+                } else {
+                    settings.poll
+                }
             }
         };
         let watching = !paused && !matches!(ended, Ended::Stuck);
@@ -744,7 +759,11 @@ impl App {
     async fn start_pair(&self, row: PairRow) {
         let id = row.id;
         match self.files_client(row.account_id).await {
-            Ok((client, _)) => self.hub.start_worker(row, client),
+            Ok((client, files_root)) => {
+                self.hub
+                    .ensure_push(row.account_id, client.clone(), files_root);
+                self.hub.start_worker(row, client)
+            }
             Err(e) => {
                 tracing::warn!(folder = id, code = ?e.code, "cannot start syncing: {}", e.message);
                 self.hub.set_failed(id, e);
@@ -767,6 +786,7 @@ impl App {
         for id in &ids {
             self.hub.stop_worker(*id);
         }
+        self.hub.stop_push(account_id);
         Ok(ids)
     }
 
@@ -780,6 +800,7 @@ impl App {
             let store = self.store.lock().map_err(|_| Error::poisoned())?;
             folders::read_pairs(store.connection(), None)?
         };
+        self.hub.stop_push(account_id);
         for row in rows.into_iter().filter(|r| r.account_id == account_id) {
             self.hub.update(row.id, |l| *l = Live::default());
             self.start_pair(row).await;

@@ -16,6 +16,7 @@ use cc_files::engine::{PassOptions, PassReport, Progress, SyncError, SyncFolder}
 use cc_files::features::NextcloudUploads;
 use cc_files::ignore::IgnoreRules;
 use cc_files::passes::{self, PassObserver};
+use cc_files::push::{PushEvent, PushLogin, PushTimings};
 use cc_files::{journal, status};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -235,6 +236,20 @@ async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
     } else {
         Some(cc_files::watch::LocalWatch::new(&local).map_err(|e| fail(1, e.to_string()))?)
     };
+    // Nextcloud's push channel, when the server has one: a change there
+    // starts a pass at once, and polling becomes a slow safety net.
+    let mut push = match (&watch, nextcloud.as_ref().and_then(|n| n.push.as_ref())) {
+        (Some(_), Some(cap)) => PushLogin::new(cap, &folder.client).map(|login| {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            tokio::spawn(cc_files::push::run(login, PushTimings::default(), tx));
+            PushWatch {
+                events: rx,
+                live: false,
+                root: None,
+            }
+        }),
+        _ => None,
+    };
     loop {
         let mut outcome = run_passes(&store, &folder, &args, nextcloud.as_ref()).await;
         if let (Err(f), Some((app, account_id))) = (&outcome, &owner)
@@ -273,13 +288,66 @@ async fn sync(ctx: &Context, args: SyncArgs) -> Result<(), Failure> {
         }
         let w = watch.as_mut().expect("watching");
         w.drain();
-        let wake = w
-            .wait(
-                Duration::from_secs(args.poll.max(1)),
-                Duration::from_millis(1500),
-            )
-            .await;
-        tracing::info!(?wake, "next pass");
+        let mut poll = Duration::from_secs(args.poll.max(1));
+        if push.as_ref().is_some_and(|p| p.live) {
+            poll = poll.max(cc_files::push::SAFETY_POLL);
+        }
+        tokio::select! {
+            wake = w.wait(poll, Duration::from_millis(1500)) => {
+                tracing::info!(?wake, "next pass");
+            }
+            why = push_wake(push.as_mut(), &store, &folder) => {
+                tracing::info!(why, "next pass");
+            }
+        }
+    }
+}
+
+/// The push channel of a continuous sync.
+struct PushWatch {
+    events: tokio::sync::mpsc::UnboundedReceiver<PushEvent>,
+    /// Whether it is up.
+    live: bool,
+    /// The file id of the sync folder on the server, once known.
+    root: Option<u64>,
+}
+
+/// Waits until the push channel calls for a pass: a change that concerns
+/// the folder, or the loss of a channel that was up (changes may have gone
+/// unannounced). Never ends without a channel.
+async fn push_wake(
+    push: Option<&mut PushWatch>,
+    store: &cc_store::Store,
+    folder: &SyncFolder,
+) -> &'static str {
+    let Some(p) = push else {
+        return std::future::pending().await;
+    };
+    loop {
+        let Some(event) = p.events.recv().await else {
+            return std::future::pending().await;
+        };
+        match event {
+            PushEvent::Connected => {
+                tracing::info!("push channel up");
+                p.live = true;
+                if p.root.is_none() {
+                    p.root =
+                        cc_files::push::folder_file_id(&folder.client, &folder.remote_root).await;
+                }
+            }
+            PushEvent::Lost { .. } | PushEvent::Refused { .. } => {
+                if std::mem::replace(&mut p.live, false) {
+                    return "push channel lost";
+                }
+            }
+            PushEvent::Message(m) => {
+                let pairs = [(folder.folder_id, p.root)];
+                if !cc_files::push::concerned(store.connection(), &m, &pairs).is_empty() {
+                    return "pushed change";
+                }
+            }
+        }
     }
 }
 

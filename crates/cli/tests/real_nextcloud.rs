@@ -284,3 +284,82 @@ fn a_chunked_upload_killed_midway_resumes_without_sending_a_chunk_twice() {
         .unwrap_or_default();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn a_continuous_sync_hears_of_a_server_change_on_the_push_channel() {
+    let nc = cc_harness::nextcloud_or_skip!();
+    let user = nc.new_user("push");
+    let _push = nc.push_server();
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("local");
+    std::fs::create_dir(&local).unwrap();
+    std::fs::write(local.join("here.txt"), "made here").unwrap();
+    let log = dir.path().join("sync.log");
+    // Polling once an hour: only the push channel can bring the change
+    // in within the test's wait.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_commonscloud"))
+        .arg("--state")
+        .arg(dir.path().join("state.sqlite3"))
+        .args(["sync", "--poll", "3600", "--local"])
+        .arg(&local)
+        .args([
+            "--remote",
+            user.files_root().as_str(),
+            "--user",
+            &user.login,
+        ])
+        .env("COMMONSCLOUD_PASSWORD", &user.app_password)
+        .env("COMMONSCLOUD_LOG", "commonscloud=info")
+        .envs(cc_harness::home_env(&dir.path().join("home")))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let wait_for = |what: &str, ok: &dyn Fn() -> bool| {
+        let start = std::time::Instant::now();
+        while !ok() {
+            if start.elapsed() > std::time::Duration::from_secs(60) {
+                let _ = Command::new("kill").arg(child.id().to_string()).status();
+                panic!(
+                    "timed out waiting for {what}; the sync said:\n{}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        start.elapsed()
+    };
+    wait_for("the first pass", &|| {
+        user.data_dir().join("here.txt").exists()
+    });
+    // Made on the server by another client of the same user.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let put = |name: &str, body: &'static str| {
+        rt.block_on(user.dav_client().put_bytes(
+            &user.files_root().join(name).unwrap(),
+            bytes::Bytes::from_static(body.as_bytes()),
+            &cc_dav::PutOptions::default(),
+        ))
+        .unwrap();
+    };
+    wait_for("the push channel", &|| {
+        std::fs::read_to_string(&log).is_ok_and(|l| l.contains("push channel up"))
+    });
+    for round in 0..3 {
+        let name = format!("from-server-{round}.txt");
+        let started = std::time::Instant::now();
+        put(&name, "made on the server");
+        wait_for(&name, &|| {
+            std::fs::read_to_string(local.join(&name)).is_ok_and(|t| t == "made on the server")
+        });
+        eprintln!(
+            "{name}: on disk {} ms after the upload started",
+            started.elapsed().as_millis()
+        );
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert!(said.contains("pushed change"), "{said}");
+}

@@ -146,6 +146,12 @@ impl DavClient {
         &self.config
     }
 
+    /// The account's login and password (for a channel the client opens
+    /// beside HTTP, such as Nextcloud's push websocket).
+    pub fn credentials(&self) -> Option<&Credentials> {
+        self.credentials.as_ref()
+    }
+
     /// Refuses URLs the client must not talk to.
     pub fn check_url(&self, method: &str, url: &Url) -> Result<()> {
         match url.scheme() {

@@ -73,6 +73,46 @@ pub struct UploadCapabilities {
     pub forbidden_extensions: Vec<String>,
     /// The server's major version (`ocs.data.version.major`), when told.
     pub version_major: Option<u32>,
+    /// Nextcloud's push server (the `notify_push` app), when the server
+    /// advertises one.
+    pub push: Option<PushCapability>,
+}
+
+/// `notify_push`: where its websocket is and what it announces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushCapability {
+    /// `notify_push.endpoints.websocket` (`wss://…/push/ws`).
+    pub websocket: Url,
+    /// `notify_push.type`: `files`, `activities`, `notifications`.
+    pub types: Vec<String>,
+}
+
+impl PushCapability {
+    /// Reads the `notify_push` object of the capabilities; `None` when it
+    /// is absent or its websocket address is not a `ws`/`wss` URL.
+    pub fn from_capabilities(caps: &serde_json::Value) -> Option<Self> {
+        let push = caps.get("notify_push")?;
+        let websocket = push
+            .pointer("/endpoints/websocket")
+            .and_then(|w| w.as_str())
+            .and_then(|w| Url::parse(w).ok())
+            .filter(|u| matches!(u.scheme(), "ws" | "wss") && u.host().is_some())?;
+        let types = push
+            .get("type")
+            .and_then(|t| t.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(PushCapability { websocket, types })
+    }
+
+    /// Whether the push server announces changes of files.
+    pub fn files(&self) -> bool {
+        self.types.iter().any(|t| t == "files")
+    }
 }
 
 impl UploadCapabilities {
@@ -114,6 +154,7 @@ impl UploadCapabilities {
                 .pointer("/ocs/data/version/major")
                 .and_then(|x| x.as_u64())
                 .and_then(|n| u32::try_from(n).ok()),
+            push: PushCapability::from_capabilities(caps),
         }
     }
 }

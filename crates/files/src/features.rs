@@ -166,6 +166,9 @@ pub struct NextcloudUploads {
     pub folder_download: Option<FolderDownload>,
     /// Names the server refuses.
     pub refused_names: ServerNames,
+    /// The push server that announces remote changes (`notify_push`),
+    /// when the server has one that announces files (see [`crate::push`]).
+    pub push: Option<cc_dav::transfers::PushCapability>,
 }
 
 impl NextcloudUploads {
@@ -219,10 +222,12 @@ impl NextcloudUploads {
             .filter(|v| *v >= 30)
             .map(|_| FolderDownload::default());
         let refused_names = ServerNames::new(caps);
+        let push = caps.push.clone().filter(|p| p.files());
         if chunking.is_none()
             && bulk.is_none()
             && folder_download.is_none()
             && refused_names.is_empty()
+            && push.is_none()
         {
             return None;
         }
@@ -232,6 +237,7 @@ impl NextcloudUploads {
             bulk,
             folder_download,
             refused_names,
+            push,
         })
     }
 

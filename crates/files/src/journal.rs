@@ -99,6 +99,29 @@ pub fn set_excluded(conn: &Connection, id: i64, excluded: &[String]) -> Result<b
     Ok(n == 1)
 }
 
+/// Whether a pair's journal holds an item with one of the server's file
+/// `ids` (to tell whether a push message concerns the pair). Many ids at
+/// once are taken as concerning every pair.
+pub fn knows_file_ids(
+    conn: &Connection,
+    folder_id: i64,
+    ids: &[u64],
+) -> Result<bool, JournalError> {
+    if ids.len() > 256 {
+        return Ok(true);
+    }
+    let marks = vec!["?"; ids.len()].join(",");
+    let sql = format!(
+        "SELECT EXISTS(SELECT 1 FROM sync_journal WHERE folder_id = ? AND file_id IN ({marks}))"
+    );
+    let mut params: Vec<rusqlite::types::Value> = vec![folder_id.into()];
+    params.extend(
+        ids.iter()
+            .map(|i| rusqlite::types::Value::Text(i.to_string())),
+    );
+    Ok(conn.query_row(&sql, rusqlite::params_from_iter(params), |r| r.get(0))?)
+}
+
 /// Pauses or resumes a pair.
 pub fn set_paused(conn: &Connection, id: i64, paused: bool) -> Result<(), JournalError> {
     conn.execute(

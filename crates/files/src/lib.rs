@@ -18,6 +18,7 @@ pub mod passes;
 pub mod path;
 pub mod plan;
 pub mod probe;
+pub mod push;
 pub mod remote;
 pub mod scan;
 pub mod status;

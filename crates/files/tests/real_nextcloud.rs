@@ -658,3 +658,143 @@ async fn a_folder_left_out_of_selective_sync_keeps_its_parent_out_of_a_zip() {
     assert!(!w.local.join("gran").exists());
     assert_eq!(w.read("docs/n59.txt"), b"note 59");
 }
+
+/// The next push event within `secs` seconds.
+async fn push_event(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<cc_files::push::PushEvent>,
+    secs: u64,
+    what: &str,
+) -> cc_files::push::PushEvent {
+    tokio::time::timeout(std::time::Duration::from_secs(secs), rx.recv())
+        .await
+        .unwrap_or_else(|_| panic!("no push event within {secs} s: waiting for {what}"))
+        .expect("the push task runs")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_push_channel_names_what_changed_and_comes_back_after_a_restart() {
+    use cc_files::push::{self, PushEvent, PushLogin, PushMessage, PushTimings};
+    let Some(w) = World::new().await else { return };
+    w.remote_write("Docs/a.txt", b"one").await;
+    w.remote_write("Other/o.txt", b"o").await;
+    w.settle().await;
+    assert!(
+        w.features.as_ref().unwrap().push.is_none(),
+        "no push server advertised before it runs"
+    );
+    let mut server = w.nc.push_server();
+    let features = NextcloudUploads::detect(&w.client, &w.folder.remote_root)
+        .await
+        .unwrap();
+    let cap = features.push.expect("the push server is advertised");
+    assert_eq!(cap.websocket.as_str(), server.websocket());
+    let login = PushLogin::new(&cap, &w.client).expect("a loopback websocket is used");
+
+    // A wrong password is refused, and said so.
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let bad = PushLogin {
+        password: "not-the-password".into(),
+        ..login.clone()
+    };
+    assert_eq!(
+        push::connect_once(&bad, &PushTimings::default(), &tx).await,
+        push::Ended::Refused
+    );
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let timings = PushTimings {
+        first_retry: std::time::Duration::from_millis(500),
+        max_retry: std::time::Duration::from_secs(4),
+        ..PushTimings::default()
+    };
+    let task = tokio::spawn(push::run(login, timings, tx));
+    assert_eq!(
+        push_event(&mut rx, 30, "connected").await,
+        PushEvent::Connected
+    );
+
+    // Two pairs of the same account: the whole files root (the test's),
+    // and one of `Other/` that knows nothing yet.
+    let root = push::folder_file_id(&w.client, &w.folder.remote_root).await;
+    assert!(root.is_some(), "the files root has a file id");
+    let other_url = cc_dav::href::as_collection(&w.url("Other"));
+    let other_root = push::folder_file_id(&w.client, &other_url).await;
+    let other = journal::folder_pair(
+        w.store.connection(),
+        w.local.with_file_name("other").to_str().unwrap(),
+        other_url.as_str(),
+        0,
+    )
+    .unwrap()
+    .id;
+    let pairs = [(w.folder.folder_id, root), (other, other_root)];
+    let conn = w.store.connection();
+
+    // An edit by another client of the same user: the server names the
+    // file and its folder, which the first pair's journal knows.
+    let sent = std::time::Instant::now();
+    w.remote_write("Docs/a.txt", b"two").await;
+    let msg = loop {
+        match push_event(&mut rx, 20, "the edit").await {
+            PushEvent::Message(m @ PushMessage::Files(_)) => break m,
+            _ => continue,
+        }
+    };
+    eprintln!("edit -> push message: {} ms", sent.elapsed().as_millis());
+    let PushMessage::Files(Some(ids)) = &msg else {
+        panic!("the server names the ids: {msg:?}")
+    };
+    assert!(
+        !ids.contains(&root.unwrap()),
+        "an overwrite names only the file and its folder: {ids:?}"
+    );
+    assert_eq!(push::concerned(conn, &msg, &pairs), [w.folder.folder_id]);
+
+    // A new file in a new folder of `Other/`: its parents up to the root
+    // are named, so both pairs look.
+    w.remote_write("Other/new/n.txt", b"n").await;
+    let msg = loop {
+        match push_event(&mut rx, 20, "the new file").await {
+            PushEvent::Message(m @ PushMessage::Files(_)) => break m,
+            _ => continue,
+        }
+    };
+    assert_eq!(
+        push::concerned(conn, &msg, &pairs),
+        [w.folder.folder_id, other],
+        "{msg:?}"
+    );
+    // Without ids, every pair looks.
+    assert_eq!(
+        push::concerned(conn, &PushMessage::Files(None), &pairs).len(),
+        2
+    );
+
+    // The push server goes away and comes back: the channel says it was
+    // lost, then signs in again by itself.
+    server.restart_after(|| {});
+    let mut lost = false;
+    loop {
+        match push_event(&mut rx, 60, "reconnection").await {
+            PushEvent::Lost { .. } => lost = true,
+            PushEvent::Connected => break,
+            _ => {}
+        }
+    }
+    assert!(lost, "the loss was reported before the new connection");
+    // And it works again.
+    w.remote_write("Docs/a.txt", b"three").await;
+    loop {
+        if let PushEvent::Message(PushMessage::Files(_)) =
+            push_event(&mut rx, 20, "a change after the restart").await
+        {
+            break;
+        }
+    }
+    // Nobody listening ends the task.
+    drop(rx);
+    tokio::time::timeout(std::time::Duration::from_secs(150), task)
+        .await
+        .expect("the push task ends when its events are not wanted")
+        .unwrap();
+}

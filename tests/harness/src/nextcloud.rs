@@ -241,6 +241,54 @@ fn start(scripts: &Path, dir: &Path, target: &Path) {
     );
 }
 
+/// Nextcloud's push server, up while this lives (see
+/// [`Nextcloud::push_server`]).
+#[derive(Debug)]
+pub struct PushServer<'a> {
+    nc: &'a Nextcloud,
+    port: u16,
+    websocket: String,
+}
+
+impl PushServer<'_> {
+    /// The websocket the capabilities advertise (`ws://127.0.0.1:PORT/ws`).
+    pub fn websocket(&self) -> &str {
+        &self.websocket
+    }
+
+    /// Stops the push server (as a crash or a restart would), then starts
+    /// it again on the same port once `down` has run.
+    pub fn restart_after(&mut self, down: impl FnOnce()) {
+        self.stop();
+        down();
+        let again = self.nc.push_server_on(self.port);
+        self.websocket = again;
+    }
+
+    fn stop(&self) {
+        let out = Command::new("bash")
+            .arg(self.nc.scripts.join("notify_push/stop-push.sh"))
+            .arg(&self.nc.dir)
+            .envs(crate::home_env(&target().join("nextcloud-home")))
+            .stdin(Stdio::null())
+            .output()
+            .expect("run notify_push/stop-push.sh");
+        if !out.status.success() {
+            eprintln!(
+                "harness: stop-push.sh failed: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
+
+impl Drop for PushServer<'_> {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// A password Nextcloud's password policy accepts.
 fn random_password() -> String {
     use std::hash::{BuildHasher, Hasher};
@@ -506,6 +554,82 @@ impl Nextcloud {
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.trim_end().ends_with("200"), "wipe {name}: {text}");
         name
+    }
+
+    /// Starts Nextcloud's push server (`notify_push` with its Redis,
+    /// `notify_push/start-push.sh` beside the server's scripts) for this
+    /// server; it runs until the returned guard is dropped (then
+    /// `stop-push.sh` switches it off again, so other tests see a server
+    /// without push). Hold the [`Turn`] meanwhile. Panics when it does not
+    /// start.
+    pub fn push_server(&self) -> PushServer<'_> {
+        let port = free_port();
+        let websocket = self.push_server_on(port);
+        PushServer {
+            nc: self,
+            port,
+            websocket,
+        }
+    }
+
+    /// Runs `start-push.sh` for a push server on `port`; its websocket.
+    fn push_server_on(&self, port: u16) -> String {
+        let start = self.scripts.join("notify_push/start-push.sh");
+        assert!(
+            start.is_file(),
+            "no notify_push/start-push.sh beside {}",
+            self.scripts.display()
+        );
+        self.check_ana();
+        let out = Command::new("bash")
+            .arg(&start)
+            .arg(&self.dir)
+            .arg(port.to_string())
+            .envs(crate::home_env(&target().join("nextcloud-home")))
+            .stdin(Stdio::null())
+            .output()
+            .expect("run notify_push/start-push.sh");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.status.success(),
+            "the push server did not start:\n{text}"
+        );
+        text.lines()
+            .rev()
+            .find(|l| l.starts_with("ws://"))
+            .unwrap_or_else(|| panic!("start-push.sh named no websocket:\n{text}"))
+            .trim()
+            .to_owned()
+    }
+
+    /// `start-push.sh` checks the capability as the server's first user,
+    /// `ana`, with the app password `start.sh` wrote: when that password no
+    /// longer works (revoked by hand), a new one is made.
+    fn check_ana(&self) {
+        let Ok(pw) = std::fs::read_to_string(self.dir.join("ana-apppassword.txt")) else {
+            return;
+        };
+        let (code, _) = self.curl(
+            "GET",
+            "/ocs/v2.php/cloud/user?format=json",
+            ("ana", pw.trim()),
+            &[],
+        );
+        if code == 200 {
+            return;
+        }
+        let out = self.occ(&["user:auth-tokens:add", "ana"]);
+        let new = out
+            .lines()
+            .map(str::trim)
+            .rfind(|l| l.len() >= 32 && l.chars().all(|c| c.is_ascii_alphanumeric()))
+            .unwrap_or_else(|| panic!("no app password in: {out}"));
+        std::fs::write(self.dir.join("ana-apppassword.txt"), format!("{new}\n"))
+            .expect("write ana-apppassword.txt");
     }
 
     /// The administrator's app password.

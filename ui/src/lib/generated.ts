@@ -254,4 +254,4 @@ export type Notice = { kind: NoticeKind, folderId: number, count: number, code: 
 /**
  * What the app pushes to the UI while it runs.
  */
-export type SyncEvent = { "type": "folder", folder: FolderPair, } | { "type": "activity", item: ActivityItem, } | { "type": "removed", folderId: number, } | { "type": "notice", notice: Notice, } | { "type": "account_refused", accountId: number, } | { "type": "account_removed", accountId: number, };
+export type SyncEvent = { "type": "folder", folder: FolderPair, } | { "type": "activity", item: ActivityItem, } | { "type": "removed", folderId: number, } | { "type": "notice", notice: Notice, } | { "type": "account_refused", accountId: number, } | { "type": "account_removed", accountId: number, } | { "type": "server_notification", accountId: number, };
