@@ -16,7 +16,8 @@ apt_install $BUILD_PACKAGES \
     php-cli php-xml php-mbstring php-sqlite3 php-sabre-dav php-sabre-vobject \
     rclone radicale cyrus-imapd cyrus-caldav cyrus-admin sasl2-bin \
     php8.2-cli php8.2-sqlite3 php8.2-xml php8.2-mbstring php8.2-gd php8.2-curl \
-    php8.2-zip php8.2-intl php8.2-bcmath php8.2-gmp php8.2-opcache php-apcu zstd util-linux
+    php8.2-zip php8.2-intl php8.2-bcmath php8.2-gmp php8.2-opcache php-apcu zstd util-linux \
+    redis-server php8.2-redis
 
 # Xandikos (from PyPI) goes into target/test-venv: the harness makes it the
 # first time a test needs it (tests/harness/src/servers.rs).

@@ -224,8 +224,10 @@ impl Hub {
     }
 
     /// Starts (or restarts) the worker of a pair.
+    /// The account's push channel is started with its first worker.
     pub(crate) fn start_worker(self: &Arc<Self>, row: PairRow, client: DavClient) {
         self.stop_worker(row.id);
+        self.ensure_push(row.account_id, client.clone(), row.files_root.clone());
         let (tx, rx) = mpsc::unbounded_channel();
         let hub = self.clone();
         let id = row.id;
@@ -759,11 +761,7 @@ impl App {
     async fn start_pair(&self, row: PairRow) {
         let id = row.id;
         match self.files_client(row.account_id).await {
-            Ok((client, files_root)) => {
-                self.hub
-                    .ensure_push(row.account_id, client.clone(), files_root);
-                self.hub.start_worker(row, client)
-            }
+            Ok((client, _)) => self.hub.start_worker(row, client),
             Err(e) => {
                 tracing::warn!(folder = id, code = ?e.code, "cannot start syncing: {}", e.message);
                 self.hub.set_failed(id, e);

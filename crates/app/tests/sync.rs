@@ -598,3 +598,90 @@ async fn child_folder_sizes() {
     assert_eq!(top[0].size, Some(5));
     assert!(replay.misses().is_empty(), "{:?}", replay.misses());
 }
+
+#[test]
+fn the_push_channel_wakes_the_worker_on_the_real_nextcloud() {
+    let session = KeyringSession::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut envs: Vec<(&str, String)> = session
+        .envs()
+        .into_iter()
+        .filter(|(k, _)| *k == "DBUS_SESSION_BUS_ADDRESS")
+        .collect();
+    envs.push(("CC_TEST_DIR", dir.path().display().to_string()));
+    envs.push(("HOME", dir.path().join("home").display().to_string()));
+    let out = run_child_test("child_push_wakes_the_worker", &envs);
+    eprintln!("{out}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run by the_push_channel_wakes_the_worker_on_the_real_nextcloud in a keyring session"]
+async fn child_push_wakes_the_worker() {
+    let Some(nc) = cc_harness::nextcloud::turn() else {
+        return;
+    };
+    let user = nc.new_user("app-push");
+    let _push = nc.push_server();
+    let dir = PathBuf::from(std::env::var("CC_TEST_DIR").unwrap());
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let app = App::open(&dir.join("state.sqlite3"), Provider::builtin()).unwrap();
+    app.set_trash(cc_files::trash::Trash::Folder(dir.join("trash")));
+    // Polling once an hour: only the push channel brings a change in
+    // within the test's waits.
+    app.update_settings(&SettingsPatch {
+        poll_seconds: Some(3600),
+        ..SettingsPatch::default()
+    })
+    .unwrap();
+    let account = app
+        .add_account_with_app_password(nc.url(), &user.login, &user.app_password)
+        .await
+        .unwrap();
+    let events: Arc<Mutex<Vec<SyncEvent>>> = Arc::default();
+    let sink = events.clone();
+    app.start_sync(Arc::new(move |e| sink.lock().unwrap().push(e)))
+        .await
+        .unwrap();
+    let mark = nc.log_mark();
+    let pair = app
+        .add_folder(NewFolderPair {
+            account_id: account.id,
+            local_path: "~/CommonsCloud".into(),
+            remote_path: String::new(),
+            excluded: vec![],
+        })
+        .await
+        .unwrap();
+    let local = PathBuf::from(&pair.local_path);
+    wait_async("the first sync", || {
+        status_of(&app, pair.id) == FolderStatus::UpToDate
+    })
+    .await;
+    // The push server asks Nextcloud who signs in on its websocket.
+    wait_async("the push channel signed in", || {
+        nc.requests_since(mark)
+            .iter()
+            .any(|(code, r)| *code == 200 && r.contains("/apps/notify_push/uid"))
+    })
+    .await;
+    let dav = user.dav_client();
+    for round in 0..2 {
+        let name = format!("from-the-server-{round}.txt");
+        let started = Instant::now();
+        put(&dav, &user.files_root(), &name, "made on the server").await;
+        wait_async(&name, || {
+            std::fs::read_to_string(local.join(&name)).is_ok_and(|t| t == "made on the server")
+        })
+        .await;
+        eprintln!("{name}: {} ms from the upload to the disk", started.elapsed().as_millis());
+    }
+    // A notification from the server is handed on.
+    nc.occ(&["notification:generate", &user.login, "Hola"]);
+    wait_async("the server notification event", || {
+        events.lock().unwrap().iter().any(|e| {
+            matches!(e, SyncEvent::ServerNotification { account_id } if *account_id == account.id)
+        })
+    })
+    .await;
+}
