@@ -674,7 +674,10 @@ async fn child_push_wakes_the_worker() {
             std::fs::read_to_string(local.join(&name)).is_ok_and(|t| t == "made on the server")
         })
         .await;
-        eprintln!("{name}: {} ms from the upload to the disk", started.elapsed().as_millis());
+        eprintln!(
+            "{name}: {} ms from the upload to the disk",
+            started.elapsed().as_millis()
+        );
     }
     // A notification from the server is handed on.
     nc.occ(&["notification:generate", &user.login, "Hola"]);

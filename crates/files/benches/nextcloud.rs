@@ -27,7 +27,14 @@
 //! for. Every run is checked before its figures count: the tree on the
 //! other side holds exactly the expected files (sizes and SHA-1).
 //!
-//! Knobs: `CC_BENCH_ONLY=small,medium,large`, `CC_BENCH_ROUNDS` (3),
+//! 4. *notice*: how long a change made on the server takes to be on disk
+//!    under a running `commonscloud sync` (continuous): with the push
+//!    server (`notify_push`, started for it) and with ETag polling alone
+//!    every `CC_BENCH_POLL` seconds (30, the Nextcloud desktop client's
+//!    default interval), each change at a random moment of the interval.
+//!    `nextcloudcmd` has no continuous mode, so it has no row here.
+//!
+//! Knobs: `CC_BENCH_ONLY=small,medium,large,notice`, `CC_BENCH_ROUNDS` (3),
 //! `CC_BENCH_NC_SMALL` (1000), `CC_BENCH_NC_MEDIUM` (10000),
 //! `CC_BENCH_NC_LARGE` (100000), `CC_BENCH_CLI` (our binary). Without
 //! `--bench` it is a smoke run with small sizes and one round.
@@ -48,6 +55,7 @@ struct Config {
     small: usize,
     medium: usize,
     large: usize,
+    poll: u64,
     only: Vec<String>,
 }
 
@@ -64,8 +72,9 @@ impl Config {
             small: var("CC_BENCH_NC_SMALL", if full { 1_000 } else { 50 })?,
             medium: var("CC_BENCH_NC_MEDIUM", if full { 10_000 } else { 200 })?,
             large: var("CC_BENCH_NC_LARGE", if full { 100_000 } else { 500 })?,
+            poll: var("CC_BENCH_POLL", if full { 30 } else { 5 })? as u64,
             only: std::env::var("CC_BENCH_ONLY")
-                .unwrap_or_else(|_| "small,medium,large".into())
+                .unwrap_or_else(|_| "small,medium,large,notice".into())
                 .split(',')
                 .map(str::to_owned)
                 .collect(),
@@ -127,6 +136,8 @@ struct Bench {
     cli: PathBuf,
     scratch: tempfile::TempDir,
     rows: Vec<(String, Tool, usize, Vec<Run>)>,
+    /// How changes were noticed: (how, poll seconds, latencies).
+    notices: Vec<(&'static str, u64, Vec<Duration>)>,
 }
 
 impl Bench {
@@ -340,6 +351,20 @@ impl Bench {
         Ok(())
     }
 
+    /// Server change → file on disk under a continuous sync, with push
+    /// (polling once an hour) and with polling alone every `poll` s.
+    fn notice(&mut self, rounds: usize, poll: u64) -> Result<(), BoxError> {
+        println!("notice: a change on the server until it is on disk");
+        let rounds = rounds.max(3);
+        let push = self.nc.push_server();
+        let with_push = notice_runs(self, "push", 3600, rounds, 2)?;
+        drop(push);
+        let polling = notice_runs(self, "polling", poll, rounds, poll)?;
+        self.notices.push(("push (notify_push)", 3600, with_push));
+        self.notices.push(("ETag polling", poll, polling));
+        Ok(())
+    }
+
     /// The first download of a tree put in place on the server, then
     /// no-change passes.
     fn placed(
@@ -402,6 +427,106 @@ impl Bench {
     }
 }
 
+/// `rounds` changes made on the server (a new file each, by `curl`),
+/// `spread` seconds apart at most (a random moment), each timed until the
+/// running sync has put it on disk.
+fn notice_runs(
+    b: &Bench,
+    tag: &str,
+    poll: u64,
+    rounds: usize,
+    spread: u64,
+) -> Result<Vec<Duration>, BoxError> {
+    let user = b.nc.new_user("notice");
+    let local = b.scratch.path().join(format!("notice-{tag}"));
+    std::fs::create_dir_all(&local)?;
+    std::fs::write(local.join("first.txt"), "first")?;
+    let mut child = Command::new(&b.cli)
+        .arg("--state")
+        .arg(b.scratch.path().join(format!("notice-{tag}.sqlite3")))
+        .args(["sync", "--poll", &poll.to_string(), "--local"])
+        .arg(&local)
+        .args([
+            "--remote",
+            user.files_root().as_str(),
+            "--user",
+            &user.login,
+        ])
+        .env("COMMONSCLOUD_PASSWORD", &user.app_password)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(match std::env::var_os("CC_BENCH_NOTICE_LOG") {
+            Some(p) => Stdio::from(std::fs::File::create(format!(
+                "{}-{tag}.log",
+                p.to_string_lossy()
+            ))?),
+            None => Stdio::null(),
+        })
+        .env("COMMONSCLOUD_LOG", "commonscloud=info,cc_files=debug")
+        .spawn()?;
+    let result = (|| -> Result<Vec<Duration>, BoxError> {
+        let until = |what: &str, ok: &dyn Fn() -> bool, limit: Duration| {
+            let start = Instant::now();
+            while !ok() {
+                if start.elapsed() > limit {
+                    return Err(format!("{tag}: {what} not seen in {limit:?}"));
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Ok(start.elapsed())
+        };
+        until(
+            "the first pass",
+            &|| user.data_dir().join("first.txt").exists(),
+            Duration::from_secs(60),
+        )?;
+        // Settled (the push channel, when there is one, signed in).
+        std::thread::sleep(Duration::from_secs(3));
+        let mut rng = Rng(0x0071_ce00 + poll);
+        let mut out = Vec::new();
+        for round in 0..rounds {
+            std::thread::sleep(Duration::from_millis(rng.below(spread * 1000)));
+            let name = format!("change-{round}.txt");
+            let url = user.files_root().join(&name)?;
+            let start = Instant::now();
+            let status = Command::new("curl")
+                .args([
+                    "-fsS",
+                    "-o",
+                    "/dev/null",
+                    "-H",
+                    "Expect:",
+                    "-T",
+                    "/etc/hostname",
+                    "-u",
+                ])
+                .arg(format!("{}:{}", user.login, user.app_password))
+                .arg(url.as_str())
+                .status()?;
+            if !status.success() {
+                return Err(format!("{tag}: PUT {name} failed").into());
+            }
+            let put = start.elapsed();
+            until(
+                &name,
+                &|| local.join(&name).exists(),
+                Duration::from_secs(poll + 60),
+            )?;
+            let took = start.elapsed();
+            println!(
+                "  {tag}: {name} on disk after {:.2} s (its PUT took {:.2} s)",
+                took.as_secs_f64(),
+                put.as_secs_f64()
+            );
+            out.push(took);
+        }
+        Ok(out)
+    })();
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
 fn main() -> Result<(), BoxError> {
     let full = std::env::args().any(|a| a == "--bench");
     let config = Config::from_env(full)?;
@@ -435,6 +560,7 @@ fn main() -> Result<(), BoxError> {
         cli,
         scratch: tempfile::tempdir()?,
         rows: Vec::new(),
+        notices: Vec::new(),
     };
     let both: &[Tool] = if has_ncc {
         &[Tool::Ours, Tool::Nextcloudcmd]
@@ -463,6 +589,28 @@ fn main() -> Result<(), BoxError> {
             config.rounds,
         )?;
     }
+    if runs("notice") {
+        b.notice(config.rounds.max(5), config.poll)?;
+    }
     b.table();
+    if !b.notices.is_empty() {
+        println!();
+        println!(
+            "| change on the server noticed by | poll interval | changes | median | mean | worst |"
+        );
+        println!("|---|---:|---:|---:|---:|---:|");
+        for (how, poll, runs) in &b.notices {
+            let mut v = runs.clone();
+            v.sort();
+            let mean = v.iter().map(Duration::as_secs_f64).sum::<f64>() / v.len().max(1) as f64;
+            println!(
+                "| {how} | {poll} s | {} | {:.2} s | {:.2} s | {:.2} s |",
+                v.len(),
+                v[v.len() / 2].as_secs_f64(),
+                mean,
+                v.last().map_or(0.0, Duration::as_secs_f64)
+            );
+        }
+    }
     Ok(())
 }
