@@ -140,6 +140,66 @@ pub const MIGRATIONS: &[&str] = &[
     // failure code (`ActionError::code`), translated by the UI; NULL for
     // rows of other kinds and for failures recorded before.
     "ALTER TABLE sync_activity ADD COLUMN code TEXT;",
+    // 8: calendars and contacts (cc-pim): each collection of a home (a
+    // configured account's, or one synced without an account), each item
+    // as the server sent it plus its local state, and the indexes rebuilt
+    // from the items: event occurrences and contacts (with a trigram
+    // full-text index for search as you type).
+    "CREATE TABLE pim_collections (
+        id          INTEGER PRIMARY KEY,
+        account_id  INTEGER REFERENCES accounts(id) ON DELETE CASCADE,
+        home        TEXT NOT NULL,
+        url         TEXT NOT NULL UNIQUE,
+        kind        TEXT NOT NULL CHECK (kind IN ('calendar', 'addressbook')),
+        name        TEXT,
+        color       TEXT,
+        components  TEXT NOT NULL DEFAULT '',
+        read_only   INTEGER NOT NULL DEFAULT 0,
+        hidden      INTEGER NOT NULL DEFAULT 0,
+        sync_token  TEXT,
+        ctag        TEXT,
+        synced_at   INTEGER,
+        error       TEXT
+    ) STRICT;
+    CREATE TABLE pim_items (
+        id            INTEGER PRIMARY KEY,
+        collection_id INTEGER NOT NULL REFERENCES pim_collections(id) ON DELETE CASCADE,
+        href          TEXT NOT NULL,
+        uid           TEXT,
+        etag          TEXT,
+        data          TEXT NOT NULL,
+        base          TEXT,
+        state         TEXT NOT NULL DEFAULT 'synced'
+                      CHECK (state IN ('synced', 'created', 'changed', 'deleted')),
+        conflict_of   INTEGER,
+        error         TEXT,
+        UNIQUE (collection_id, href)
+    ) STRICT;
+    CREATE INDEX pim_items_uid ON pim_items(collection_id, uid);
+    CREATE INDEX pim_items_state ON pim_items(state) WHERE state != 'synced';
+    CREATE TABLE pim_occurrences (
+        item_id       INTEGER NOT NULL REFERENCES pim_items(id) ON DELETE CASCADE,
+        start_utc     INTEGER NOT NULL,
+        end_utc       INTEGER NOT NULL,
+        all_day       INTEGER NOT NULL,
+        tzid          TEXT,
+        summary       TEXT,
+        location      TEXT,
+        recurrence_id TEXT
+    ) STRICT;
+    CREATE INDEX pim_occurrences_start ON pim_occurrences(start_utc);
+    CREATE INDEX pim_occurrences_item ON pim_occurrences(item_id);
+    CREATE TABLE pim_contacts (
+        item_id      INTEGER PRIMARY KEY REFERENCES pim_items(id) ON DELETE CASCADE,
+        name         TEXT NOT NULL,
+        emails       TEXT NOT NULL,
+        phones       TEXT NOT NULL,
+        organisation TEXT NOT NULL,
+        groups       TEXT NOT NULL
+    ) STRICT;
+    CREATE VIRTUAL TABLE pim_contacts_fts USING fts5(
+        text, content='', contentless_delete=1, tokenize='trigram remove_diacritics 1'
+    );",
 ];
 
 /// The schema version this build writes.
