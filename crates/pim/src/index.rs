@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 const MAX_OCCURRENCES: usize = 20_000;
 
 /// One occurrence of an event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Occurrence {
     /// Seconds since the epoch, UTC.
     pub start: i64,

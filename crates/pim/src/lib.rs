@@ -1,5 +1,98 @@
 //! Calendars and contacts: CalDAV and CardDAV collections synced both ways
 //! into the state file, usable and editable offline.
+//!
+//! - [`store`]: the collections and items in SQLite (the schema is
+//!   migration 8 of `cc-store`), the local edits, the agenda and the
+//!   contact search;
+//! - [`sync`]: the two-way sync of a collection;
+//! - [`index`]: what is shown, read from the items with `calcard`;
+//! - [`text`]: the items' text as content lines and the three-way merge.
 
 pub mod index;
+pub mod store;
+pub mod sync;
 pub mod text;
+
+use url::Url;
+
+/// Calendars or address books.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Calendar,
+    AddressBook,
+}
+
+impl Kind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Kind::Calendar => "calendar",
+            Kind::AddressBook => "addressbook",
+        }
+    }
+
+    pub(crate) fn noun(self) -> &'static str {
+        match self {
+            Kind::Calendar => "calendar",
+            Kind::AddressBook => "address book",
+        }
+    }
+}
+
+/// What a conflicted copy's summary or name gets, so it is told apart.
+pub const CONFLICT_SUFFIX: &str = " (conflicted copy)";
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0} is read-only")]
+    ReadOnly(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Dav(#[from] cc_dav::DavError),
+    #[error("state database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// A new random UID (a version 4 UUID).
+pub fn new_uid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A collection URL's path, ending in `/`.
+pub(crate) fn collection_path(url: &Url) -> String {
+    let p = url.path();
+    if p.ends_with('/') {
+        p.to_owned()
+    } else {
+        format!("{p}/")
+    }
+}
+
+/// Lists the collections of `home` and syncs each; a collection that
+/// fails keeps its error and the others go on.
+pub async fn sync_home(
+    conn: &rusqlite::Connection,
+    client: &cc_dav::DavClient,
+    account_id: Option<i64>,
+    home: &Url,
+    kind: Kind,
+) -> Result<Vec<Result<sync::CollectionReport, (String, Error)>>, Error> {
+    let colls = sync::refresh_collections(conn, client, account_id, home, kind).await?;
+    let mut out = Vec::new();
+    for c in colls {
+        match sync::sync_collection(conn, client, &c).await {
+            Ok(r) => out.push(Ok(r)),
+            Err(e) => {
+                conn.execute(
+                    "UPDATE pim_collections SET error = ?2 WHERE id = ?1",
+                    rusqlite::params![c.id, e.to_string()],
+                )?;
+                out.push(Err((c.label(), e)));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,637 @@
+//! The collections and items in the state file, the local edits, and the
+//! queries the pages and the command line make.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use url::Url;
+
+use crate::index;
+use crate::{Error, Kind};
+
+/// The window of the occurrence index: a year back, two ahead (outside it
+/// the agenda is computed from the items directly).
+pub const INDEX_PAST: i64 = 366 * 86_400;
+pub const INDEX_FUTURE: i64 = 2 * 366 * 86_400;
+
+/// A calendar or address book as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollectionRow {
+    pub id: i64,
+    pub account_id: Option<i64>,
+    pub home: Url,
+    pub url: Url,
+    pub kind: Kind,
+    pub name: Option<String>,
+    pub color: Option<String>,
+    pub components: Vec<String>,
+    pub read_only: bool,
+    pub hidden: bool,
+    pub sync_token: Option<String>,
+    pub ctag: Option<String>,
+    pub synced_at: Option<i64>,
+    pub error: Option<String>,
+}
+
+impl CollectionRow {
+    /// The name to show: the server's, else the last segment of its URL.
+    pub fn label(&self) -> String {
+        self.name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| {
+                self.url
+                    .path_segments()
+                    .and_then(|mut s| s.rfind(|x| !x.is_empty()))
+                    .unwrap_or("")
+                    .to_owned()
+            })
+    }
+}
+
+/// An item's local state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Synced,
+    Created,
+    Changed,
+    Deleted,
+}
+
+impl State {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            State::Synced => "synced",
+            State::Created => "created",
+            State::Changed => "changed",
+            State::Deleted => "deleted",
+        }
+    }
+
+    fn parse(s: &str) -> State {
+        match s {
+            "created" => State::Created,
+            "changed" => State::Changed,
+            "deleted" => State::Deleted,
+            _ => State::Synced,
+        }
+    }
+}
+
+/// One item as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemRow {
+    pub id: i64,
+    pub collection_id: i64,
+    /// Its URL's path on the server.
+    pub href: String,
+    pub uid: Option<String>,
+    pub etag: Option<String>,
+    pub data: String,
+    /// The server's text the local edit started from.
+    pub base: Option<String>,
+    pub state: State,
+    /// The item this one is a conflicted copy of.
+    pub conflict_of: Option<i64>,
+    pub error: Option<String>,
+}
+
+const COLLECTION_COLS: &str = "id, account_id, home, url, kind, name, color, components, read_only, hidden, sync_token, ctag, synced_at, error";
+
+fn collection_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CollectionRow> {
+    let parse = |i: usize, s: String| {
+        Url::parse(&s).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+        })
+    };
+    let kind: String = r.get(4)?;
+    let components: String = r.get(7)?;
+    Ok(CollectionRow {
+        id: r.get(0)?,
+        account_id: r.get(1)?,
+        home: parse(2, r.get(2)?)?,
+        url: parse(3, r.get(3)?)?,
+        kind: if kind == "addressbook" {
+            Kind::AddressBook
+        } else {
+            Kind::Calendar
+        },
+        name: r.get(5)?,
+        color: r.get(6)?,
+        components: components
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        read_only: r.get(8)?,
+        hidden: r.get(9)?,
+        sync_token: r.get(10)?,
+        ctag: r.get(11)?,
+        synced_at: r.get(12)?,
+        error: r.get(13)?,
+    })
+}
+
+/// Every collection (of `home` when given), calendars first, by name.
+pub fn collections(conn: &Connection, home: Option<&Url>) -> Result<Vec<CollectionRow>, Error> {
+    let sql = format!(
+        "SELECT {COLLECTION_COLS} FROM pim_collections WHERE ?1 IS NULL OR home = ?1 ORDER BY kind DESC, name, url"
+    );
+    let mut st = conn.prepare(&sql)?;
+    let rows = st
+        .query_map([home.map(Url::as_str)], collection_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub fn collection(conn: &Connection, id: i64) -> Result<CollectionRow, Error> {
+    let sql = format!("SELECT {COLLECTION_COLS} FROM pim_collections WHERE id = ?1");
+    conn.query_row(&sql, [id], collection_row)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no calendar or address book {id}")))
+}
+
+/// Finds a collection by its name or the last segment of its URL.
+pub fn find_collection(conn: &Connection, kind: Kind, name: &str) -> Result<CollectionRow, Error> {
+    collections(conn, None)?
+        .into_iter()
+        .find(|c| {
+            c.kind == kind
+                && (c.label() == name
+                    || c.url
+                        .as_str()
+                        .trim_end_matches('/')
+                        .ends_with(&format!("/{name}")))
+        })
+        .ok_or_else(|| Error::NotFound(format!("no {} named {name:?}", kind.noun())))
+}
+
+const ITEM_COLS: &str = "id, collection_id, href, uid, etag, data, base, state, conflict_of, error";
+
+fn item_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRow> {
+    let state: String = r.get(7)?;
+    Ok(ItemRow {
+        id: r.get(0)?,
+        collection_id: r.get(1)?,
+        href: r.get(2)?,
+        uid: r.get(3)?,
+        etag: r.get(4)?,
+        data: r.get(5)?,
+        base: r.get(6)?,
+        state: State::parse(&state),
+        conflict_of: r.get(8)?,
+        error: r.get(9)?,
+    })
+}
+
+pub fn items(conn: &Connection, collection_id: i64) -> Result<Vec<ItemRow>, Error> {
+    let sql = format!("SELECT {ITEM_COLS} FROM pim_items WHERE collection_id = ?1 ORDER BY id");
+    let mut st = conn.prepare(&sql)?;
+    let rows = st
+        .query_map([collection_id], item_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}
+
+pub fn item(conn: &Connection, id: i64) -> Result<ItemRow, Error> {
+    let sql = format!("SELECT {ITEM_COLS} FROM pim_items WHERE id = ?1");
+    conn.query_row(&sql, [id], item_row)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no item {id}")))
+}
+
+pub(crate) fn item_by_href(
+    conn: &Connection,
+    collection_id: i64,
+    href: &str,
+) -> Result<Option<ItemRow>, Error> {
+    let sql = format!("SELECT {ITEM_COLS} FROM pim_items WHERE collection_id = ?1 AND href = ?2");
+    Ok(conn
+        .query_row(&sql, params![collection_id, href], item_row)
+        .optional()?)
+}
+
+/// Finds an item of a collection by its UID.
+pub fn item_by_uid(
+    conn: &Connection,
+    collection_id: i64,
+    uid: &str,
+) -> Result<Option<ItemRow>, Error> {
+    let sql = format!(
+        "SELECT {ITEM_COLS} FROM pim_items WHERE collection_id = ?1 AND uid = ?2 AND state != 'deleted' ORDER BY id LIMIT 1"
+    );
+    Ok(conn
+        .query_row(&sql, params![collection_id, uid], item_row)
+        .optional()?)
+}
+
+/// Writes an item's row (insert or update by id) and its index entries.
+pub(crate) fn save_item(conn: &Connection, kind: Kind, it: &ItemRow) -> Result<i64, Error> {
+    let id = if it.id == 0 {
+        conn.execute(
+            "INSERT INTO pim_items(collection_id, href, uid, etag, data, base, state, conflict_of, error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                it.collection_id,
+                it.href,
+                it.uid,
+                it.etag,
+                it.data,
+                it.base,
+                it.state.as_str(),
+                it.conflict_of,
+                it.error
+            ],
+        )?;
+        conn.last_insert_rowid()
+    } else {
+        conn.execute(
+            "UPDATE pim_items SET href = ?2, uid = ?3, etag = ?4, data = ?5, base = ?6, state = ?7,
+                 conflict_of = ?8, error = ?9 WHERE id = ?1",
+            params![
+                it.id,
+                it.href,
+                it.uid,
+                it.etag,
+                it.data,
+                it.base,
+                it.state.as_str(),
+                it.conflict_of,
+                it.error
+            ],
+        )?;
+        it.id
+    };
+    reindex(conn, kind, id, &it.data, it.state == State::Deleted)?;
+    Ok(id)
+}
+
+pub(crate) fn forget_item(conn: &Connection, id: i64) -> Result<(), Error> {
+    unindex(conn, id)?;
+    conn.execute("DELETE FROM pim_items WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+fn unindex(conn: &Connection, id: i64) -> Result<(), Error> {
+    conn.execute("DELETE FROM pim_occurrences WHERE item_id = ?1", [id])?;
+    conn.execute("DELETE FROM pim_contacts WHERE item_id = ?1", [id])?;
+    conn.execute("DELETE FROM pim_contacts_fts WHERE rowid = ?1", [id])?;
+    Ok(())
+}
+
+/// Rebuilds an item's index entries from its text (none for an item
+/// deleted here, or one that does not parse: it is kept as it is).
+fn reindex(conn: &Connection, kind: Kind, id: i64, data: &str, deleted: bool) -> Result<(), Error> {
+    unindex(conn, id)?;
+    if deleted {
+        return Ok(());
+    }
+    match kind {
+        Kind::Calendar => {
+            let now = now();
+            let Ok(occ) = index::occurrences(
+                data,
+                index::local_time_zone(),
+                now - INDEX_PAST,
+                now + INDEX_FUTURE,
+            ) else {
+                return Ok(());
+            };
+            let mut st = conn.prepare_cached(
+                "INSERT INTO pim_occurrences(item_id, start_utc, end_utc, all_day, tzid, summary, location, recurrence_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for o in occ {
+                st.execute(params![
+                    id,
+                    o.start,
+                    o.end,
+                    o.all_day,
+                    o.tzid,
+                    o.summary,
+                    o.location,
+                    o.recurrence_id
+                ])?;
+            }
+        }
+        Kind::AddressBook => {
+            let Ok(c) = index::contact(data) else {
+                return Ok(());
+            };
+            conn.execute(
+                "INSERT INTO pim_contacts(item_id, name, emails, phones, organisation, groups)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    id,
+                    c.name,
+                    c.emails.join("\n"),
+                    c.phones.join("\n"),
+                    c.organisation,
+                    c.groups.join("\n")
+                ],
+            )?;
+            let text = format!(
+                "{}\n{}\n{}\n{}\n{}",
+                c.name,
+                c.emails.join("\n"),
+                c.phones.join("\n"),
+                c.phones
+                    .iter()
+                    .map(|p| p
+                        .chars()
+                        .filter(|c| c.is_ascii_digit() || *c == '+')
+                        .collect::<String>())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                c.organisation
+            );
+            conn.execute(
+                "INSERT INTO pim_contacts_fts(rowid, text) VALUES (?1, ?2)",
+                params![id, text],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// A new item's name on the server: its UID when that is a safe path
+/// segment, else a fresh one.
+pub(crate) fn new_href(collection: &CollectionRow, uid: &str) -> String {
+    let safe = !uid.is_empty()
+        && uid.len() <= 200
+        && uid
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@'));
+    let name = if safe {
+        uid.to_owned()
+    } else {
+        crate::new_uid()
+    };
+    let ext = match collection.kind {
+        Kind::Calendar => "ics",
+        Kind::AddressBook => "vcf",
+    };
+    format!("{}{name}.{ext}", crate::collection_path(&collection.url))
+}
+
+/// Adds an item made here (state "created": sent at the next sync).
+pub fn create_item(conn: &Connection, collection_id: i64, data: &str) -> Result<ItemRow, Error> {
+    let c = collection(conn, collection_id)?;
+    if c.read_only {
+        return Err(Error::ReadOnly(c.label()));
+    }
+    check_item(c.kind, data)?;
+    let uid = index::uid_of(data).ok_or_else(|| Error::Invalid("the item has no UID".into()))?;
+    if item_by_uid(conn, collection_id, &uid)?.is_some() {
+        return Err(Error::Invalid(format!(
+            "{} already holds an item with UID {uid}",
+            c.label()
+        )));
+    }
+    let mut it = ItemRow {
+        id: 0,
+        collection_id,
+        href: new_href(&c, &uid),
+        uid: Some(uid),
+        etag: None,
+        data: data.to_owned(),
+        base: None,
+        state: State::Created,
+        conflict_of: None,
+        error: None,
+    };
+    it.id = save_item(conn, c.kind, &it)?;
+    Ok(it)
+}
+
+/// Changes an item here (sent at the next sync, merged with what changed
+/// on the server meanwhile).
+pub fn update_item(conn: &Connection, id: i64, data: &str) -> Result<ItemRow, Error> {
+    let mut it = item(conn, id)?;
+    let c = collection(conn, it.collection_id)?;
+    if c.read_only {
+        return Err(Error::ReadOnly(c.label()));
+    }
+    if it.state == State::Deleted {
+        return Err(Error::NotFound(format!("item {id} was deleted")));
+    }
+    check_item(c.kind, data)?;
+    if it.state == State::Synced {
+        it.base = Some(it.data.clone());
+        it.state = State::Changed;
+    }
+    it.data = data.to_owned();
+    it.uid = index::uid_of(data).or(it.uid);
+    it.error = None;
+    save_item(conn, c.kind, &it)?;
+    Ok(it)
+}
+
+/// Deletes an item here (on the server at the next sync, unless it was
+/// changed there meanwhile: then the change stays).
+pub fn delete_item(conn: &Connection, id: i64) -> Result<(), Error> {
+    let mut it = item(conn, id)?;
+    let c = collection(conn, it.collection_id)?;
+    if c.read_only {
+        return Err(Error::ReadOnly(c.label()));
+    }
+    match it.state {
+        State::Created => forget_item(conn, id),
+        State::Deleted => Ok(()),
+        State::Synced | State::Changed => {
+            if it.state == State::Changed {
+                // What the server has is what a deletion is checked against.
+                it.data = it.base.take().unwrap_or(it.data);
+            }
+            it.state = State::Deleted;
+            save_item(conn, c.kind, &it).map(drop)
+        }
+    }
+}
+
+/// Refuses text that is not an item of the collection's kind.
+fn check_item(kind: Kind, data: &str) -> Result<(), Error> {
+    let ok = match kind {
+        Kind::Calendar => calcard::icalendar::ICalendar::parse(data).is_ok(),
+        Kind::AddressBook => calcard::vcard::VCard::parse(data).is_ok(),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!(
+            "not a valid {}",
+            match kind {
+                Kind::Calendar => "iCalendar object",
+                Kind::AddressBook => "vCard",
+            }
+        )))
+    }
+}
+
+/// Local changes not sent yet, per collection.
+pub fn pending(conn: &Connection, collection_id: i64) -> Result<usize, Error> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM pim_items WHERE collection_id = ?1 AND state != 'synced'",
+        [collection_id],
+        |r| r.get::<_, i64>(0),
+    )? as usize)
+}
+
+/// An occurrence to show, with its calendar.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AgendaEntry {
+    pub calendar: String,
+    pub item_id: i64,
+    pub uid: Option<String>,
+    pub occurrence: index::Occurrence,
+}
+
+/// The occurrences overlapping `[from, to)` (seconds, UTC) of the shown
+/// calendars, in order.
+pub fn agenda(conn: &Connection, from: i64, to: i64) -> Result<Vec<AgendaEntry>, Error> {
+    let now = now();
+    let indexed = from >= now - INDEX_PAST + 86_400 && to <= now + INDEX_FUTURE - 86_400;
+    let calendars: Vec<CollectionRow> = collections(conn, None)?
+        .into_iter()
+        .filter(|c| c.kind == Kind::Calendar && !c.hidden)
+        .collect();
+    let mut out = Vec::new();
+    if indexed {
+        let mut st = conn.prepare(
+            "SELECT o.item_id, i.uid, i.collection_id, o.start_utc, o.end_utc, o.all_day, o.tzid, o.summary, o.location, o.recurrence_id
+             FROM pim_occurrences o JOIN pim_items i ON i.id = o.item_id
+             WHERE o.start_utc < ?2 AND (o.end_utc > ?1 OR (o.end_utc = o.start_utc AND o.start_utc >= ?1))
+             ORDER BY o.start_utc, o.end_utc, o.item_id",
+        )?;
+        let rows = st.query_map(params![from, to], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<String>>(1)?,
+                r.get::<_, i64>(2)?,
+                index::Occurrence {
+                    start: r.get(3)?,
+                    end: r.get(4)?,
+                    all_day: r.get(5)?,
+                    tzid: r.get(6)?,
+                    summary: r.get(7)?,
+                    location: r.get(8)?,
+                    recurrence_id: r.get(9)?,
+                },
+            ))
+        })?;
+        for row in rows {
+            let (item_id, uid, coll, occurrence) = row?;
+            if let Some(c) = calendars.iter().find(|c| c.id == coll) {
+                out.push(AgendaEntry {
+                    calendar: c.label(),
+                    item_id,
+                    uid,
+                    occurrence,
+                });
+            }
+        }
+        return Ok(out);
+    }
+    let tz = index::local_time_zone();
+    for c in &calendars {
+        for it in items(conn, c.id)? {
+            if it.state == State::Deleted {
+                continue;
+            }
+            if let Ok(occ) = index::occurrences(&it.data, tz, from, to) {
+                out.extend(occ.into_iter().map(|occurrence| AgendaEntry {
+                    calendar: c.label(),
+                    item_id: it.id,
+                    uid: it.uid.clone(),
+                    occurrence,
+                }));
+            }
+        }
+    }
+    out.sort_by_key(|e| (e.occurrence.start, e.occurrence.end, e.item_id));
+    Ok(out)
+}
+
+/// A contact found by a search.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ContactEntry {
+    pub addressbook: String,
+    pub item_id: i64,
+    pub uid: Option<String>,
+    pub name: String,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    pub organisation: String,
+}
+
+/// Contacts whose name, e-mails, phones or organisation contain `text`
+/// (any case, accents aside), by name; at most `limit`.
+pub fn search_contacts(
+    conn: &Connection,
+    text: &str,
+    limit: usize,
+) -> Result<Vec<ContactEntry>, Error> {
+    let text = text.trim();
+    let books: Vec<CollectionRow> = collections(conn, None)?
+        .into_iter()
+        .filter(|c| c.kind == Kind::AddressBook && !c.hidden)
+        .collect();
+    let select =
+        "SELECT c.item_id, i.uid, i.collection_id, c.name, c.emails, c.phones, c.organisation
+                  FROM pim_contacts c JOIN pim_items i ON i.id = c.item_id";
+    // The trigram index answers three characters or more; shorter text is
+    // matched by a scan (a few thousand rows at most matter here).
+    let (sql, arg) = if text.chars().count() >= 3 {
+        (
+            format!(
+                "{select} WHERE c.item_id IN (SELECT rowid FROM pim_contacts_fts WHERE pim_contacts_fts MATCH ?1) ORDER BY c.name COLLATE NOCASE LIMIT ?2"
+            ),
+            format!("\"{}\"", text.replace('"', "\"\"")),
+        )
+    } else {
+        (
+            format!(
+                "{select} WHERE c.name LIKE ?1 OR c.emails LIKE ?1 OR c.phones LIKE ?1 OR c.organisation LIKE ?1 ORDER BY c.name COLLATE NOCASE LIMIT ?2"
+            ),
+            format!("%{}%", text.replace(['%', '_'], "")),
+        )
+    };
+    let mut st = conn.prepare_cached(&sql)?;
+    let rows = st.query_map(params![arg, limit as i64], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, String>(6)?,
+        ))
+    })?;
+    let split = |s: String| -> Vec<String> {
+        s.split('\n')
+            .filter(|x| !x.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut out = Vec::new();
+    for row in rows {
+        let (item_id, uid, coll, name, emails, phones, organisation) = row?;
+        if let Some(b) = books.iter().find(|b| b.id == coll) {
+            out.push(ContactEntry {
+                addressbook: b.label(),
+                item_id,
+                uid,
+                name,
+                emails: split(emails),
+                phones: split(phones),
+                organisation,
+            });
+        }
+    }
+    Ok(out)
+}
