@@ -361,6 +361,32 @@ impl App {
         Ok((dav_for(&rec, password, 3)?, files_url_of(&rec, &server)))
     }
 
+    /// A DAV client signed in as the account, for its calendars and
+    /// contacts: the server's address and the calendar and address-book
+    /// homes found at sign-in (`None` where the server named none).
+    pub async fn pim_client(&self, account_id: i64) -> Result<PimAccess, Error> {
+        let rec = self.with_store(|s| records::get(s.connection(), account_id))?;
+        if rec.needs_sign_in {
+            return Err(Error::new(
+                ErrorCode::Unauthorized,
+                format!(
+                    "{}: the server refused the password; sign in again",
+                    rec.user_id
+                ),
+            ));
+        }
+        let key = rec.keyring_user.clone();
+        let password = self.keyring(move |k| k.read(&key)).await?;
+        let server = normalise_server_url(&rec.server_url)?;
+        let parse = |u: &Option<String>| u.as_deref().and_then(|u| Url::parse(u).ok());
+        Ok(PimAccess {
+            client: dav_for(&rec, password, 3)?,
+            calendar_home: parse(&rec.calendar_home),
+            contacts_home: parse(&rec.contacts_home),
+            server,
+        })
+    }
+
     /// Checks an account: maintenance, a revoked or expired password,
     /// offline. A refused password marks the account so nothing retries
     /// with it (no loop) until the member signs in again; a remote-wipe
@@ -592,6 +618,16 @@ fn files_url_of(rec: &AccountRecord, server: &Url) -> Url {
 }
 
 /// A DAV client signed in as the account.
+/// What the calendars and contacts of an account need (see
+/// [`App::pim_client`]).
+#[derive(Debug, Clone)]
+pub struct PimAccess {
+    pub client: cc_dav::DavClient,
+    pub server: Url,
+    pub calendar_home: Option<Url>,
+    pub contacts_home: Option<Url>,
+}
+
 fn dav_for(
     rec: &AccountRecord,
     password: String,

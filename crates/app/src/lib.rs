@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
 use ts_rs::TS;
 
-pub use accounts::{Account, LoginStarted, ServerCheck, SignOutReport};
+pub use accounts::{Account, LoginStarted, PimAccess, ServerCheck, SignOutReport};
 pub use autostart::{StartAtLogin, XdgAutostart};
 pub use cc_account::health::Health;
 pub use cc_account::{HttpConfig, Keyring, PollPolicy};

@@ -16,6 +16,7 @@
 
 mod account;
 mod context;
+mod pim;
 mod sync;
 
 use std::path::PathBuf;
@@ -53,6 +54,8 @@ enum Command {
     Account(account::AccountCommand),
     #[command(flatten)]
     Sync(sync::SyncCommand),
+    #[command(flatten)]
+    Pim(pim::PimCommand),
 }
 
 /// The exit code for a façade error.
@@ -113,6 +116,7 @@ fn main() -> ExitCode {
                 .await
                 .map_err(|e| (exit_code(e.code), e.message)),
             Command::Sync(cmd) => sync::run(&ctx, cmd).await.map_err(|f| (f.code, f.message)),
+            Command::Pim(cmd) => pim::run(&ctx, cmd).await.map_err(|f| (f.code, f.message)),
         }
     });
     match result {

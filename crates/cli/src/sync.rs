@@ -117,7 +117,7 @@ pub struct Failure {
     pub message: String,
 }
 
-fn fail(code: u8, message: impl Into<String>) -> Failure {
+pub(crate) fn fail(code: u8, message: impl Into<String>) -> Failure {
     Failure {
         code,
         message: message.into(),
@@ -131,7 +131,7 @@ pub async fn run(ctx: &Context, cmd: SyncCommand) -> Result<(), Failure> {
     }
 }
 
-fn open_store(ctx: &Context) -> Result<cc_store::Store, Failure> {
+pub(crate) fn open_store(ctx: &Context) -> Result<cc_store::Store, Failure> {
     let path = match &ctx.state {
         Some(p) => p.clone(),
         None => cc_store::default_state_path().map_err(|e| fail(1, e.to_string()))?,

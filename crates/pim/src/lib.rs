@@ -13,6 +13,7 @@ pub mod store;
 pub mod sync;
 pub mod text;
 
+pub use chrono_tz;
 use url::Url;
 
 /// Calendars or address books.

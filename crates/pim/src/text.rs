@@ -288,6 +288,178 @@ pub fn as_copy(text: &str, uid: &str, summary_suffix: &str) -> String {
     out
 }
 
+/// The components of a calendar file, one object per UID (an event with
+/// its overrides stays together), each with the file's time zones:
+/// what `import` makes items of. Components without a UID get one.
+pub fn split_calendar(text: &str) -> Vec<String> {
+    let all = lines(text);
+    let mut head: Vec<&str> = Vec::new();
+    let mut zones: Vec<String> = Vec::new();
+    // (uid, the raw text of its components), in file order.
+    let mut objects: Vec<(String, String)> = Vec::new();
+    let mut depth = 0;
+    let mut current = String::new();
+    let mut current_ty = String::new();
+    let mut current_uid: Option<String> = None;
+    for l in &all {
+        let name = l.name();
+        if name == "BEGIN" {
+            depth += 1;
+            if depth == 2 {
+                current.clear();
+                current_ty = l.value().trim().to_ascii_uppercase();
+                current_uid = None;
+            }
+        }
+        if depth >= 2 {
+            current.push_str(l.raw);
+            if !l.raw.ends_with('\n') {
+                current.push_str("\r\n");
+            }
+            if depth == 2 && name == "UID" {
+                current_uid = Some(l.value().trim().to_owned());
+            }
+        } else if depth == 1 && name != "BEGIN" && name != "END" {
+            head.push(l.raw);
+        }
+        if name == "END" {
+            if depth == 2 {
+                if current_ty == "VTIMEZONE" {
+                    zones.push(current.clone());
+                } else {
+                    let uid = match current_uid.take() {
+                        Some(u) => u,
+                        None => {
+                            let u = crate::new_uid();
+                            let at = current.find('\n').map_or(current.len(), |i| i + 1);
+                            current.insert_str(at, &format!("UID:{u}\r\n"));
+                            u
+                        }
+                    };
+                    match objects.iter_mut().find(|(u, _)| *u == uid) {
+                        Some((_, body)) => body.push_str(&current),
+                        None => objects.push((uid, current.clone())),
+                    }
+                }
+            }
+            depth -= 1;
+        }
+    }
+    let mut header = String::from("BEGIN:VCALENDAR\r\n");
+    for h in &head {
+        header.push_str(h);
+        if !h.ends_with('\n') {
+            header.push_str("\r\n");
+        }
+    }
+    if !head
+        .iter()
+        .any(|h| h.to_ascii_uppercase().starts_with("VERSION"))
+    {
+        header.push_str("VERSION:2.0\r\n");
+    }
+    if !head
+        .iter()
+        .any(|h| h.to_ascii_uppercase().starts_with("PRODID"))
+    {
+        header.push_str("PRODID:-//CommonsCloud//Desktop//EN\r\n");
+    }
+    objects
+        .into_iter()
+        .map(|(_, body)| {
+            let mut out = header.clone();
+            // The zones the object names.
+            for z in &zones {
+                let tzid = lines(z)
+                    .iter()
+                    .find(|l| l.name() == "TZID")
+                    .map(|l| l.value().trim().to_owned())
+                    .unwrap_or_default();
+                if !tzid.is_empty() && body.contains(&format!("TZID={tzid}")) {
+                    out.push_str(z);
+                }
+            }
+            out.push_str(&body);
+            out.push_str("END:VCALENDAR\r\n");
+            out
+        })
+        .collect()
+}
+
+/// The cards of a .vcf file, each as its own text; cards without a UID
+/// get one.
+pub fn split_cards(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut depth = 0;
+    let mut has_uid = false;
+    for l in lines(text) {
+        let name = l.name();
+        if name == "BEGIN" {
+            depth += 1;
+            if depth == 1 {
+                current.clear();
+                has_uid = false;
+            }
+        }
+        if depth >= 1 {
+            push_raw(&mut current, l.raw);
+            has_uid |= depth == 1 && name == "UID";
+        }
+        if name == "END" && depth > 0 {
+            depth -= 1;
+            if depth == 0 {
+                if !has_uid {
+                    let at = current.find('\n').map_or(current.len(), |i| i + 1);
+                    current.insert_str(at, &format!("UID:{}\r\n", crate::new_uid()));
+                }
+                out.push(current.clone());
+            }
+        }
+    }
+    out
+}
+
+/// One calendar file of many items: one VCALENDAR with every component,
+/// each time zone once.
+pub fn join_calendars(items: &[String]) -> String {
+    let mut out =
+        String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//CommonsCloud//Desktop//EN\r\n");
+    let mut zones_seen = std::collections::BTreeSet::new();
+    for item in items {
+        let all = lines(item);
+        let mut depth = 0;
+        let mut current = String::new();
+        let mut tzid = String::new();
+        let mut is_zone = false;
+        for l in &all {
+            let name = l.name();
+            if name == "BEGIN" {
+                depth += 1;
+                if depth == 2 {
+                    current.clear();
+                    is_zone = l.value().trim().eq_ignore_ascii_case("VTIMEZONE");
+                    tzid.clear();
+                }
+            }
+            if depth >= 2 {
+                push_raw(&mut current, l.raw);
+                if depth == 2 && name == "TZID" {
+                    tzid = l.value().trim().to_owned();
+                }
+            }
+            if name == "END" {
+                if depth == 2 && (!is_zone || zones_seen.insert(tzid.clone())) {
+                    out.push_str(&current);
+                }
+                depth -= 1;
+            }
+        }
+    }
+    out.push_str("END:VCALENDAR\r\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,5 +523,36 @@ mod tests {
         assert!(c.contains("UID:new-uid\r\n"));
         assert!(c.contains("SUMMARY:Reunió (còpia en conflicte)\r\n"));
         assert!(!c.contains("UID:1\r\n"));
+    }
+
+    #[test]
+    fn a_calendar_file_splits_by_uid_with_its_zones_and_joins_back() {
+        let file = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//X//EN\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Madrid\r\nBEGIN:STANDARD\r\nDTSTART:19701025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART;TZID=Europe/Madrid:20261201T100000\r\nRRULE:FREQ=DAILY;COUNT=3\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:b\r\nDTSTART:20261202T100000Z\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:a\r\nRECURRENCE-ID;TZID=Europe/Madrid:20261202T100000\r\nDTSTART;TZID=Europe/Madrid:20261202T120000\r\nEND:VEVENT\r\nBEGIN:VTODO\r\nSUMMARY:no uid\r\nEND:VTODO\r\nEND:VCALENDAR\r\n";
+        let parts = split_calendar(file);
+        assert_eq!(parts.len(), 3, "{parts:#?}");
+        assert_eq!(
+            parts[0].matches("BEGIN:VEVENT").count(),
+            2,
+            "the override stays with its series"
+        );
+        assert!(parts[0].contains("TZID:Europe/Madrid"), "its zone");
+        assert!(!parts[1].contains("BEGIN:VTIMEZONE"), "b needs no zone");
+        assert!(parts[2].contains("UID:"), "a UID given");
+        for p in &parts {
+            assert!(calcard::icalendar::ICalendar::parse(p).is_ok(), "{p}");
+        }
+        let joined = join_calendars(&parts);
+        assert_eq!(joined.matches("BEGIN:VTIMEZONE").count(), 1);
+        assert_eq!(joined.matches("BEGIN:VEVENT").count(), 3);
+        assert_eq!(joined.matches("BEGIN:VCALENDAR").count(), 1);
+    }
+
+    #[test]
+    fn a_card_file_splits_into_cards() {
+        let file = "BEGIN:VCARD\r\nVERSION:3.0\r\nUID:1\r\nFN:A\r\nEND:VCARD\r\nBEGIN:VCARD\r\nVERSION:4.0\r\nFN:B\r\nEND:VCARD\r\n";
+        let cards = split_cards(file);
+        assert_eq!(cards.len(), 2);
+        assert!(cards[0].contains("UID:1"));
+        assert!(cards[1].contains("UID:") && cards[1].contains("FN:B"));
     }
 }
