@@ -366,11 +366,35 @@ async fn pim_sync(ctx: &Context, a: &PimSyncArgs) -> Result<(), Failure> {
                 Kind::Calendar => t.calendar_home.clone(),
                 Kind::AddressBook => t.contacts_home.clone(),
             };
-            let home = match known {
+            // Found once, kept in the state file (discovery is several
+            // requests).
+            let key = format!(
+                "pim.home.{}.{}.{}",
+                kind_noun(kind),
+                t.client
+                    .credentials()
+                    .map(|c| c.user.as_str())
+                    .unwrap_or(""),
+                t.server
+            );
+            let cached = known.or_else(|| {
+                conn.query_row("SELECT value FROM settings WHERE key = ?1", [&key], |r| {
+                    r.get::<_, String>(0)
+                })
+                .ok()
+                .and_then(|v| Url::parse(&v).ok())
+            });
+            let home = match cached {
                 Some(h) => h,
                 None => match t.client.discover(&t.server, service).await {
                     Ok(d) => match d.home {
-                        Some(h) => h,
+                        Some(h) => {
+                            let _ = conn.execute(
+                                "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
+                                [&key, h.as_str()],
+                            );
+                            h
+                        }
                         None => continue,
                     },
                     Err(e) if e.kind == cc_dav::ErrorKind::Unauthorized => {
@@ -391,6 +415,10 @@ async fn pim_sync(ctx: &Context, a: &PimSyncArgs) -> Result<(), Failure> {
                 .await
                 .map_err(pim_err);
             bar.finish_and_clear();
+            if results.is_err() {
+                // Found again next time, in case the home moved.
+                let _ = conn.execute("DELETE FROM settings WHERE key = ?1", [&key]);
+            }
             for r in results? {
                 match r {
                     Ok(rep) => {

@@ -89,6 +89,12 @@ pub struct Collection {
     pub components: Vec<String>,
     pub ctag: Option<String>,
     pub sync_token: Option<String>,
+    /// Whether it offers `sync-collection` (`supported-report-set`);
+    /// `None` when not told.
+    pub supports_sync: Option<bool>,
+    /// Whether the member may change its items
+    /// (`current-user-privilege-set`); `None` when not told.
+    pub writable: Option<bool>,
 }
 
 /// An item's address and version.
@@ -124,6 +130,18 @@ pub struct SyncChanges {
 fn method(name: &str) -> Method {
     Method::from_bytes(name.as_bytes()).expect("valid method")
 }
+
+/// What [`DavClient::collections_light`] asks: no token or ctag, which some
+/// servers compute from every item (Radicale: 2 ms for the light listing
+/// of a home against 95 ms with `sync-token` at 2,000 events).
+const LIGHT_COLLECTION_PROPS: &[QName] = &[
+    QName::dav("resourcetype"),
+    QName::dav("displayname"),
+    QName::new(APPLE_ICAL, "calendar-color"),
+    QName::new(CALDAV, "supported-calendar-component-set"),
+    QName::dav("supported-report-set"),
+    QName::dav("current-user-privilege-set"),
+];
 
 const COLLECTION_PROPS: &[QName] = &[
     QName::dav("resourcetype"),
@@ -273,8 +291,24 @@ impl DavClient {
 
     /// Lists the calendars or address books in a home.
     pub async fn collections(&self, home: &Url, service: Service) -> Result<Vec<Collection>> {
+        self.list_collections(home, service, COLLECTION_PROPS).await
+    }
+
+    /// The collections of a home without their tokens and ctags, with
+    /// whether each offers sync-collection and may be written.
+    pub async fn collections_light(&self, home: &Url, service: Service) -> Result<Vec<Collection>> {
+        self.list_collections(home, service, LIGHT_COLLECTION_PROPS)
+            .await
+    }
+
+    async fn list_collections(
+        &self,
+        home: &Url,
+        service: Service,
+        props: &[QName],
+    ) -> Result<Vec<Collection>> {
         let mut out = Vec::new();
-        self.propfind(home, Depth::One, COLLECTION_PROPS, |r| {
+        self.propfind(home, Depth::One, props, |r| {
             let wanted = match service {
                 Service::CalDav => r.is_calendar(),
                 Service::CardDav => r.is_addressbook(),
@@ -288,6 +322,8 @@ impl DavClient {
                     components: r.supported_components(),
                     ctag: r.ctag().map(str::to_owned),
                     sync_token: r.sync_token().map(str::to_owned),
+                    supports_sync: r.supports_report(DAV, "sync-collection"),
+                    writable: r.can_write(),
                 });
             }
             Ok(())

@@ -244,6 +244,27 @@ impl Resource {
             .unwrap_or_default()
     }
 
+    /// Whether `supported-report-set` lists `report` (of namespace `ns`);
+    /// `None` when the server did not send the property.
+    pub fn supports_report(&self, ns: &str, report: &str) -> Option<bool> {
+        let set = self.prop(DAV, "supported-report-set")?;
+        Some(set.children_named(DAV, "supported-report").any(|sr| {
+            sr.child(DAV, "report")
+                .is_some_and(|r| r.child(ns, report).is_some())
+        }))
+    }
+
+    /// Whether `current-user-privilege-set` grants writing content (`write`,
+    /// `write-content`, `bind` or `all`); `None` when not sent.
+    pub fn can_write(&self) -> Option<bool> {
+        let set = self.prop(DAV, "current-user-privilege-set")?;
+        Some(set.children_named(DAV, "privilege").any(|p| {
+            ["write", "write-content", "all"]
+                .iter()
+                .any(|w| p.child(DAV, w).is_some())
+        }))
+    }
+
     /// The first href of an href-valued property
     /// (`current-user-principal`, `calendar-home-set`, ...).
     pub fn href_prop(&self, ns: &str, local: &str) -> Option<&str> {

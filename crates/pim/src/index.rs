@@ -183,8 +183,14 @@ pub fn contact(text: &str) -> Result<ContactFields, IndexError> {
     })
 }
 
-/// The system's time zone (`TZ`, else `/etc/localtime`), UTC when unknown.
+/// The system's time zone (`TZ`, else `/etc/localtime`), UTC when unknown;
+/// read once.
 pub fn local_time_zone() -> chrono_tz::Tz {
+    static TZ: std::sync::OnceLock<chrono_tz::Tz> = std::sync::OnceLock::new();
+    *TZ.get_or_init(read_local_time_zone)
+}
+
+fn read_local_time_zone() -> chrono_tz::Tz {
     let name = std::env::var("TZ")
         .ok()
         .map(|t| t.trim_start_matches(':').to_owned())

@@ -584,20 +584,30 @@ pub fn search_contacts(
         "SELECT c.item_id, i.uid, i.collection_id, c.name, c.emails, c.phones, c.organisation
                   FROM pim_contacts c JOIN pim_items i ON i.id = c.item_id";
     // The trigram index answers three characters or more; shorter text is
-    // matched by a scan (a few thousand rows at most matter here).
-    let (sql, arg) = if text.chars().count() >= 3 {
-        (
-            format!(
-                "{select} WHERE c.item_id IN (SELECT rowid FROM pim_contacts_fts WHERE pim_contacts_fts MATCH ?1) ORDER BY c.name COLLATE NOCASE LIMIT ?2"
-            ),
-            format!("\"{}\"", text.replace('"', "\"\"")),
+    // matched by a scan (a few thousand rows at most matter here). A text
+    // that many contacts hold ("maria", the organisation's domain) is
+    // answered by walking the names in order and checking each against the
+    // index, which stops at `limit`; one few hold, by sorting its matches.
+    let fts = text.chars().count() >= 3;
+    let arg = if fts {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        format!("%{}%", text.replace(['%', '_'], ""))
+    };
+    // Most text typed matches many contacts: the names are walked in order
+    // and each checked here, which stops at `limit` (a few rows per hit).
+    // When the walk meets too few within its budget, the text is rare and
+    // the index answers it.
+    if let Some(found) = walk_search(conn, &select, text, limit, &books)? {
+        return Ok(found);
+    }
+    let sql = if fts {
+        format!(
+            "{select} WHERE c.item_id IN (SELECT rowid FROM pim_contacts_fts WHERE pim_contacts_fts MATCH ?1) ORDER BY c.name COLLATE NOCASE LIMIT ?2"
         )
     } else {
-        (
-            format!(
-                "{select} WHERE c.name LIKE ?1 OR c.emails LIKE ?1 OR c.phones LIKE ?1 OR c.organisation LIKE ?1 ORDER BY c.name COLLATE NOCASE LIMIT ?2"
-            ),
-            format!("%{}%", text.replace(['%', '_'], "")),
+        format!(
+            "{select} WHERE c.name LIKE ?1 OR c.emails LIKE ?1 OR c.phones LIKE ?1 OR c.organisation LIKE ?1 ORDER BY c.name COLLATE NOCASE LIMIT ?2"
         )
     };
     let mut st = conn.prepare_cached(&sql)?;
@@ -634,4 +644,80 @@ pub fn search_contacts(
         }
     }
     Ok(out)
+}
+
+/// Lower case without accents, for matching as the trigram index does.
+fn folded(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    s.nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Rows the walk of [`walk_search`] reads before it leaves a rare text to
+/// the index.
+const WALK_BUDGET: usize = 600;
+
+/// The names in order, each checked here, until `limit` are found;
+/// `None` when the budget ran out first (the text is rare).
+fn walk_search(
+    conn: &Connection,
+    select: &str,
+    text: &str,
+    limit: usize,
+    books: &[CollectionRow],
+) -> Result<Option<Vec<ContactEntry>>, Error> {
+    let needle = folded(text);
+    let sql = format!("{select} ORDER BY c.name COLLATE NOCASE");
+    let mut st = conn.prepare_cached(&sql)?;
+    let mut rows = st.query([])?;
+    let mut out = Vec::new();
+    let mut read = 0;
+    let split = |s: &str| -> Vec<String> {
+        s.split('\n')
+            .filter(|x| !x.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    while let Some(r) = rows.next()? {
+        read += 1;
+        if read > WALK_BUDGET && out.len() < limit {
+            return Ok(None);
+        }
+        let name: String = r.get(3)?;
+        let emails: String = r.get(4)?;
+        let phones: String = r.get(5)?;
+        let organisation: String = r.get(6)?;
+        let digits: String = phones
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '+' || *c == '\n')
+            .collect();
+        let hit = [&name, &emails, &phones, &digits, &organisation]
+            .iter()
+            .any(|f| folded(f).contains(&needle));
+        if !hit {
+            continue;
+        }
+        let coll: i64 = r.get(2)?;
+        let Some(b) = books.iter().find(|b| b.id == coll) else {
+            continue;
+        };
+        out.push(ContactEntry {
+            addressbook: b.label(),
+            item_id: r.get(0)?,
+            uid: r.get(1)?,
+            name,
+            emails: split(&emails),
+            phones: split(&phones),
+            organisation,
+        });
+        if out.len() >= limit {
+            break;
+        }
+    }
+    Ok(Some(out))
 }

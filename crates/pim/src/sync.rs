@@ -99,10 +99,38 @@ async fn pull(
     // What the server says changed, and what it says is gone.
     // An empty token: the server supports sync-collection, nothing synced
     // yet.
-    let (changed, removed, full, token, ctag) = if coll.sync_token.is_some() {
+    let mut use_sync = coll.sync_token.is_some();
+    let mut first = None;
+    if use_sync {
         let token = coll.sync_token.as_deref().filter(|t| !t.is_empty());
-        let ch = client.sync_collection(&coll.url, token, None).await?;
-        report.requests += ch.requests;
+        report.requests += 1;
+        match client.sync_collection(&coll.url, token, None).await {
+            Ok(ch) => first = Some(ch),
+            // A server that does not offer it after all (sabre/dav 1.8
+            // answers 403 ReportNotSupported): ctag and ETags from now on.
+            Err(e)
+                if token.is_none()
+                    && matches!(
+                        e.kind,
+                        ErrorKind::Forbidden(_)
+                            | ErrorKind::NotAllowed
+                            | ErrorKind::Status {
+                                status: 400 | 404 | 415 | 501,
+                                ..
+                            }
+                    ) =>
+            {
+                conn.execute(
+                    "UPDATE pim_collections SET sync_token = NULL WHERE id = ?1",
+                    [coll.id],
+                )?;
+                use_sync = false;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let (changed, removed, full, token, ctag) = if let (true, Some(ch)) = (use_sync, first) {
+        report.requests += ch.requests.saturating_sub(1);
         (ch.changed, ch.removed, ch.full, ch.token, None)
     } else {
         report.requests += 1;
@@ -124,6 +152,9 @@ async fn pull(
     for chunk in to_fetch.chunks(BATCH) {
         report.requests += 1;
         let (items, missing) = client.multiget(&coll.url, svc, chunk, BATCH).await?;
+        // One transaction per batch: thousands of items are written in a
+        // few commits, and a kill leaves whole batches.
+        let tx = conn.unchecked_transaction()?;
         for it in items {
             let href = path_of(&it.url);
             if let Err(e) = received(conn, coll, &it, report) {
@@ -133,6 +164,7 @@ async fn pull(
         for url in missing {
             gone(conn, coll, &path_of(&url), report)?;
         }
+        tx.commit()?;
     }
     for url in &removed {
         gone(conn, coll, &path_of(url), report)?;
@@ -490,21 +522,23 @@ pub async fn refresh_collections(
     home: &Url,
     kind: Kind,
 ) -> Result<Vec<CollectionRow>, Error> {
-    let found = client.collections(home, service(kind)).await?;
+    let found = client.collections_light(home, service(kind)).await?;
     // A home may hold both kinds (Radicale's does).
     let known: Vec<CollectionRow> = store::collections(conn, Some(home))?
         .into_iter()
         .filter(|c| c.kind == kind)
         .collect();
     for c in &found {
-        // A new collection has no token yet: its first sync lists all; a
-        // server that gave a token supports sync-collection.
-        let sync = c.sync_token.is_some();
+        // A new collection has no token yet: its first sync lists all. The
+        // empty token marks one that offers sync-collection (a server that
+        // does not say is tried, and falls back if it refuses).
+        let sync = c.supports_sync.unwrap_or(true);
         conn.execute(
-            "INSERT INTO pim_collections(account_id, home, url, kind, name, color, components, sync_token)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?8 THEN '' ELSE NULL END)
+            "INSERT INTO pim_collections(account_id, home, url, kind, name, color, components, read_only, sync_token)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE WHEN ?9 THEN '' ELSE NULL END)
              ON CONFLICT(url) DO UPDATE SET name = excluded.name, color = excluded.color,
-                 components = excluded.components",
+                 components = excluded.components, read_only = excluded.read_only,
+                 sync_token = CASE WHEN ?9 THEN coalesce(sync_token, '') ELSE NULL END",
             rusqlite::params![
                 account_id,
                 home.as_str(),
@@ -513,6 +547,7 @@ pub async fn refresh_collections(
                 c.display_name,
                 c.color,
                 c.components.join(","),
+                c.writable == Some(false),
                 sync
             ],
         )?;

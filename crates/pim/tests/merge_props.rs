@@ -10,7 +10,15 @@ use std::collections::BTreeMap;
 use cc_pim::text::{equivalent, merge3};
 use proptest::prelude::*;
 
-const NAMES: &[&str] = &["SUMMARY", "LOCATION", "DESCRIPTION", "X-A", "X-B", "CATEGORIES", "URL"];
+const NAMES: &[&str] = &[
+    "SUMMARY",
+    "LOCATION",
+    "DESCRIPTION",
+    "X-A",
+    "X-B",
+    "CATEGORIES",
+    "URL",
+];
 
 /// An edit of one property on one side.
 #[derive(Debug, Clone)]
@@ -29,7 +37,9 @@ fn edit() -> impl Strategy<Value = Edit> {
 }
 
 fn render(props: &BTreeMap<String, String>) -> String {
-    let mut s = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//T//EN\r\nBEGIN:VEVENT\r\nUID:u\r\nDTSTART:20261201T100000Z\r\n");
+    let mut s = String::from(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//T//EN\r\nBEGIN:VEVENT\r\nUID:u\r\nDTSTART:20261201T100000Z\r\n",
+    );
     for (k, v) in props {
         s.push_str(&format!("{k}:{v}\r\n"));
     }

@@ -197,6 +197,7 @@ pub const MIGRATIONS: &[&str] = &[
         organisation TEXT NOT NULL,
         groups       TEXT NOT NULL
     ) STRICT;
+    CREATE INDEX pim_contacts_name ON pim_contacts(name COLLATE NOCASE);
     CREATE VIRTUAL TABLE pim_contacts_fts USING fts5(
         text, content='', contentless_delete=1, tokenize='trigram remove_diacritics 1'
     );",
