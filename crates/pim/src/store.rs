@@ -583,11 +583,8 @@ pub fn search_contacts(
     let select =
         "SELECT c.item_id, i.uid, i.collection_id, c.name, c.emails, c.phones, c.organisation
                   FROM pim_contacts c JOIN pim_items i ON i.id = c.item_id";
-    // The trigram index answers three characters or more; shorter text is
-    // matched by a scan (a few thousand rows at most matter here). A text
-    // that many contacts hold ("maria", the organisation's domain) is
-    // answered by walking the names in order and checking each against the
-    // index, which stops at `limit`; one few hold, by sorting its matches.
+    // The trigram index answers three characters or more; shorter rare
+    // text is matched by a scan.
     let fts = text.chars().count() >= 3;
     let arg = if fts {
         format!("\"{}\"", text.replace('"', "\"\""))
@@ -598,7 +595,7 @@ pub fn search_contacts(
     // and each checked here, which stops at `limit` (a few rows per hit).
     // When the walk meets too few within its budget, the text is rare and
     // the index answers it.
-    if let Some(found) = walk_search(conn, &select, text, limit, &books)? {
+    if let Some(found) = walk_search(conn, select, text, limit, &books)? {
         return Ok(found);
     }
     let sql = if fts {
