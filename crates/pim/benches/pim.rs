@@ -23,7 +23,10 @@
 //!    a surname, an e-mail or a phone number) in-process, 50th and 95th
 //!    percentile.
 //!
-//! Knobs: `CC_BENCH_ONLY=events,month,contacts`, `CC_BENCH_ROUNDS` (3),
+//! 4. *large*: 50,000 contacts, ours only: the first sync and a no-change
+//!    sync, for the peak RSS.
+//!
+//! Knobs: `CC_BENCH_ONLY=events,month,contacts,large`, `CC_BENCH_ROUNDS` (3),
 //! `CC_BENCH_CLI` (our binary). Without `--bench`: a smoke run with small
 //! sizes and one round.
 #![allow(clippy::print_stdout, reason = "a bench binary reports on stdout")]
@@ -403,7 +406,8 @@ fn percentile(v: &mut [Duration], p: f64) -> Duration {
 
 fn main() -> Result<(), BoxError> {
     let full = std::env::args().any(|a| a == "--bench");
-    let only = std::env::var("CC_BENCH_ONLY").unwrap_or_else(|_| "events,month,contacts".into());
+    let only =
+        std::env::var("CC_BENCH_ONLY").unwrap_or_else(|_| "events,month,contacts,large".into());
     let runs = |s: &str| only.split(',').any(|o| o == s);
     let rounds = std::env::var("CC_BENCH_ROUNDS")
         .ok()
@@ -414,6 +418,7 @@ fn main() -> Result<(), BoxError> {
     } else {
         (100, 200, 300)
     };
+    let n_large = if full { 50_000 } else { 500 };
     let cli = std::env::var_os("CC_BENCH_CLI")
         .map(PathBuf::from)
         .unwrap_or_else(|| cc_harness::workspace_root().join("target/release/commonscloud"));
@@ -603,6 +608,33 @@ fn main() -> Result<(), BoxError> {
             times.len(),
             p50.as_secs_f64() * 1e3,
             p95.as_secs_f64() * 1e3
+        );
+    }
+    if runs("large") {
+        // Ours only (vdirsyncer took 27 s for 10,000): peak RSS with 50,000
+        // items.
+        let server = Server::start(Kind::Radicale);
+        let book = url::Url::parse(&server.addressbook_home_url())?.join("many/")?;
+        rt.block_on(server.dav_client().mkaddressbook(&book, "Many"))?;
+        fill(
+            &server,
+            &book,
+            (0..n_large)
+                .map(|i| (format!("ct-{i}.vcf"), contact(i)))
+                .collect(),
+        )?;
+        let state = b.scratch.path().join("large.sqlite3");
+        let first = measure(b.ours(&server, &state))?;
+        let again = measure(b.ours(&server, &state))?;
+        b.row(
+            &format!("{n_large} contacts: first sync"),
+            "commonscloud",
+            vec![first],
+        );
+        b.row(
+            &format!("{n_large} contacts: no-change sync"),
+            "commonscloud",
+            vec![again],
         );
     }
     b.table();
