@@ -90,12 +90,12 @@ async fn pull(
 ) -> Result<(), Error> {
     let svc = service(coll.kind);
     let local: Vec<ItemRow> = store::items(conn, coll.id)?;
-    let etag_of = |href: &str| {
-        local
-            .iter()
-            .find(|i| i.href == href)
-            .and_then(|i| i.etag.clone())
-    };
+    // By name: a listing of every item is compared with every item here.
+    let etags: std::collections::HashMap<&str, Option<&str>> = local
+        .iter()
+        .map(|i| (i.href.as_str(), i.etag.as_deref()))
+        .collect();
+    let etag_of = |href: &str| etags.get(href).copied().flatten().map(str::to_owned);
     // What the server says changed, and what it says is gone.
     // An empty token: the server supports sync-collection, nothing synced
     // yet.
