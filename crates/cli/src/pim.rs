@@ -419,7 +419,17 @@ async fn pim_sync(ctx: &Context, a: &PimSyncArgs) -> Result<(), Failure> {
                 // Found again next time, in case the home moved.
                 let _ = conn.execute("DELETE FROM settings WHERE key = ?1", [&key]);
             }
-            for r in results? {
+            let results = match results {
+                Ok(r) => r,
+                // Syncing on: offline or in maintenance, try again at the
+                // next interval (edits made meanwhile wait in the state).
+                Err(f) if !a.once && f.code != 3 => {
+                    eprintln!("commonscloud: {}: {}", kind_noun(kind), f.message);
+                    continue;
+                }
+                Err(f) => return Err(f),
+            };
+            for r in results {
                 match r {
                     Ok(rep) => {
                         println!(
