@@ -341,10 +341,10 @@ impl App {
         }
     }
 
-    /// A DAV client signed in as the account (its app password read from
-    /// the keyring, never returned), and the account's files root URL. An
-    /// account waiting to sign in again gives `Unauthorized`.
-    pub async fn files_client(&self, account_id: i64) -> Result<(cc_dav::DavClient, Url), Error> {
+    /// An account's record, its app password (from the keyring) and its
+    /// server's address; `Unauthorized` for an account waiting to sign in
+    /// again.
+    async fn signed_in(&self, account_id: i64) -> Result<(AccountRecord, String, Url), Error> {
         let rec = self.with_store(|s| records::get(s.connection(), account_id))?;
         if rec.needs_sign_in {
             return Err(Error::new(
@@ -358,6 +358,14 @@ impl App {
         let key = rec.keyring_user.clone();
         let password = self.keyring(move |k| k.read(&key)).await?;
         let server = normalise_server_url(&rec.server_url)?;
+        Ok((rec, password, server))
+    }
+
+    /// A DAV client signed in as the account (its app password read from
+    /// the keyring, never returned), and the account's files root URL. An
+    /// account waiting to sign in again gives `Unauthorized`.
+    pub async fn files_client(&self, account_id: i64) -> Result<(cc_dav::DavClient, Url), Error> {
+        let (rec, password, server) = self.signed_in(account_id).await?;
         Ok((dav_for(&rec, password, 3)?, files_url_of(&rec, &server)))
     }
 
@@ -365,19 +373,7 @@ impl App {
     /// contacts: the server's address and the calendar and address-book
     /// homes found at sign-in (`None` where the server named none).
     pub async fn pim_client(&self, account_id: i64) -> Result<PimAccess, Error> {
-        let rec = self.with_store(|s| records::get(s.connection(), account_id))?;
-        if rec.needs_sign_in {
-            return Err(Error::new(
-                ErrorCode::Unauthorized,
-                format!(
-                    "{}: the server refused the password; sign in again",
-                    rec.user_id
-                ),
-            ));
-        }
-        let key = rec.keyring_user.clone();
-        let password = self.keyring(move |k| k.read(&key)).await?;
-        let server = normalise_server_url(&rec.server_url)?;
+        let (rec, password, server) = self.signed_in(account_id).await?;
         let parse = |u: &Option<String>| u.as_deref().and_then(|u| Url::parse(u).ok());
         Ok(PimAccess {
             client: dav_for(&rec, password, 3)?,

@@ -40,21 +40,9 @@ impl Hub {
         }
         let (stop_tx, stop_rx) = mpsc::unbounded_channel();
         let hub = self.clone();
-        let spawned = std::thread::Builder::new()
-            .name(format!("push-{account_id}"))
-            .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        tracing::error!(account = account_id, "no runtime for push: {e}");
-                        return;
-                    }
-                };
-                rt.block_on(listen(hub, account_id, client, files_root, stop_rx));
-            });
+        let spawned = crate::sync::on_own_thread(format!("push-{account_id}"), move || {
+            listen(hub, account_id, client, files_root, stop_rx)
+        });
         match spawned {
             Ok(_) => {
                 pushers.insert(account_id, Pusher { _stop: stop_tx });

@@ -231,21 +231,7 @@ impl Hub {
         let (tx, rx) = mpsc::unbounded_channel();
         let hub = self.clone();
         let id = row.id;
-        let spawned = std::thread::Builder::new()
-            .name(format!("sync-{id}"))
-            .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        tracing::error!(folder = id, "no runtime for the sync worker: {e}");
-                        return;
-                    }
-                };
-                rt.block_on(worker(hub, row, client, rx));
-            });
+        let spawned = on_own_thread(format!("sync-{id}"), move || worker(hub, row, client, rx));
         match spawned {
             Ok(_) => {
                 if let Ok(mut w) = self.workers.lock() {
@@ -438,6 +424,29 @@ async fn wait_for_change(watch: Option<&mut cc_files::watch::LocalWatch>, poll: 
         }
         None => tokio::time::sleep(poll).await,
     }
+}
+
+/// Runs the future `make` builds on a thread of its own with its own
+/// single-threaded runtime (the future holds a SQLite connection across
+/// awaits: it is made and run there, never sent).
+pub(crate) fn on_own_thread<F>(
+    name: String,
+    make: impl FnOnce() -> F + Send + 'static,
+) -> std::io::Result<std::thread::JoinHandle<()>>
+where
+    F: std::future::Future<Output = ()>,
+{
+    std::thread::Builder::new()
+        .name(name.clone())
+        .spawn(move || {
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt.block_on(make()),
+                Err(e) => tracing::error!(thread = name, "no runtime: {e}"),
+            }
+        })
 }
 
 /// The first wait before passing again after failed actions (Apache, for

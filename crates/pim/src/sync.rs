@@ -183,6 +183,22 @@ async fn pull(
     Ok(())
 }
 
+/// The row of an item as the server has it (row `id`, 0 for a new one).
+fn as_on_server(id: i64, coll: &CollectionRow, server: &Item) -> ItemRow {
+    ItemRow {
+        id,
+        collection_id: coll.id,
+        href: path_of(&server.url),
+        uid: crate::index::uid_of(&server.data),
+        etag: server.etag.clone(),
+        data: server.data.clone(),
+        base: None,
+        state: State::Synced,
+        conflict_of: None,
+        error: None,
+    }
+}
+
 /// The server's version of an item arrived.
 fn received(
     conn: &Connection,
@@ -192,18 +208,7 @@ fn received(
 ) -> Result<(), Error> {
     let href = path_of(&server.url);
     let existing = store::item_by_href(conn, coll.id, &href)?;
-    let fresh = |id: i64| ItemRow {
-        id,
-        collection_id: coll.id,
-        href: href.clone(),
-        uid: crate::index::uid_of(&server.data),
-        etag: server.etag.clone(),
-        data: server.data.clone(),
-        base: None,
-        state: State::Synced,
-        conflict_of: None,
-        error: None,
-    };
+    let fresh = |id: i64| as_on_server(id, coll, server);
     match existing {
         None => {
             store::save_item(conn, coll.kind, &fresh(0))?;
@@ -234,7 +239,6 @@ fn settle(
     server: &Item,
     report: &mut CollectionReport,
 ) -> Result<(), Error> {
-    let href = path_of(&server.url);
     if text::equivalent(&local.data, &server.data) {
         let it = ItemRow {
             etag: server.etag.clone(),
@@ -285,19 +289,7 @@ fn settle(
         }
         None => {
             // The server's version stays under its name...
-            let keep = ItemRow {
-                id: local.id,
-                collection_id: coll.id,
-                href: href.clone(),
-                uid: crate::index::uid_of(&server.data),
-                etag: server.etag.clone(),
-                data: server.data.clone(),
-                base: None,
-                state: State::Synced,
-                conflict_of: None,
-                error: None,
-            };
-            store::save_item(conn, coll.kind, &keep)?;
+            store::save_item(conn, coll.kind, &as_on_server(local.id, coll, server))?;
             // ...and the local one becomes a new item.
             let uid = crate::new_uid();
             let copy = ItemRow {
