@@ -7,10 +7,10 @@
 //! their rules, a create that reached the server before a kill, a
 //! no-change sync, and the contact search.
 
+use cc_dav::DavClient;
 use cc_dav::files::Precondition;
 use cc_dav::href::join_names;
 use cc_dav::pim::Service;
-use cc_dav::{ClientConfig, Credentials, DavClient};
 use cc_harness::servers::{Kind as ServerKind, Server};
 use cc_pim::store::{self, State};
 use cc_pim::{Kind, sync_home};
@@ -27,14 +27,7 @@ struct Target {
 impl Target {
     fn harness(kind: ServerKind) -> Target {
         let server = Server::start(kind);
-        let client = DavClient::new(
-            ClientConfig::default(),
-            Some(Credentials {
-                user: server.user().into(),
-                password: server.password().into(),
-            }),
-        )
-        .unwrap();
+        let client = server.dav_client();
         Target {
             label: format!("{kind:?}"),
             calendars: Url::parse(&server.calendar_home_url()).unwrap(),
