@@ -6,7 +6,6 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use cc_dav::pim::Service;
 use cc_dav::{ClientConfig, Credentials, DavClient};
 use cc_pim::Kind;
 use cc_pim::store::{self, CollectionRow};
@@ -358,53 +357,25 @@ async fn pim_sync(ctx: &Context, a: &PimSyncArgs) -> Result<(), Failure> {
     let conn = st.connection();
     loop {
         let mut left = Vec::new();
-        for (kind, service) in [
-            (Kind::Calendar, Service::CalDav),
-            (Kind::AddressBook, Service::CardDav),
-        ] {
+        for kind in [Kind::Calendar, Kind::AddressBook] {
             let known = match kind {
                 Kind::Calendar => t.calendar_home.clone(),
                 Kind::AddressBook => t.contacts_home.clone(),
             };
-            // Found once, kept in the state file (discovery is several
-            // requests).
-            let key = format!(
-                "pim.home.{}.{}.{}",
-                kind_noun(kind),
-                t.client
-                    .credentials()
-                    .map(|c| c.user.as_str())
-                    .unwrap_or(""),
-                t.server
-            );
-            let cached = known.or_else(|| {
-                conn.query_row("SELECT value FROM settings WHERE key = ?1", [&key], |r| {
-                    r.get::<_, String>(0)
-                })
-                .ok()
-                .and_then(|v| Url::parse(&v).ok())
-            });
-            let home = match cached {
-                Some(h) => h,
-                None => match t.client.discover(&t.server, service).await {
-                    Ok(d) => match d.home {
-                        Some(h) => {
-                            let _ = conn.execute(
-                                "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
-                                [&key, h.as_str()],
-                            );
-                            h
-                        }
-                        None => continue,
-                    },
-                    Err(e) if e.kind == cc_dav::ErrorKind::Unauthorized => {
-                        return Err(pim_err(e.into()));
-                    }
-                    Err(e) => {
-                        eprintln!("commonscloud: no {} here: {e}", kind_noun(kind));
-                        continue;
-                    }
-                },
+            let found = match known {
+                Some(h) => Ok(Some(h)),
+                None => cc_pim::find_home(conn, &t.client, &t.server, kind).await,
+            };
+            let home = match found {
+                Ok(Some(h)) => h,
+                Ok(None) => continue,
+                Err(cc_pim::Error::Dav(e)) if e.kind == cc_dav::ErrorKind::Unauthorized => {
+                    return Err(pim_err(e.into()));
+                }
+                Err(e) => {
+                    eprintln!("commonscloud: no {} here: {e}", kind_noun(kind));
+                    continue;
+                }
             };
             match kind {
                 Kind::Calendar => t.calendar_home = Some(home.clone()),
@@ -417,7 +388,7 @@ async fn pim_sync(ctx: &Context, a: &PimSyncArgs) -> Result<(), Failure> {
             bar.finish_and_clear();
             if results.is_err() {
                 // Found again next time, in case the home moved.
-                let _ = conn.execute("DELETE FROM settings WHERE key = ?1", [&key]);
+                let _ = cc_pim::forget_home(conn, &t.client, &t.server, kind);
             }
             let results = match results {
                 Ok(r) => r,

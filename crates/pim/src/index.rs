@@ -48,7 +48,14 @@ pub fn occurrences(
     from: i64,
     to: i64,
 ) -> Result<Vec<Occurrence>, IndexError> {
-    let cal = ICalendar::parse(text).map_err(|_| IndexError::NotICalendar)?;
+    let mut cal = ICalendar::parse(text).map_err(|_| IndexError::NotICalendar)?;
+    // calcard pairs an override with its series only when both have the
+    // same SEQUENCE, but clients raise it on the override they edit (RFC
+    // 5545 allows it): without it, the override and the occurrence it
+    // replaces would both be shown.
+    for c in cal.components.iter_mut() {
+        c.entries.retain(|e| e.name != ICalendarProperty::Sequence);
+    }
     let expanded = cal.expand_dates(Tz::Tz(local), MAX_OCCURRENCES);
     let has_events = cal
         .components
@@ -57,6 +64,7 @@ pub fn occurrences(
     if has_events && expanded.events.is_empty() && !expanded.errors.is_empty() {
         return Err(IndexError::NoStart);
     }
+    let zones = cal.build_tz_resolver().with_default(Tz::Tz(local));
     let mut out = Vec::new();
     for ev in expanded.events {
         let Some(comp) = cal.components.get(ev.comp_id as usize) else {
@@ -102,7 +110,21 @@ pub fn occurrences(
             summary: text_of(&ICalendarProperty::Summary),
             location: text_of(&ICalendarProperty::Location),
             recurrence_id: recurring.then(|| {
-                DateTime::<Utc>::from_timestamp(start, 0)
+                // An override is named by the occurrence it replaces, not
+                // by where it was moved.
+                let named = comp
+                    .property(&ICalendarProperty::RecurrenceId)
+                    .and_then(|e| {
+                        let tz = zones.resolve_or_default(e.tz_id());
+                        match e.values.first() {
+                            Some(ICalendarValue::PartialDateTime(p)) => {
+                                p.to_date_time_with_tz(tz).map(|d| d.timestamp())
+                            }
+                            _ => None,
+                        }
+                    })
+                    .unwrap_or(start);
+                DateTime::<Utc>::from_timestamp(named, 0)
                     .map(|d| d.to_rfc3339())
                     .unwrap_or_default()
             }),

@@ -8,6 +8,7 @@
 //! - [`index`]: what is shown, read from the items with `calcard`;
 //! - [`text`]: the items' text as content lines and the three-way merge.
 
+pub mod edit;
 pub mod index;
 pub mod store;
 pub mod sync;
@@ -96,4 +97,64 @@ pub async fn sync_home(
         }
     }
     Ok(out)
+}
+
+/// Where a home's address is kept in the state file (discovery costs
+/// several requests).
+fn home_key(client: &cc_dav::DavClient, server: &Url, kind: Kind) -> String {
+    format!(
+        "pim.home.{}.{}.{}",
+        kind.noun(),
+        client.credentials().map(|c| c.user.as_str()).unwrap_or(""),
+        server
+    )
+}
+
+/// The calendar or contacts home of the account `client` signs in as on
+/// `server`: found once by discovery (RFC 6764, `current-user-principal`)
+/// and kept in the state file. `None` when the server has no such
+/// service.
+pub async fn find_home(
+    conn: &rusqlite::Connection,
+    client: &cc_dav::DavClient,
+    server: &Url,
+    kind: Kind,
+) -> Result<Option<Url>, Error> {
+    let key = home_key(client, server, kind);
+    let cached = conn
+        .query_row("SELECT value FROM settings WHERE key = ?1", [&key], |r| {
+            r.get::<_, String>(0)
+        })
+        .ok()
+        .and_then(|v| Url::parse(&v).ok());
+    if cached.is_some() {
+        return Ok(cached);
+    }
+    let service = match kind {
+        Kind::Calendar => cc_dav::pim::Service::CalDav,
+        Kind::AddressBook => cc_dav::pim::Service::CardDav,
+    };
+    let found = client.discover(server, service).await?;
+    if let Some(h) = &found.home {
+        conn.execute(
+            "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
+            [&key, h.as_str()],
+        )?;
+    }
+    Ok(found.home)
+}
+
+/// Forgets a home found by [`find_home`] (it failed: found again next
+/// time, in case it moved).
+pub fn forget_home(
+    conn: &rusqlite::Connection,
+    client: &cc_dav::DavClient,
+    server: &Url,
+    kind: Kind,
+) -> Result<(), Error> {
+    conn.execute(
+        "DELETE FROM settings WHERE key = ?1",
+        [home_key(client, server, kind)],
+    )?;
+    Ok(())
 }

@@ -485,6 +485,7 @@ pub fn pending(conn: &Connection, collection_id: i64) -> Result<usize, Error> {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AgendaEntry {
     pub calendar: String,
+    pub collection_id: i64,
     pub item_id: i64,
     pub uid: Option<String>,
     pub occurrence: index::Occurrence,
@@ -528,6 +529,7 @@ pub fn agenda(conn: &Connection, from: i64, to: i64) -> Result<Vec<AgendaEntry>,
             if let Some(c) = calendars.iter().find(|c| c.id == coll) {
                 out.push(AgendaEntry {
                     calendar: c.label(),
+                    collection_id: c.id,
                     item_id,
                     uid,
                     occurrence,
@@ -545,6 +547,7 @@ pub fn agenda(conn: &Connection, from: i64, to: i64) -> Result<Vec<AgendaEntry>,
             if let Ok(occ) = index::occurrences(&it.data, tz, from, to) {
                 out.extend(occ.into_iter().map(|occurrence| AgendaEntry {
                     calendar: c.label(),
+                    collection_id: c.id,
                     item_id: it.id,
                     uid: it.uid.clone(),
                     occurrence,
@@ -560,6 +563,7 @@ pub fn agenda(conn: &Connection, from: i64, to: i64) -> Result<Vec<AgendaEntry>,
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ContactEntry {
     pub addressbook: String,
+    pub collection_id: i64,
     pub item_id: i64,
     pub uid: Option<String>,
     pub name: String,
@@ -631,6 +635,7 @@ pub fn search_contacts(
         if let Some(b) = books.iter().find(|b| b.id == coll) {
             out.push(ContactEntry {
                 addressbook: b.label(),
+                collection_id: b.id,
                 item_id,
                 uid,
                 name,
@@ -705,6 +710,7 @@ fn walk_search(
         };
         out.push(ContactEntry {
             addressbook: b.label(),
+            collection_id: b.id,
             item_id: r.get(0)?,
             uid: r.get(1)?,
             name,

@@ -8,14 +8,14 @@ use std::collections::BTreeMap;
 /// One logical line: its physical (folded) text, line ends included, and
 /// its unfolded text for comparisons.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Line<'a> {
-    raw: &'a str,
-    unfolded: String,
+pub(crate) struct Line<'a> {
+    pub(crate) raw: &'a str,
+    pub(crate) unfolded: String,
 }
 
 impl Line<'_> {
     /// `BEGIN`, `END`, `DTSTART`... (upper case, without parameters).
-    fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         let end = self
             .unfolded
             .find([';', ':'])
@@ -23,7 +23,7 @@ impl Line<'_> {
         self.unfolded[..end].to_ascii_uppercase()
     }
 
-    fn value(&self) -> &str {
+    pub(crate) fn value(&self) -> &str {
         // The value starts after the first colon outside quotes.
         let mut quoted = false;
         for (i, c) in self.unfolded.char_indices() {
@@ -37,7 +37,7 @@ impl Line<'_> {
     }
 }
 
-fn lines(text: &str) -> Vec<Line<'_>> {
+pub(crate) fn lines(text: &str) -> Vec<Line<'_>> {
     let mut out: Vec<Line<'_>> = Vec::new();
     let mut start = 0;
     let bytes = text.as_bytes();
