@@ -209,8 +209,9 @@ fn comps(all: &[Line<'_>]) -> Vec<Comp> {
 fn direct(all: &[Line<'_>], c: &Comp) -> Vec<usize> {
     let mut out = Vec::new();
     let mut depth = 0;
-    for i in c.begin + 1..c.end.min(all.len()) {
-        match all[i].name().as_str() {
+    let end = c.end.min(all.len());
+    for (i, l) in all.iter().enumerate().take(end).skip(c.begin + 1) {
+        match l.name().as_str() {
             "BEGIN" => depth += 1,
             "END" => depth -= 1,
             _ if depth == 0 => out.push(i),
