@@ -43,6 +43,8 @@ pub enum ErrorCode {
     /// The system did not let the app turn starting at login on or off
     /// (the other settings were saved).
     Autostart,
+    /// A calendar or address book shared without the right to change it.
+    ReadOnly,
 }
 
 /// The one error type of the façade: a code for programs and a message

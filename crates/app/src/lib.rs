@@ -9,6 +9,7 @@ mod accounts;
 pub mod autostart;
 mod error;
 mod folders;
+mod pim;
 pub mod provider;
 mod push;
 mod settings;
@@ -25,7 +26,12 @@ pub use accounts::{Account, LoginStarted, PimAccess, ServerCheck, SignOutReport}
 pub use autostart::{StartAtLogin, XdgAutostart};
 pub use cc_account::health::Health;
 pub use cc_account::{HttpConfig, Keyring, PollPolicy};
+pub use cc_pim::edit::{Address, ContactFields, EventFields, Typed};
 pub use error::{Error, ErrorCode};
+pub use pim::{
+    CalendarEntry, ContactDetail, ContactSummary, EditScope, EventDetail, ImportReport,
+    PimCollection, PimKind, PimStatus, SaveContact, SaveEvent,
+};
 pub use provider::{Provider, ServerChoice, ServiceLink};
 use serde::Serialize;
 pub use settings::{Settings, SettingsPatch};

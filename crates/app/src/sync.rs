@@ -87,6 +87,12 @@ pub enum SyncEvent {
         #[serde(rename = "accountId")]
         account_id: i64,
     },
+    /// An account's calendars or contacts changed or synced: the pages
+    /// read them again ([`App::pim_collections`]).
+    Pim {
+        #[serde(rename = "accountId")]
+        account_id: i64,
+    },
 }
 
 /// The app's state across all pairs, for the tray icon.
@@ -130,6 +136,9 @@ pub(crate) struct Hub {
     /// The accounts' push channels, and the accounts whose channel is up.
     pub(crate) pushers: Mutex<HashMap<i64, crate::push::Pusher>>,
     pub(crate) push_live: Mutex<std::collections::HashSet<i64>>,
+    /// The accounts' calendar and contacts workers, and what they do.
+    pub(crate) pim_workers: Mutex<HashMap<i64, crate::pim::PimWorker>>,
+    pub(crate) pim_live: Mutex<HashMap<i64, crate::pim::PimLive>>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -150,6 +159,8 @@ impl Hub {
             workers: Mutex::new(HashMap::new()),
             pushers: Mutex::new(HashMap::new()),
             push_live: Mutex::new(std::collections::HashSet::new()),
+            pim_workers: Mutex::new(HashMap::new()),
+            pim_live: Mutex::new(HashMap::new()),
         })
     }
 
@@ -764,6 +775,7 @@ impl App {
         for row in rows {
             self.start_pair(row).await;
         }
+        self.start_pim_all().await;
         Ok(())
     }
 
@@ -794,6 +806,7 @@ impl App {
             self.hub.stop_worker(*id);
         }
         self.hub.stop_push(account_id);
+        self.hub.stop_pim(account_id);
         Ok(ids)
     }
 
@@ -812,6 +825,7 @@ impl App {
             self.hub.update(row.id, |l| *l = Live::default());
             self.start_pair(row).await;
         }
+        self.start_pim(account_id).await;
         Ok(())
     }
 
@@ -889,17 +903,23 @@ impl App {
     /// The state of all pairs together, for the tray.
     pub fn overall(&self) -> Overall {
         let folders = self.folders().unwrap_or_default();
-        if folders.is_empty() {
+        // Calendars and contacts count too.
+        let (pim_syncing, pim_offline) = self.hub.pim_overall();
+        let pim_error = self
+            .pim_collections()
+            .is_ok_and(|c| c.iter().any(|c| c.status == crate::PimStatus::Error));
+        let pim_any = pim_syncing || pim_offline || pim_error;
+        if folders.is_empty() && !pim_any {
             return Overall::Idle;
         }
         let any = |s: FolderStatus| folders.iter().any(|f| f.status == s);
-        if any(FolderStatus::Error) || any(FolderStatus::Attention) {
+        if any(FolderStatus::Error) || any(FolderStatus::Attention) || pim_error {
             Overall::Error
-        } else if any(FolderStatus::Syncing) {
+        } else if any(FolderStatus::Syncing) || pim_syncing {
             Overall::Syncing
-        } else if any(FolderStatus::Offline) {
+        } else if any(FolderStatus::Offline) || pim_offline {
             Overall::Offline
-        } else if folders.iter().all(|f| f.status == FolderStatus::Paused) {
+        } else if !folders.is_empty() && folders.iter().all(|f| f.status == FolderStatus::Paused) {
             Overall::Paused
         } else {
             Overall::UpToDate

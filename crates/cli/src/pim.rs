@@ -487,43 +487,11 @@ fn import(ctx: &Context, a: &ImportArgs) -> Result<(), Failure> {
     let st = open_store(ctx)?;
     let conn = st.connection();
     let coll = chosen(conn, &a.calendar, &a.addressbook)?;
-    let items = match coll.kind {
-        Kind::Calendar => cc_pim::text::split_calendar(&text),
-        Kind::AddressBook => cc_pim::text::split_cards(&text),
-    };
-    if items.is_empty() {
-        return Err(fail(
-            2,
-            format!(
-                "{}: no {} in it",
-                a.file.display(),
-                match coll.kind {
-                    Kind::Calendar => "events",
-                    Kind::AddressBook => "contacts",
-                }
-            ),
-        ));
-    }
-    let (mut added, mut changed, mut same) = (0, 0, 0);
-    let mut left = Vec::new();
-    for item in items {
-        let uid = cc_pim::index::uid_of(&item);
-        let existing = match &uid {
-            Some(u) => store::item_by_uid(conn, coll.id, u).map_err(pim_err)?,
-            None => None,
-        };
-        let result = match existing {
-            Some(e) if cc_pim::text::equivalent(&e.data, &item) => {
-                same += 1;
-                Ok(())
-            }
-            Some(e) => store::update_item(conn, e.id, &item).map(|_| changed += 1),
-            None => store::create_item(conn, coll.id, &item).map(|_| added += 1),
-        };
-        if let Err(e) = result {
-            left.push(format!("{}: {e}", uid.unwrap_or_else(|| "(no UID)".into())));
-        }
-    }
+    let r = store::import(conn, coll.id, &text).map_err(|e| match e {
+        cc_pim::Error::Invalid(m) => fail(2, format!("{}: {m}", a.file.display())),
+        e => pim_err(e),
+    })?;
+    let (added, changed, same, left) = (r.added, r.changed, r.same, r.failed);
     println!(
         "{}: {added} added, {changed} changed, {same} already there; sent at the next `commonscloud pim sync`",
         coll.label()
@@ -545,16 +513,7 @@ fn export(ctx: &Context, a: &ExportArgs) -> Result<(), Failure> {
     let st = open_store(ctx)?;
     let conn = st.connection();
     let coll = chosen(conn, &a.calendar, &a.addressbook)?;
-    let items: Vec<String> = store::items(conn, coll.id)
-        .map_err(pim_err)?
-        .into_iter()
-        .filter(|i| i.state != store::State::Deleted)
-        .map(|i| i.data)
-        .collect();
-    let out = match coll.kind {
-        Kind::Calendar => cc_pim::text::join_calendars(&items),
-        Kind::AddressBook => items.concat(),
-    };
+    let out = store::export(conn, coll.id).map_err(pim_err)?;
     match &a.output {
         Some(p) => std::fs::write(p, out).map_err(|e| fail(1, format!("{}: {e}", p.display())))?,
         None => {

@@ -724,3 +724,75 @@ fn walk_search(
     }
     Ok(Some(out))
 }
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+pub struct ImportReport {
+    pub added: usize,
+    pub changed: usize,
+    /// Items already there as they are in the file.
+    pub same: usize,
+    /// Items not imported, with why.
+    pub failed: Vec<String>,
+}
+
+/// Adds the events or contacts of a `.ics` / `.vcf` file to a collection
+/// (sent at the next sync). An item whose UID is there already is changed
+/// when it differs. A file with nothing to import is refused.
+pub fn import(conn: &Connection, collection_id: i64, text: &str) -> Result<ImportReport, Error> {
+    let coll = collection(conn, collection_id)?;
+    if coll.read_only {
+        return Err(Error::ReadOnly(coll.label()));
+    }
+    let items = match coll.kind {
+        Kind::Calendar => crate::text::split_calendar(text),
+        Kind::AddressBook => crate::text::split_cards(text),
+    };
+    if items.is_empty() {
+        return Err(Error::Invalid(format!(
+            "no {} in the file",
+            match coll.kind {
+                Kind::Calendar => "events",
+                Kind::AddressBook => "contacts",
+            }
+        )));
+    }
+    let mut r = ImportReport::default();
+    let tx = conn.unchecked_transaction()?;
+    for item in items {
+        let uid = index::uid_of(&item);
+        let existing = match &uid {
+            Some(u) => item_by_uid(conn, coll.id, u)?,
+            None => None,
+        };
+        let result = match existing {
+            Some(e) if crate::text::equivalent(&e.data, &item) => {
+                r.same += 1;
+                Ok(())
+            }
+            Some(e) => update_item(conn, e.id, &item).map(|_| r.changed += 1),
+            None => create_item(conn, coll.id, &item).map(|_| r.added += 1),
+        };
+        if let Err(e) = result {
+            r.failed
+                .push(format!("{}: {e}", uid.unwrap_or_else(|| "(no UID)".into())));
+        }
+    }
+    tx.commit()?;
+    Ok(r)
+}
+
+/// A collection as one `.ics` (one calendar with every event and the time
+/// zones once) or `.vcf` file.
+pub fn export(conn: &Connection, collection_id: i64) -> Result<String, Error> {
+    let coll = collection(conn, collection_id)?;
+    let items: Vec<String> = items(conn, coll.id)?
+        .into_iter()
+        .filter(|i| i.state != State::Deleted)
+        .map(|i| i.data)
+        .collect();
+    Ok(match coll.kind {
+        Kind::Calendar => crate::text::join_calendars(&items),
+        Kind::AddressBook => items.concat(),
+    })
+}

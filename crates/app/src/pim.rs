@@ -1,0 +1,832 @@
+//! Calendars and contacts in the app: what the Calendar and Contacts pages
+//! show and change (on [`cc_pim`]), and the background sync of each
+//! signed-in account's collections, on its own thread like the folder
+//! workers. An edit is written to the state file first and sent by the
+//! account's worker, woken at once; offline, it waits there.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cc_pim::edit::{ContactFields, EventFields};
+use cc_pim::store::{self, CollectionRow, State};
+use cc_pim::{Kind, edit};
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use ts_rs::TS;
+use url::Url;
+
+use crate::sync::{Hub, SyncEvent};
+use crate::{App, Error, ErrorCode};
+
+/// Calendars or address books.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PimKind {
+    Calendar,
+    Addressbook,
+}
+
+impl From<Kind> for PimKind {
+    fn from(k: Kind) -> Self {
+        match k {
+            Kind::Calendar => PimKind::Calendar,
+            Kind::AddressBook => PimKind::Addressbook,
+        }
+    }
+}
+
+/// What a collection is doing.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PimStatus {
+    InSync,
+    Syncing,
+    /// Changes made here wait to be sent (`pending`).
+    Pending,
+    /// The server cannot be reached; changes made here wait.
+    Offline,
+    /// The last sync failed (`error` says why).
+    Error,
+    /// Not synced yet.
+    Waiting,
+}
+
+/// A calendar or address book, as the pages list it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PimCollection {
+    pub id: i64,
+    pub account_id: Option<i64>,
+    pub kind: PimKind,
+    pub name: String,
+    /// `#rrggbb` when the server gave one.
+    pub color: Option<String>,
+    /// Shared with the member without the right to change it.
+    pub read_only: bool,
+    pub hidden: bool,
+    /// Changes made here not sent yet.
+    pub pending: usize,
+    pub status: PimStatus,
+    pub error: Option<String>,
+    /// Seconds since the epoch.
+    pub synced_at: Option<i64>,
+}
+
+/// One occurrence of an event, for the calendar views.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CalendarEntry {
+    pub item_id: i64,
+    pub calendar_id: i64,
+    pub summary: String,
+    pub location: String,
+    /// Seconds since the epoch (for an all-day event, midnights here).
+    pub start: i64,
+    pub end: i64,
+    pub all_day: bool,
+    /// For an occurrence of a repeating event: which one (seconds since
+    /// the epoch, as the series starts it), given back to edit it.
+    pub recurrence_id: Option<i64>,
+    pub read_only: bool,
+    pub color: Option<String>,
+    /// Not sent to the server yet.
+    pub pending: bool,
+}
+
+/// An event opened in the editor.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct EventDetail {
+    pub item_id: i64,
+    pub calendar_id: i64,
+    pub read_only: bool,
+    /// Part of a repeating series (the editor asks "this one / this and
+    /// the following / all").
+    pub recurring: bool,
+    pub recurrence_id: Option<i64>,
+    pub fields: EventFields,
+    /// A copy kept when the same event was changed here and on the server.
+    pub conflicted_copy: bool,
+}
+
+/// Which occurrences of a repeating event a change is for.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum EditScope {
+    All,
+    This,
+    Following,
+}
+
+/// An event saved from the editor: new when `item_id` is `None`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SaveEvent {
+    pub item_id: Option<i64>,
+    pub calendar_id: i64,
+    pub recurrence_id: Option<i64>,
+    pub scope: EditScope,
+    pub fields: EventFields,
+}
+
+/// A contact in the list.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactSummary {
+    pub item_id: i64,
+    pub addressbook_id: i64,
+    pub name: String,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    pub organisation: String,
+}
+
+/// A contact opened in the detail view or the editor.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactDetail {
+    pub item_id: i64,
+    pub addressbook_id: i64,
+    pub read_only: bool,
+    pub fields: ContactFields,
+    pub conflicted_copy: bool,
+}
+
+/// A contact saved from the editor: new when `item_id` is `None`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SaveContact {
+    pub item_id: Option<i64>,
+    pub addressbook_id: i64,
+    pub fields: ContactFields,
+}
+
+pub use cc_pim::store::ImportReport;
+
+pub(crate) fn pim_error(e: cc_pim::Error) -> Error {
+    match e {
+        cc_pim::Error::NotFound(m) => Error::new(ErrorCode::NotFound, m),
+        cc_pim::Error::ReadOnly(m) => Error::new(ErrorCode::ReadOnly, format!("{m} is read-only")),
+        cc_pim::Error::Invalid(m) => Error::new(ErrorCode::InvalidInput, m),
+        cc_pim::Error::Dav(d) => crate::folders::dav_error(d),
+        cc_pim::Error::Sqlite(s) => Error::new(ErrorCode::Storage, s.to_string()),
+    }
+}
+
+// ---------------------------------------------------------------------
+// The workers
+
+#[derive(Debug)]
+enum PimCommand {
+    SyncNow,
+}
+
+/// An account's PIM worker: dropping it ends its thread.
+#[derive(Debug)]
+pub(crate) struct PimWorker {
+    tx: mpsc::UnboundedSender<PimCommand>,
+}
+
+/// What the workers know beyond the state file.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PimLive {
+    syncing: bool,
+    offline: bool,
+}
+
+/// How long to wait before trying again when offline.
+const OFFLINE_RETRY: Duration = Duration::from_secs(30);
+
+impl Hub {
+    fn pim_live(&self, account_id: i64) -> PimLive {
+        self.pim_live
+            .lock()
+            .ok()
+            .and_then(|l| l.get(&account_id).cloned())
+            .unwrap_or_default()
+    }
+
+    fn set_pim_live(&self, account_id: i64, f: impl FnOnce(&mut PimLive)) {
+        if let Ok(mut l) = self.pim_live.lock() {
+            f(l.entry(account_id).or_default());
+        }
+        self.emit(SyncEvent::Pim { account_id });
+    }
+
+    /// Starts the PIM worker of an account (or restarts it).
+    pub(crate) fn start_pim(self: &Arc<Self>, account_id: i64, access: crate::PimAccess) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let hub = self.clone();
+        let spawned = crate::sync::on_own_thread(format!("pim-{account_id}"), move || {
+            pim_worker(hub, account_id, access, rx)
+        });
+        match spawned {
+            Ok(_) => {
+                if let Ok(mut w) = self.pim_workers.lock() {
+                    w.insert(account_id, PimWorker { tx });
+                }
+            }
+            Err(e) => tracing::error!(account = account_id, "no calendar sync thread: {e}"),
+        }
+    }
+
+    pub(crate) fn stop_pim(&self, account_id: i64) {
+        if let Ok(mut w) = self.pim_workers.lock() {
+            w.remove(&account_id);
+        }
+        if let Ok(mut l) = self.pim_live.lock() {
+            l.remove(&account_id);
+        }
+    }
+
+    /// Wakes an account's PIM worker (a change was made here); `false`
+    /// when it has none.
+    pub(crate) fn wake_pim(&self, account_id: i64) -> bool {
+        self.pim_workers
+            .lock()
+            .ok()
+            .and_then(|w| {
+                w.get(&account_id)
+                    .map(|w| w.tx.send(PimCommand::SyncNow).is_ok())
+            })
+            .unwrap_or(false)
+    }
+
+    /// Whether any account's calendars or contacts are syncing or offline.
+    pub(crate) fn pim_overall(&self) -> (bool, bool) {
+        self.pim_live
+            .lock()
+            .map(|l| (l.values().any(|p| p.syncing), l.values().any(|p| p.offline)))
+            .unwrap_or((false, false))
+    }
+}
+
+async fn pim_worker(
+    hub: Arc<Hub>,
+    account_id: i64,
+    mut access: crate::PimAccess,
+    mut rx: mpsc::UnboundedReceiver<PimCommand>,
+) {
+    let store = match cc_store::Store::open(&hub.state_path) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(
+                account = account_id,
+                "calendar sync cannot open the state: {e}"
+            );
+            return;
+        }
+    };
+    let conn = store.connection();
+    loop {
+        hub.set_pim_live(account_id, |l| l.syncing = true);
+        let outcome = sync_account(conn, account_id, &mut access).await;
+        let refused = matches!(&outcome, Err(e) if e.code == ErrorCode::Unauthorized);
+        let offline = matches!(&outcome, Err(e) if matches!(e.code, ErrorCode::Offline | ErrorCode::Maintenance));
+        if let Err(e) = &outcome {
+            tracing::warn!(account = account_id, code = ?e.code, "calendars and contacts: {}", e.message);
+        }
+        hub.set_pim_live(account_id, |l| {
+            l.syncing = false;
+            l.offline = offline;
+        });
+        if refused {
+            hub.emit(SyncEvent::AccountRefused { account_id });
+        }
+        let poll = Duration::from_secs(crate::settings::read(conn).poll_seconds.max(5));
+        let wait = if offline {
+            poll.min(OFFLINE_RETRY)
+        } else {
+            poll
+        };
+        tokio::select! {
+            c = rx.recv() => match c {
+                None => return,
+                Some(PimCommand::SyncNow) => {}
+            },
+            _ = tokio::time::sleep(wait) => {}
+        }
+        // Several edits in a row are sent together.
+        while rx.try_recv().is_ok() {}
+    }
+}
+
+/// One pass over an account's calendars and address books.
+async fn sync_account(
+    conn: &rusqlite::Connection,
+    account_id: i64,
+    access: &mut crate::PimAccess,
+) -> Result<(), Error> {
+    let mut first_error = None;
+    for kind in [Kind::Calendar, Kind::AddressBook] {
+        let known = match kind {
+            Kind::Calendar => access.calendar_home.clone(),
+            Kind::AddressBook => access.contacts_home.clone(),
+        };
+        let home = match known {
+            Some(h) => Some(h),
+            None => cc_pim::find_home(conn, &access.client, &access.server, kind)
+                .await
+                .map_err(pim_error)?,
+        };
+        let Some(home) = home else { continue };
+        match cc_pim::sync_home(conn, &access.client, Some(account_id), &home, kind).await {
+            Ok(results) => {
+                for r in results {
+                    if let Err((name, e)) = r {
+                        let e = pim_error(e);
+                        if e.code == ErrorCode::Unauthorized {
+                            return Err(e);
+                        }
+                        tracing::warn!(account = account_id, "{name}: {}", e.message);
+                    }
+                }
+            }
+            Err(e) => {
+                let _ = cc_pim::forget_home(conn, &access.client, &access.server, kind);
+                let e = pim_error(e);
+                if matches!(e.code, ErrorCode::Unauthorized | ErrorCode::Offline) {
+                    return Err(e);
+                }
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+// ---------------------------------------------------------------------
+// The façade
+
+impl App {
+    /// Starts the PIM worker of every signed-in account.
+    pub(crate) async fn start_pim_all(&self) {
+        for a in self.accounts().unwrap_or_default() {
+            self.start_pim(a.id).await;
+        }
+    }
+
+    pub(crate) async fn start_pim(&self, account_id: i64) {
+        self.hub.stop_pim(account_id);
+        match self.pim_client(account_id).await {
+            Ok(access) => self.hub.start_pim(account_id, access),
+            Err(e) => tracing::warn!(
+                account = account_id,
+                code = ?e.code,
+                "calendars and contacts do not sync: {}",
+                e.message
+            ),
+        }
+    }
+
+    fn pim<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> Result<T, cc_pim::Error>,
+    ) -> Result<T, Error> {
+        let store = self.store.lock().map_err(|_| Error::poisoned())?;
+        f(store.connection()).map_err(pim_error)
+    }
+
+    /// Every calendar and address book of the accounts here.
+    pub fn pim_collections(&self) -> Result<Vec<PimCollection>, Error> {
+        let rows = self.pim(|c| {
+            let rows = store::collections(c, None)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let pending = store::pending(c, r.id)?;
+                out.push((r, pending));
+            }
+            Ok(out)
+        })?;
+        Ok(rows
+            .into_iter()
+            .map(|(r, pending)| self.collection_view(r, pending))
+            .collect())
+    }
+
+    fn collection_view(&self, r: CollectionRow, pending: usize) -> PimCollection {
+        let live = r
+            .account_id
+            .map(|a| self.hub.pim_live(a))
+            .unwrap_or_default();
+        let status = if live.syncing {
+            PimStatus::Syncing
+        } else if live.offline {
+            PimStatus::Offline
+        } else if r.error.is_some() {
+            PimStatus::Error
+        } else if pending > 0 {
+            PimStatus::Pending
+        } else if r.synced_at.is_none() {
+            PimStatus::Waiting
+        } else {
+            PimStatus::InSync
+        };
+        PimCollection {
+            id: r.id,
+            account_id: r.account_id,
+            kind: r.kind.into(),
+            name: r.label(),
+            color: r.color.clone().map(|c| c.chars().take(7).collect()),
+            read_only: r.read_only,
+            hidden: r.hidden,
+            pending,
+            status,
+            error: r.error.clone(),
+            synced_at: r.synced_at,
+        }
+    }
+
+    /// Shows or hides a calendar or address book (here only).
+    pub fn set_collection_hidden(&self, id: i64, hidden: bool) -> Result<(), Error> {
+        self.pim(|c| {
+            store::collection(c, id)?;
+            c.execute(
+                "UPDATE pim_collections SET hidden = ?2 WHERE id = ?1",
+                rusqlite::params![id, hidden],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Syncs every account's calendars and contacts now.
+    pub async fn pim_sync_now(&self) -> Result<(), Error> {
+        for a in self.accounts()? {
+            if !self.hub.wake_pim(a.id) {
+                self.start_pim(a.id).await;
+            }
+        }
+        Ok(())
+    }
+
+    fn wake_collection(&self, collection_id: i64) {
+        let account = self
+            .pim(|c| store::collection(c, collection_id))
+            .ok()
+            .and_then(|c| c.account_id);
+        if let Some(a) = account {
+            self.hub.wake_pim(a);
+        }
+    }
+
+    /// The occurrences of the shown calendars' events overlapping
+    /// `[from, to)` (seconds since the epoch).
+    pub fn calendar_entries(&self, from: i64, to: i64) -> Result<Vec<CalendarEntry>, Error> {
+        if to <= from || to - from > 400 * 86_400 {
+            return Err(Error::new(
+                ErrorCode::InvalidInput,
+                "a range of up to 400 days is shown at once",
+            ));
+        }
+        self.pim(|c| {
+            let cols: HashMap<i64, CollectionRow> = store::collections(c, None)?
+                .into_iter()
+                .map(|r| (r.id, r))
+                .collect();
+            let mut pending: HashMap<i64, bool> = HashMap::new();
+            let mut out = Vec::new();
+            for e in store::agenda(c, from, to)? {
+                let col = cols.get(&e.collection_id);
+                let p = match pending.get(&e.item_id) {
+                    Some(p) => *p,
+                    None => {
+                        let p = store::item(c, e.item_id).is_ok_and(|i| i.state != State::Synced);
+                        pending.insert(e.item_id, p);
+                        p
+                    }
+                };
+                out.push(CalendarEntry {
+                    item_id: e.item_id,
+                    calendar_id: e.collection_id,
+                    summary: e.occurrence.summary.unwrap_or_default(),
+                    location: e.occurrence.location.unwrap_or_default(),
+                    start: e.occurrence.start,
+                    end: e.occurrence.end,
+                    all_day: e.occurrence.all_day,
+                    recurrence_id: e
+                        .occurrence
+                        .recurrence_id
+                        .and_then(|r| chrono::DateTime::parse_from_rfc3339(&r).ok())
+                        .map(|d| d.timestamp()),
+                    read_only: col.is_some_and(|c| c.read_only),
+                    color: col
+                        .and_then(|c| c.color.clone())
+                        .map(|c| c.chars().take(7).collect()),
+                    pending: p,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn writable(&self, id: i64, kind: Kind) -> Result<CollectionRow, Error> {
+        let c = self.pim(|c| store::collection(c, id))?;
+        if c.kind != kind {
+            return Err(Error::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "{} is not a {}",
+                    c.label(),
+                    match kind {
+                        Kind::Calendar => "calendar",
+                        Kind::AddressBook => "address book",
+                    }
+                ),
+            ));
+        }
+        if c.read_only {
+            return Err(Error::new(
+                ErrorCode::ReadOnly,
+                format!("{} is shared read-only", c.label()),
+            ));
+        }
+        Ok(c)
+    }
+
+    /// An event (or one occurrence of a series) for the editor.
+    pub fn event(&self, item_id: i64, recurrence_id: Option<i64>) -> Result<EventDetail, Error> {
+        self.pim(|c| {
+            let it = store::item(c, item_id)?;
+            let col = store::collection(c, it.collection_id)?;
+            let series = edit::event_fields(&it.data)?;
+            let fields = match recurrence_id {
+                Some(r) => edit::occurrence_fields(&it.data, r)?,
+                None => series.clone(),
+            };
+            Ok(EventDetail {
+                item_id,
+                calendar_id: col.id,
+                read_only: col.read_only,
+                recurring: series.rrule.is_some() || recurrence_id.is_some(),
+                recurrence_id,
+                fields,
+                conflicted_copy: it.conflict_of.is_some(),
+            })
+        })
+    }
+
+    /// Saves an event from the editor; returns its item (for "this and
+    /// the following", the new series).
+    pub fn save_event(&self, s: SaveEvent) -> Result<i64, Error> {
+        self.writable(s.calendar_id, Kind::Calendar)?;
+        let id = self.pim(|c| {
+            let Some(item_id) = s.item_id else {
+                let uid = cc_pim::new_uid();
+                let text = edit::new_event(&s.fields, &uid)?;
+                return Ok(store::create_item(c, s.calendar_id, &text)?.id);
+            };
+            let it = store::item(c, item_id)?;
+            let tx = c.unchecked_transaction()?;
+            let id = match (s.scope, s.recurrence_id) {
+                (EditScope::This, Some(r)) => {
+                    let text = edit::edit_occurrence(&it.data, r, &s.fields)?;
+                    store::update_item(c, item_id, &text)?.id
+                }
+                (EditScope::Following, Some(r)) => {
+                    let uid = cc_pim::new_uid();
+                    let (old, new) = edit::split_series(&it.data, r, &uid)?;
+                    store::update_item(c, item_id, &old)?;
+                    let mut f = s.fields.clone();
+                    if f.rrule.is_none() {
+                        f.rrule = edit::event_fields(&new)?.rrule;
+                    }
+                    let new = edit::edit_event(&new, &f)?;
+                    store::create_item(c, s.calendar_id, &new)?.id
+                }
+                _ => {
+                    let text = edit::edit_event(&it.data, &s.fields)?;
+                    if it.collection_id == s.calendar_id {
+                        store::update_item(c, item_id, &text)?.id
+                    } else {
+                        // Moved to another calendar: made there, deleted here.
+                        let moved = store::create_item(c, s.calendar_id, &text)?.id;
+                        store::delete_item(c, item_id)?;
+                        moved
+                    }
+                }
+            };
+            tx.commit()?;
+            Ok(id)
+        })?;
+        self.wake_collection(s.calendar_id);
+        Ok(id)
+    }
+
+    /// Deletes an event, one occurrence, or the occurrences from one on.
+    pub fn delete_event(
+        &self,
+        item_id: i64,
+        recurrence_id: Option<i64>,
+        scope: EditScope,
+    ) -> Result<(), Error> {
+        let it = self.pim(|c| store::item(c, item_id))?;
+        self.writable(it.collection_id, Kind::Calendar)?;
+        self.pim(|c| {
+            match (scope, recurrence_id) {
+                (EditScope::This, Some(r)) => {
+                    store::update_item(c, item_id, &edit::delete_occurrence(&it.data, r)?)?;
+                }
+                (EditScope::Following, Some(r)) => {
+                    let (old, _) = edit::split_series(&it.data, r, "unused")?;
+                    store::update_item(c, item_id, &old)?;
+                }
+                _ => store::delete_item(c, item_id)?,
+            }
+            Ok(())
+        })?;
+        self.wake_collection(it.collection_id);
+        Ok(())
+    }
+
+    /// Contacts of the shown address books whose name, e-mails, phones or
+    /// organisation contain `text` (all of them, by name, when empty).
+    pub fn search_contacts(&self, text: &str, limit: usize) -> Result<Vec<ContactSummary>, Error> {
+        let limit = limit.clamp(1, 5_000);
+        self.pim(|c| {
+            Ok(store::search_contacts(c, text, limit)?
+                .into_iter()
+                .map(|e| ContactSummary {
+                    item_id: e.item_id,
+                    addressbook_id: e.collection_id,
+                    name: e.name,
+                    emails: e.emails,
+                    phones: e.phones,
+                    organisation: e.organisation,
+                })
+                .collect())
+        })
+    }
+
+    pub fn contact(&self, item_id: i64) -> Result<ContactDetail, Error> {
+        self.pim(|c| {
+            let it = store::item(c, item_id)?;
+            if it.state == State::Deleted {
+                return Err(cc_pim::Error::NotFound(format!(
+                    "contact {item_id} was deleted"
+                )));
+            }
+            let col = store::collection(c, it.collection_id)?;
+            Ok(ContactDetail {
+                item_id,
+                addressbook_id: col.id,
+                read_only: col.read_only,
+                fields: edit::contact_fields(&it.data)?,
+                conflicted_copy: it.conflict_of.is_some(),
+            })
+        })
+    }
+
+    pub fn save_contact(&self, s: SaveContact) -> Result<i64, Error> {
+        self.writable(s.addressbook_id, Kind::AddressBook)?;
+        let id = self.pim(|c| match s.item_id {
+            None => {
+                let text = edit::new_contact(&s.fields, &cc_pim::new_uid())?;
+                Ok(store::create_item(c, s.addressbook_id, &text)?.id)
+            }
+            Some(id) => {
+                let it = store::item(c, id)?;
+                let text = edit::edit_contact(&it.data, &s.fields)?;
+                if it.collection_id == s.addressbook_id {
+                    Ok(store::update_item(c, id, &text)?.id)
+                } else {
+                    let tx = c.unchecked_transaction()?;
+                    let moved = store::create_item(c, s.addressbook_id, &text)?.id;
+                    store::delete_item(c, id)?;
+                    tx.commit()?;
+                    Ok(moved)
+                }
+            }
+        })?;
+        self.wake_collection(s.addressbook_id);
+        Ok(id)
+    }
+
+    pub fn delete_contact(&self, item_id: i64) -> Result<(), Error> {
+        let it = self.pim(|c| store::item(c, item_id))?;
+        self.writable(it.collection_id, Kind::AddressBook)?;
+        self.pim(|c| store::delete_item(c, item_id))?;
+        self.wake_collection(it.collection_id);
+        Ok(())
+    }
+
+    /// Imports a `.ics` or `.vcf` file into a calendar or address book.
+    pub fn import_file(&self, collection_id: i64, path: &Path) -> Result<ImportReport, Error> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| Error::new(ErrorCode::InvalidInput, format!("{}: {e}", path.display())))?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Error::new(
+                ErrorCode::InvalidInput,
+                format!("{}: not UTF-8 text", path.display()),
+            )
+        })?;
+        let r = self.pim(|c| store::import(c, collection_id, &text))?;
+        self.wake_collection(collection_id);
+        Ok(r)
+    }
+
+    /// Writes a calendar or address book to a `.ics` or `.vcf` file.
+    pub fn export_file(&self, collection_id: i64, path: &Path) -> Result<(), Error> {
+        let text = self.pim(|c| store::export(c, collection_id))?;
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        // Written whole or not at all.
+        let mut tmp = tempfile::NamedTempFile::new_in(dir)
+            .map_err(|e| Error::new(ErrorCode::System, format!("{}: {e}", dir.display())))?;
+        std::io::Write::write_all(&mut tmp, text.as_bytes())
+            .map_err(|e| Error::new(ErrorCode::System, e.to_string()))?;
+        tmp.persist(path).map_err(|e| {
+            Error::new(
+                ErrorCode::System,
+                format!("{}: {}", path.display(), e.error),
+            )
+        })?;
+        Ok(())
+    }
+
+    /// The collections of one kind the member may add to.
+    pub fn writable_collections(&self, kind: PimKind) -> Result<Vec<PimCollection>, Error> {
+        Ok(self
+            .pim_collections()?
+            .into_iter()
+            .filter(|c| c.kind == kind && !c.read_only)
+            .collect())
+    }
+
+    /// The server address of a collection (for tests and "open on the
+    /// web").
+    pub fn collection_url(&self, id: i64) -> Result<Url, Error> {
+        Ok(self.pim(|c| store::collection(c, id))?.url)
+    }
+
+    /// Makes a calendar or address book on the account's server (the
+    /// offer to an account with none); it shows once the account's
+    /// worker has listed it (a [`SyncEvent::Pim`] follows).
+    pub async fn create_collection(
+        &self,
+        account_id: i64,
+        kind: PimKind,
+        name: &str,
+        color: Option<&str>,
+    ) -> Result<(), Error> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().any(char::is_control) {
+            return Err(Error::new(ErrorCode::InvalidInput, "a name is needed"));
+        }
+        if let Some(c) = color
+            && !(c.len() == 7
+                && c.starts_with('#')
+                && c[1..].chars().all(|x| x.is_ascii_hexdigit()))
+        {
+            return Err(Error::new(
+                ErrorCode::InvalidInput,
+                format!("not a colour: {c:?}"),
+            ));
+        }
+        let access = self.pim_client(account_id).await?;
+        let kind_ = match kind {
+            PimKind::Calendar => Kind::Calendar,
+            PimKind::Addressbook => Kind::AddressBook,
+        };
+        let known = match kind_ {
+            Kind::Calendar => access.calendar_home.clone(),
+            Kind::AddressBook => access.contacts_home.clone(),
+        };
+        let home = match known {
+            Some(h) => h,
+            None => {
+                let service = match kind_ {
+                    Kind::Calendar => cc_dav::pim::Service::CalDav,
+                    Kind::AddressBook => cc_dav::pim::Service::CardDav,
+                };
+                access
+                    .client
+                    .discover(&access.server, service)
+                    .await
+                    .map_err(crate::folders::dav_error)?
+                    .home
+                    .ok_or_else(|| Error::new(ErrorCode::Server, "the server has no home for it"))?
+            }
+        };
+        let url = home
+            .join(&format!("{}/", cc_pim::new_uid()))
+            .map_err(|e| Error::new(ErrorCode::Server, e.to_string()))?;
+        let made = match kind_ {
+            Kind::Calendar => {
+                access
+                    .client
+                    .mkcalendar(&url, name, &["VEVENT", "VTODO"], color)
+                    .await
+            }
+            Kind::AddressBook => access.client.mkaddressbook(&url, name).await,
+        };
+        made.map_err(crate::folders::dav_error)?;
+        if !self.hub.wake_pim(account_id) {
+            self.start_pim(account_id).await;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,415 @@
+//! Calendars and contacts through the façade, as the desktop app runs
+//! them, against the real Nextcloud the harness starts: an account with
+//! none is offered one and gets it; the account's worker syncs in the
+//! background; an event and a contact made in the app reach the server;
+//! an event made on the server reaches the app's calendar; one occurrence
+//! of a series moved, "this and the following" split, a read-only shared
+//! calendar refused; a contact found by part of its e-mail. The app
+//! password lives in a real gnome-keyring (the body runs in a child
+//! process that has the keyring's D-Bus address).
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use cc_app::{
+    App, ContactFields, EditScope, ErrorCode, EventFields, PimKind, PimStatus, Provider,
+    SaveContact, SaveEvent, SyncEvent, Typed,
+};
+use cc_dav::pim::Service;
+use cc_harness::keyring::{KeyringSession, run_child_test};
+
+#[test]
+fn calendars_and_contacts_through_the_facade_on_the_real_nextcloud() {
+    let session = KeyringSession::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut envs: Vec<(&str, String)> = session
+        .envs()
+        .into_iter()
+        .filter(|(k, _)| *k == "DBUS_SESSION_BUS_ADDRESS")
+        .collect();
+    envs.push(("CC_TEST_DIR", dir.path().display().to_string()));
+    envs.push(("HOME", dir.path().join("home").display().to_string()));
+    let out = run_child_test("child_pim", &envs);
+    eprintln!("{out}");
+}
+
+async fn wait_for(what: &str, mut ok: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ok() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!("{what}: {} ms", start.elapsed().as_millis());
+}
+
+fn madrid(y: i32, m: u32, d: u32, h: u32) -> i64 {
+    use chrono::TimeZone;
+    cc_pim::chrono_tz::Europe::Madrid
+        .with_ymd_and_hms(y, m, d, h, 0, 0)
+        .unwrap()
+        .timestamp()
+}
+
+fn fields(summary: &str, start: &str, end: &str, rrule: Option<&str>) -> EventFields {
+    EventFields {
+        summary: summary.into(),
+        location: "Sala Pi".into(),
+        description: String::new(),
+        all_day: false,
+        start: start.into(),
+        end: end.into(),
+        tzid: Some("Europe/Madrid".into()),
+        rrule: rrule.map(str::to_owned),
+        reminders: vec![10],
+    }
+}
+
+/// Every item's text on the server in a collection.
+async fn server_items(client: &cc_dav::DavClient, coll: &url::Url) -> Vec<String> {
+    let refs = client.list_items(coll).await.unwrap();
+    let urls: Vec<url::Url> = refs.iter().map(|r| r.url.clone()).collect();
+    if urls.is_empty() {
+        return vec![];
+    }
+    let service = if coll.path().contains("/calendars/") {
+        Service::CalDav
+    } else {
+        Service::CardDav
+    };
+    client
+        .multiget(coll, service, &urls, 100)
+        .await
+        .unwrap()
+        .0
+        .into_iter()
+        .map(|i| i.data)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run by calendars_and_contacts_through_the_facade_on_the_real_nextcloud in a keyring session"]
+async fn child_pim() {
+    let Some(nc) = cc_harness::nextcloud::turn() else {
+        return;
+    };
+    let user = nc.new_user("app-pim");
+    let other = nc.new_user("app-pim-b");
+    let dir = PathBuf::from(std::env::var("CC_TEST_DIR").unwrap());
+    std::fs::create_dir_all(dir.join("home")).unwrap();
+    let app = App::open(&dir.join("state.sqlite3"), Provider::builtin()).unwrap();
+    let account = app
+        .add_account_with_app_password(nc.url(), &user.login, &user.app_password)
+        .await
+        .unwrap();
+    let events: Arc<Mutex<Vec<SyncEvent>>> = Arc::default();
+    let sink = events.clone();
+    app.start_sync(Arc::new(move |e| sink.lock().unwrap().push(e)))
+        .await
+        .unwrap();
+
+    // New calendars and address books are made on the server (Nextcloud
+    // also makes its default ones the first time the homes are read).
+    wait_for("the first calendar sync", || {
+        events
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e, SyncEvent::Pim { account_id } if *account_id == account.id))
+    })
+    .await;
+    app.create_collection(
+        account.id,
+        PimKind::Calendar,
+        "Cooperativa",
+        Some("#0b6e69"),
+    )
+    .await
+    .unwrap();
+    app.create_collection(account.id, PimKind::Addressbook, "Sòcies", None)
+        .await
+        .unwrap();
+    let err = app
+        .create_collection(account.id, PimKind::Calendar, " ", None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    wait_for("both collections listed and synced", || {
+        let c = app.pim_collections().unwrap();
+        ["Cooperativa", "Sòcies"]
+            .iter()
+            .all(|n| c.iter().any(|c| c.name == *n))
+            && c.iter().all(|c| c.status == PimStatus::InSync)
+    })
+    .await;
+    let cols = app.pim_collections().unwrap();
+    let cal = cols.iter().find(|c| c.name == "Cooperativa").unwrap();
+    let book = cols.iter().find(|c| c.name == "Sòcies").unwrap();
+    assert_eq!(
+        (cal.kind, book.kind),
+        (PimKind::Calendar, PimKind::Addressbook)
+    );
+    assert_eq!(cal.name, "Cooperativa");
+    assert_eq!(cal.color.as_deref(), Some("#0b6e69"));
+    assert!(!cal.read_only);
+    let cal_url = app.collection_url(cal.id).unwrap();
+    let book_url = app.collection_url(book.id).unwrap();
+    let dav = user.dav_client();
+
+    // An event made in the app reaches the server, with its zone.
+    let weekly = app
+        .save_event(SaveEvent {
+            item_id: None,
+            calendar_id: cal.id,
+            recurrence_id: None,
+            scope: EditScope::All,
+            fields: fields(
+                "Assemblea",
+                "2026-10-05T18:00",
+                "2026-10-05T19:30",
+                Some("FREQ=WEEKLY;COUNT=6"),
+            ),
+        })
+        .unwrap();
+    let mut on_server = Vec::new();
+    for _ in 0..300 {
+        on_server = server_items(&dav, &cal_url).await;
+        if !on_server.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(on_server.len(), 1, "the event never reached the server");
+    assert!(on_server[0].contains("SUMMARY:Assemblea"));
+    assert!(on_server[0].contains("BEGIN:VTIMEZONE"));
+    assert!(on_server[0].contains("DTSTART;TZID=Europe/Madrid:20261005T180000"));
+    wait_for("the event in sync", || {
+        app.pim_collections()
+            .unwrap()
+            .iter()
+            .all(|c| c.pending == 0)
+    })
+    .await;
+
+    // The calendar shows its six occurrences, across the DST change.
+    let from = madrid(2026, 10, 1, 0);
+    let to = madrid(2026, 11, 30, 0);
+    let shown = app.calendar_entries(from, to).unwrap();
+    let shown: Vec<_> = shown
+        .into_iter()
+        .filter(|e| e.calendar_id == cal.id)
+        .collect();
+    assert_eq!(shown.len(), 6, "{shown:?}");
+    assert_eq!(shown[0].start, madrid(2026, 10, 5, 18));
+    assert_eq!(shown[4].start, madrid(2026, 11, 2, 18));
+    assert!(shown.iter().all(|e| e.item_id == weekly && !e.read_only));
+
+    // One occurrence moved: an override on the server, shown moved.
+    let third = shown[2].recurrence_id.unwrap();
+    let mut one = app.event(weekly, Some(third)).unwrap().fields;
+    assert_eq!(one.start, "2026-10-19T18:00");
+    one.start = "2026-10-19T20:00".into();
+    one.end = "2026-10-19T21:00".into();
+    app.save_event(SaveEvent {
+        item_id: Some(weekly),
+        calendar_id: cal.id,
+        recurrence_id: Some(third),
+        scope: EditScope::This,
+        fields: one,
+    })
+    .unwrap();
+    let shown = app.calendar_entries(from, to).unwrap();
+    assert_eq!(shown.len(), 6);
+    assert!(shown.iter().any(|e| e.start == madrid(2026, 10, 19, 20)));
+    assert!(!shown.iter().any(|e| e.start == madrid(2026, 10, 19, 18)));
+
+    // "This and the following" from the fifth: two series.
+    let fifth = shown[4].recurrence_id.unwrap();
+    let mut rest = app.event(weekly, Some(fifth)).unwrap().fields;
+    rest.summary = "Assemblea (nova sala)".into();
+    let second = app
+        .save_event(SaveEvent {
+            item_id: Some(weekly),
+            calendar_id: cal.id,
+            recurrence_id: Some(fifth),
+            scope: EditScope::Following,
+            fields: rest,
+        })
+        .unwrap();
+    assert_ne!(second, weekly);
+    let shown = app.calendar_entries(from, to).unwrap();
+    assert_eq!(shown.len(), 6, "{shown:?}");
+    assert_eq!(
+        shown
+            .iter()
+            .filter(|e| e.summary == "Assemblea (nova sala)")
+            .count(),
+        2
+    );
+    let mut texts = Vec::new();
+    for _ in 0..300 {
+        texts = server_items(&dav, &cal_url).await;
+        if texts.len() == 2 && texts.iter().any(|t| t.contains("RECURRENCE-ID")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains("UNTIL=")));
+
+    // An event made on the server shows in the app after a sync.
+    let ev = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Other//EN\r\nBEGIN:VEVENT\r\nUID:from-the-web\r\nDTSTAMP:20261001T000000Z\r\nDTSTART:20261010T080000Z\r\nDTEND:20261010T090000Z\r\nSUMMARY:Fet al web\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    dav.put_item(
+        &cal_url.join("from-the-web.ics").unwrap(),
+        Service::CalDav,
+        ev,
+        &cc_dav::Precondition::none(),
+    )
+    .await
+    .unwrap();
+    app.pim_sync_now().await.unwrap();
+    wait_for("the server's event in the app", || {
+        app.calendar_entries(from, to)
+            .unwrap()
+            .iter()
+            .any(|e| e.summary == "Fet al web")
+    })
+    .await;
+
+    // A contact made in the app reaches the server; found by part of its
+    // e-mail.
+    let contact = app
+        .save_contact(SaveContact {
+            item_id: None,
+            addressbook_id: book.id,
+            fields: ContactFields {
+                given: "Núria".into(),
+                family: "Puig".into(),
+                emails: vec![Typed {
+                    kind: "work".into(),
+                    value: "nuria.puig@cooperativa.example".into(),
+                }],
+                phones: vec![Typed {
+                    kind: "cell".into(),
+                    value: "+34 600 11 22 33".into(),
+                }],
+                ..ContactFields::default()
+            },
+        })
+        .unwrap();
+    let found = app.search_contacts("puig@coop", 20).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].item_id, contact);
+    assert_eq!(found[0].name, "Núria Puig");
+    let mut cards = Vec::new();
+    for _ in 0..300 {
+        cards = server_items(&dav, &book_url).await;
+        if !cards.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(cards.len(), 1, "the contact never reached the server");
+    assert!(cards[0].contains("nuria.puig@cooperativa.example"));
+    // Edited: the server's copy changes, what the app does not edit stays.
+    let mut f = app.contact(contact).unwrap().fields;
+    f.organisation = "SomNúvol".into();
+    app.save_contact(SaveContact {
+        item_id: Some(contact),
+        addressbook_id: book.id,
+        fields: f,
+    })
+    .unwrap();
+    for _ in 0..300 {
+        cards = server_items(&dav, &book_url).await;
+        if cards.iter().any(|c| c.contains("ORG:SomNúvol")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(cards[0].contains("ORG:SomNúvol"), "{cards:?}");
+    assert!(
+        cards[0].contains("TEL;TYPE=cell:+34 600 11 22 33"),
+        "{cards:?}"
+    );
+
+    // A calendar shared read-only by another member: shown, not editable.
+    let other_dav = other.dav_client();
+    let other_cal = url::Url::parse(&format!("{}shared-ro/", other.calendar_home_url())).unwrap();
+    other_dav
+        .mkcalendar(&other_cal, "Junta", &["VEVENT"], None)
+        .await
+        .unwrap();
+    // Shared as Nextcloud's web calendar does (ownCloud's share request;
+    // read-only unless it says read-write).
+    let body = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><o:share xmlns:d="DAV:" xmlns:o="http://owncloud.org/ns"><o:set><d:href>principal:principals/users/{}</d:href></o:set></o:share>"#,
+        user.login
+    );
+    let out = std::process::Command::new("curl")
+        .args([
+            "-sS",
+            "-m",
+            "60",
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/xml",
+        ])
+        .arg("-u")
+        .arg(format!("{}:{}", other.login, other.app_password))
+        .args(["--data-binary", &body, "-w", "%{http_code}"])
+        .arg(other_cal.as_str())
+        .output()
+        .unwrap();
+    let code = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        code.ends_with("200") || code.ends_with("204"),
+        "share: {code}"
+    );
+    app.pim_sync_now().await.unwrap();
+    let shared = {
+        let mut found = None;
+        for _ in 0..300 {
+            found = app
+                .pim_collections()
+                .unwrap()
+                .into_iter()
+                .find(|c| c.name.contains("Junta"));
+            if found.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        found
+    };
+    {
+        let shared = shared.expect("the shared calendar is listed");
+        assert!(shared.read_only, "{shared:?}");
+        let err = app
+            .save_event(SaveEvent {
+                item_id: None,
+                calendar_id: shared.id,
+                recurrence_id: None,
+                scope: EditScope::All,
+                fields: fields("No", "2026-10-05T18:00", "2026-10-05T19:00", None),
+            })
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::ReadOnly);
+    }
+
+    // Deleted here: gone there.
+    app.delete_contact(contact).unwrap();
+    for _ in 0..300 {
+        cards = server_items(&dav, &book_url).await;
+        if cards.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(cards.is_empty());
+    assert!(app.search_contacts("puig", 20).unwrap().is_empty());
+}
