@@ -5,9 +5,10 @@
 use std::path::Path;
 
 use cc_app::{
-    Account, ActivityItem, App, AppInfo, Conflict, Error, ErrorCode, FolderPair, LocalFolderCheck,
-    LoginStarted, NewFolderPair, RemoteFolder, Resolution, ServerCheck, Settings, SettingsPatch,
-    SignOutReport,
+    Account, ActivityItem, App, AppInfo, CalendarEntry, Conflict, ContactDetail, ContactSummary,
+    EditScope, Error, ErrorCode, EventDetail, FolderPair, ImportReport, LocalFolderCheck,
+    LoginStarted, NewFolderPair, PimCollection, PimKind, RemoteFolder, Resolution, SaveContact,
+    SaveEvent, ServerCheck, Settings, SettingsPatch, SignOutReport,
 };
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
@@ -263,4 +264,167 @@ pub fn open_conflict(
 #[tauri::command]
 pub fn activity(app: State<'_, App>) -> Result<Vec<ActivityItem>, Error> {
     app.activity()
+}
+
+// Calendars and contacts.
+
+#[tauri::command]
+pub fn pim_collections(app: State<'_, App>) -> Result<Vec<PimCollection>, Error> {
+    app.pim_collections()
+}
+
+#[tauri::command]
+pub fn set_collection_hidden(app: State<'_, App>, id: i64, hidden: bool) -> Result<(), Error> {
+    app.set_collection_hidden(id, hidden)
+}
+
+#[tauri::command]
+pub async fn create_collection(
+    app: State<'_, App>,
+    account_id: i64,
+    kind: PimKind,
+    name: String,
+    color: Option<String>,
+) -> Result<(), Error> {
+    app.create_collection(account_id, kind, &name, color.as_deref())
+        .await
+}
+
+#[tauri::command]
+pub async fn pim_sync_now(app: State<'_, App>) -> Result<(), Error> {
+    app.pim_sync_now().await
+}
+
+#[tauri::command]
+pub fn calendar_entries(
+    app: State<'_, App>,
+    from: i64,
+    to: i64,
+) -> Result<Vec<CalendarEntry>, Error> {
+    app.calendar_entries(from, to)
+}
+
+#[tauri::command]
+pub fn event(
+    app: State<'_, App>,
+    item_id: i64,
+    recurrence_id: Option<i64>,
+) -> Result<EventDetail, Error> {
+    app.event(item_id, recurrence_id)
+}
+
+#[tauri::command]
+pub fn save_event(app: State<'_, App>, event: SaveEvent) -> Result<i64, Error> {
+    app.save_event(event)
+}
+
+#[tauri::command]
+pub fn delete_event(
+    app: State<'_, App>,
+    item_id: i64,
+    recurrence_id: Option<i64>,
+    scope: EditScope,
+) -> Result<(), Error> {
+    app.delete_event(item_id, recurrence_id, scope)
+}
+
+#[tauri::command]
+pub fn search_contacts(
+    app: State<'_, App>,
+    text: String,
+    limit: usize,
+) -> Result<Vec<ContactSummary>, Error> {
+    app.search_contacts(&text, limit)
+}
+
+#[tauri::command]
+pub fn contact(app: State<'_, App>, item_id: i64) -> Result<ContactDetail, Error> {
+    app.contact(item_id)
+}
+
+#[tauri::command]
+pub fn save_contact(app: State<'_, App>, contact: SaveContact) -> Result<i64, Error> {
+    app.save_contact(contact)
+}
+
+#[tauri::command]
+pub fn delete_contact(app: State<'_, App>, item_id: i64) -> Result<(), Error> {
+    app.delete_contact(item_id)
+}
+
+/// Asks for a `.ics` / `.vcf` file with the OS dialog and imports it;
+/// `None` when the member closed the dialog.
+#[tauri::command]
+pub async fn import_pim_file(
+    app: State<'_, App>,
+    handle: tauri::AppHandle,
+    collection_id: i64,
+) -> Result<Option<ImportReport>, Error> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    handle
+        .dialog()
+        .file()
+        .add_filter("iCalendar / vCard", &["ics", "vcf", "ical", "vcard"])
+        .pick_file(move |picked| {
+            let _ = tx.send(picked);
+        });
+    let Some(path) = rx.await.map_err(system)?.and_then(|p| p.into_path().ok()) else {
+        return Ok(None);
+    };
+    app.import_file(collection_id, &path).map(Some)
+}
+
+/// Asks where to save a calendar or address book and writes it there;
+/// `false` when the member closed the dialog.
+#[tauri::command]
+pub async fn export_pim_file(
+    app: State<'_, App>,
+    handle: tauri::AppHandle,
+    collection_id: i64,
+    file_name: String,
+) -> Result<bool, Error> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    handle
+        .dialog()
+        .file()
+        .set_file_name(file_name)
+        .save_file(move |picked| {
+            let _ = tx.send(picked);
+        });
+    let Some(path) = rx.await.map_err(system)?.and_then(|p| p.into_path().ok()) else {
+        return Ok(false);
+    };
+    app.export_file(collection_id, &path).map(|()| true)
+}
+
+/// Opens an e-mail address or phone number with the system's handler.
+#[tauri::command]
+pub fn open_contact_link(
+    handle: tauri::AppHandle,
+    kind: String,
+    value: String,
+) -> Result<(), Error> {
+    let value = value.trim();
+    let ok = !value.is_empty()
+        && !value
+            .chars()
+            .any(|c| c.is_control() || c == '?' || c == '&' || c == '/')
+        && value.len() < 320;
+    let url = match kind.as_str() {
+        "mailto" if ok && value.contains('@') => format!("mailto:{value}"),
+        "tel" if ok => format!(
+            "tel:{}",
+            value
+                .chars()
+                .filter(|c| c.is_ascii_digit() || *c == '+')
+                .collect::<String>()
+        ),
+        _ => {
+            return Err(Error::new(
+                ErrorCode::InvalidInput,
+                format!("not an e-mail address or phone number: {value:?}"),
+            ));
+        }
+    };
+    handle.opener().open_url(url, None::<&str>).map_err(system)
 }

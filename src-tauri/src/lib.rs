@@ -113,6 +113,21 @@ pub fn run() {
             commands::resolve_conflict,
             commands::open_conflict,
             commands::activity,
+            commands::pim_collections,
+            commands::set_collection_hidden,
+            commands::create_collection,
+            commands::pim_sync_now,
+            commands::calendar_entries,
+            commands::event,
+            commands::save_event,
+            commands::delete_event,
+            commands::search_contacts,
+            commands::contact,
+            commands::save_contact,
+            commands::delete_contact,
+            commands::import_pim_file,
+            commands::export_pim_file,
+            commands::open_contact_link,
         ])
         .setup(|app| {
             tray::create(app.handle())?;

@@ -53,6 +53,21 @@ fn generated() -> String {
         entry::<NoticeKind>(&cfg),
         entry::<Notice>(&cfg),
         entry::<SyncEvent>(&cfg),
+        entry::<cc_app::PimKind>(&cfg),
+        entry::<cc_app::PimStatus>(&cfg),
+        entry::<cc_app::PimCollection>(&cfg),
+        entry::<cc_app::CalendarEntry>(&cfg),
+        entry::<cc_app::EventFields>(&cfg),
+        entry::<cc_app::EventDetail>(&cfg),
+        entry::<cc_app::EditScope>(&cfg),
+        entry::<cc_app::SaveEvent>(&cfg),
+        entry::<cc_app::Typed>(&cfg),
+        entry::<cc_app::Address>(&cfg),
+        entry::<cc_app::ContactFields>(&cfg),
+        entry::<cc_app::ContactSummary>(&cfg),
+        entry::<cc_app::ContactDetail>(&cfg),
+        entry::<cc_app::SaveContact>(&cfg),
+        entry::<cc_app::ImportReport>(&cfg),
     ] {
         out.push_str(&decl);
         out.push('\n');

@@ -27,9 +27,34 @@ import type {
   SettingsPatch,
   SignOutReport,
   SyncEvent,
+  PimCollection,
+  PimKind,
+  CalendarEntry,
+  EventDetail,
+  EditScope,
+  SaveEvent,
+  ContactSummary,
+  ContactDetail,
+  SaveContact,
+  ImportReport,
 } from './generated';
 
 export type {
+  Address,
+  CalendarEntry,
+  ContactDetail,
+  ContactFields,
+  ContactSummary,
+  EditScope,
+  EventDetail,
+  EventFields,
+  ImportReport,
+  PimCollection,
+  PimKind,
+  PimStatus,
+  SaveContact,
+  SaveEvent,
+  Typed,
   Account,
   ActivityItem,
   AppInfo,
@@ -132,6 +157,31 @@ export interface Backend {
   openConflict(folderId: number, copyPath: string): Promise<void>;
   /** The most recent first, at most 200. */
   activity(): Promise<ActivityItem[]>;
+
+  /** Every calendar and address book, with its state. */
+  pimCollections(): Promise<PimCollection[]>;
+  /** Shows or hides a calendar or address book here. */
+  setCollectionHidden(id: number, hidden: boolean): Promise<void>;
+  /** Makes a calendar or address book on the server. */
+  createCollection(accountId: number, kind: PimKind, name: string, color: string | null): Promise<void>;
+  pimSyncNow(): Promise<void>;
+  /** The occurrences in `[from, to)` (seconds since the epoch). */
+  calendarEntries(from: number, to: number): Promise<CalendarEntry[]>;
+  event(itemId: number, recurrenceId: number | null): Promise<EventDetail>;
+  /** Saves from the editor; answers the event's item. */
+  saveEvent(event: SaveEvent): Promise<number>;
+  deleteEvent(itemId: number, recurrenceId: number | null, scope: EditScope): Promise<void>;
+  /** By name; all of them (up to `limit`) when `text` is empty. */
+  searchContacts(text: string, limit: number): Promise<ContactSummary[]>;
+  contact(itemId: number): Promise<ContactDetail>;
+  saveContact(contact: SaveContact): Promise<number>;
+  deleteContact(itemId: number): Promise<void>;
+  /** Asks for a file and imports it; null when the member closed the dialog. */
+  importPimFile(collectionId: number): Promise<ImportReport | null>;
+  /** Asks where to save and exports; false when the member closed the dialog. */
+  exportPimFile(collectionId: number, fileName: string): Promise<boolean>;
+  /** `mailto:` or `tel:` with the system's handler. */
+  openContactLink(kind: 'mailto' | 'tel', value: string): Promise<void>;
 
   /** Subscribes to sync events; returns the unsubscribe function. */
   onSyncEvent(listener: (event: SyncEvent) => void): Promise<() => void>;

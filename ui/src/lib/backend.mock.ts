@@ -9,3 +9,5 @@ export { createMockBackend, mockCheckServer } from './mock/commands';
 export { createMockBackendFromUrl } from './mock/demo';
 export { MOCK_DEFAULTS, MOCK_TREE, mockAccount, mockAppInfo, mockFolder } from './mock/fixtures';
 export type { BackendMethod, MockBackend, MockBackendOptions, MockCall, MockRemoteNode } from './mock/types';
+export { mockCollection, mockContactFields, mockEventFields } from './mock/pim';
+export type { MockContact, MockEvent, MockPimState } from './mock/pim';

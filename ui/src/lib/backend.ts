@@ -37,6 +37,21 @@
  *   resolve_conflict    { folderId, copyPath, resolution } -> null
  *   open_conflict       { folderId, copyPath }          -> null
  *   activity                                            -> ActivityItem[]
+ *   pim_collections                                     -> PimCollection[]
+ *   set_collection_hidden { id, hidden }                -> null
+ *   create_collection   { accountId, kind, name, color } -> null
+ *   pim_sync_now                                        -> null
+ *   calendar_entries    { from, to }                    -> CalendarEntry[]
+ *   event               { itemId, recurrenceId }        -> EventDetail
+ *   save_event          { event }                       -> number
+ *   delete_event        { itemId, recurrenceId, scope } -> null
+ *   search_contacts     { text, limit }                 -> ContactSummary[]
+ *   contact             { itemId }                      -> ContactDetail
+ *   save_contact        { contact }                     -> number
+ *   delete_contact      { itemId }                      -> null
+ *   import_pim_file     { collectionId }                -> ImportReport | null
+ *   export_pim_file     { collectionId, fileName }      -> boolean
+ *   open_contact_link   { kind, value }                 -> null
  *
  * Event: `sync-event`, payload `SyncEvent` (see backend-types.ts).
  */
@@ -59,6 +74,16 @@ import type {
   SettingsPatch,
   SignOutReport,
   SyncEvent,
+  PimCollection,
+  PimKind,
+  CalendarEntry,
+  EventDetail,
+  EditScope,
+  SaveEvent,
+  ContactSummary,
+  ContactDetail,
+  SaveContact,
+  ImportReport,
 } from './backend-types';
 
 export type { AppInfo, Backend, Settings } from './backend-types';
@@ -113,6 +138,31 @@ export function createTauriBackend(): Backend {
     openConflict: (folderId: number, copyPath: string) =>
       run('open_conflict', { folderId, copyPath }),
     activity: () => invoke<ActivityItem[]>('activity'),
+
+    pimCollections: () => invoke<PimCollection[]>('pim_collections'),
+    setCollectionHidden: (id: number, hidden: boolean) =>
+      run('set_collection_hidden', { id, hidden }),
+    createCollection: (accountId: number, kind: PimKind, name: string, color: string | null) =>
+      run('create_collection', { accountId, kind, name, color }),
+    pimSyncNow: () => run('pim_sync_now'),
+    calendarEntries: (from: number, to: number) =>
+      invoke<CalendarEntry[]>('calendar_entries', { from, to }),
+    event: (itemId: number, recurrenceId: number | null) =>
+      invoke<EventDetail>('event', { itemId, recurrenceId }),
+    saveEvent: (event: SaveEvent) => invoke<number>('save_event', { event }),
+    deleteEvent: (itemId: number, recurrenceId: number | null, scope: EditScope) =>
+      run('delete_event', { itemId, recurrenceId, scope }),
+    searchContacts: (text: string, limit: number) =>
+      invoke<ContactSummary[]>('search_contacts', { text, limit }),
+    contact: (itemId: number) => invoke<ContactDetail>('contact', { itemId }),
+    saveContact: (contact: SaveContact) => invoke<number>('save_contact', { contact }),
+    deleteContact: (itemId: number) => run('delete_contact', { itemId }),
+    importPimFile: (collectionId: number) =>
+      invoke<ImportReport | null>('import_pim_file', { collectionId }),
+    exportPimFile: (collectionId: number, fileName: string) =>
+      invoke<boolean>('export_pim_file', { collectionId, fileName }),
+    openContactLink: (kind: 'mailto' | 'tel', value: string) =>
+      run('open_contact_link', { kind, value }),
 
     onSyncEvent: (listener: (event: SyncEvent) => void) =>
       listen<SyncEvent>(SYNC_EVENT, (event) => listener(event.payload)),

@@ -25,6 +25,7 @@ const EVERY_CODE: Record<ErrorCode, true> = {
   local_folder: true,
   mass_delete: true,
   autostart: true,
+  read_only: true,
 };
 
 export const ERROR_CODES: readonly ErrorCode[] = Object.keys(EVERY_CODE) as ErrorCode[];

@@ -5,7 +5,7 @@ import type { ActivityKind, NotSyncedReason } from './backend-types';
 /**
  * Stable codes the UI maps to a message in the member's language.
  */
-export type ErrorCode = "storage" | "provider" | "invalid_input" | "system" | "internal" | "unauthorized" | "offline" | "maintenance" | "keyring_unavailable" | "cancelled" | "timeout" | "not_found" | "server" | "local_folder" | "mass_delete" | "autostart";
+export type ErrorCode = "storage" | "provider" | "invalid_input" | "system" | "internal" | "unauthorized" | "offline" | "maintenance" | "keyring_unavailable" | "cancelled" | "timeout" | "not_found" | "server" | "local_folder" | "mass_delete" | "autostart" | "read_only";
 
 /**
  * The one error type of the façade: a code for programs and a message
@@ -254,4 +254,167 @@ export type Notice = { kind: NoticeKind, folderId: number, count: number, code: 
 /**
  * What the app pushes to the UI while it runs.
  */
-export type SyncEvent = { "type": "folder", folder: FolderPair, } | { "type": "activity", item: ActivityItem, } | { "type": "removed", folderId: number, } | { "type": "notice", notice: Notice, } | { "type": "account_refused", accountId: number, } | { "type": "account_removed", accountId: number, } | { "type": "server_notification", accountId: number, };
+export type SyncEvent = { "type": "folder", folder: FolderPair, } | { "type": "activity", item: ActivityItem, } | { "type": "removed", folderId: number, } | { "type": "notice", notice: Notice, } | { "type": "account_refused", accountId: number, } | { "type": "account_removed", accountId: number, } | { "type": "server_notification", accountId: number, } | { "type": "pim", accountId: number, };
+
+/**
+ * Calendars or address books.
+ */
+export type PimKind = "calendar" | "addressbook";
+
+/**
+ * What a collection is doing.
+ */
+export type PimStatus = "in_sync" | "syncing" | "pending" | "offline" | "error" | "waiting";
+
+/**
+ * A calendar or address book, as the pages list it.
+ */
+export type PimCollection = { id: number, accountId: number | null, kind: PimKind, name: string, 
+/**
+ * `#rrggbb` when the server gave one.
+ */
+color: string | null, 
+/**
+ * Shared with the member without the right to change it.
+ */
+readOnly: boolean, hidden: boolean, 
+/**
+ * Changes made here not sent yet.
+ */
+pending: number, status: PimStatus, error: string | null, 
+/**
+ * Seconds since the epoch.
+ */
+syncedAt: number | null, };
+
+/**
+ * One occurrence of an event, for the calendar views.
+ */
+export type CalendarEntry = { itemId: number, calendarId: number, summary: string, location: string, 
+/**
+ * Seconds since the epoch (for an all-day event, midnights here).
+ */
+start: number, end: number, allDay: boolean, 
+/**
+ * For an occurrence of a repeating event: which one (seconds since
+ * the epoch, as the series starts it), given back to edit it.
+ */
+recurrenceId: number | null, readOnly: boolean, color: string | null, 
+/**
+ * Not sent to the server yet.
+ */
+pending: boolean, };
+
+/**
+ * An event as the editor shows it.
+ */
+export type EventFields = { summary: string, location: string, description: string, allDay: boolean, 
+/**
+ * `YYYY-MM-DD` for an all-day event, else the wall time
+ * `YYYY-MM-DDTHH:MM` in `tzid`.
+ */
+start: string, 
+/**
+ * As `start`; for an all-day event its last day (the day it ends on,
+ * not the day after as iCalendar writes it).
+ */
+end: string, 
+/**
+ * The IANA time zone of a timed event (`Europe/Madrid`, `UTC`);
+ * `None`: floating (the same wall time wherever the member is).
+ */
+tzid: string | null, 
+/**
+ * The repeat rule as iCalendar writes it (`FREQ=WEEKLY;BYDAY=MO,WE`),
+ * `None` for a single event.
+ */
+rrule: string | null, 
+/**
+ * Minutes before the start of each reminder shown on screen.
+ */
+reminders: Array<number>, };
+
+/**
+ * An event opened in the editor.
+ */
+export type EventDetail = { itemId: number, calendarId: number, readOnly: boolean, 
+/**
+ * Part of a repeating series (the editor asks "this one / this and
+ * the following / all").
+ */
+recurring: boolean, recurrenceId: number | null, fields: EventFields, 
+/**
+ * A copy kept when the same event was changed here and on the server.
+ */
+conflictedCopy: boolean, };
+
+/**
+ * Which occurrences of a repeating event a change is for.
+ */
+export type EditScope = "all" | "this" | "following";
+
+/**
+ * An event saved from the editor: new when `item_id` is `None`.
+ */
+export type SaveEvent = { itemId: number | null, calendarId: number, recurrenceId: number | null, scope: EditScope, fields: EventFields, };
+
+/**
+ * A typed value of a contact (an e-mail, a phone): `kind` is the first
+ * `TYPE` (`home`, `work`, `cell`...), lower case, or empty.
+ */
+export type Typed = { kind: string, value: string, };
+
+/**
+ * A postal address (`ADR`).
+ */
+export type Address = { kind: string, street: string, city: string, region: string, code: string, country: string, };
+
+/**
+ * A contact as the editor shows it.
+ */
+export type ContactFields = { 
+/**
+ * `FN`: the name shown.
+ */
+name: string, given: string, family: string, emails: Array<Typed>, phones: Array<Typed>, addresses: Array<Address>, organisation: string, 
+/**
+ * `YYYY-MM-DD`, or `--MM-DD` without a year; empty when unknown.
+ */
+birthday: string, note: string, 
+/**
+ * The groups (`CATEGORIES`).
+ */
+groups: Array<string>, 
+/**
+ * The photo as a `data:` address (only shown, never edited here);
+ * a photo given by a link is not fetched.
+ */
+photo: string | null, };
+
+/**
+ * A contact in the list.
+ */
+export type ContactSummary = { itemId: number, addressbookId: number, name: string, emails: Array<string>, phones: Array<string>, organisation: string, };
+
+/**
+ * A contact opened in the detail view or the editor.
+ */
+export type ContactDetail = { itemId: number, addressbookId: number, readOnly: boolean, fields: ContactFields, conflictedCopy: boolean, };
+
+/**
+ * A contact saved from the editor: new when `item_id` is `None`.
+ */
+export type SaveContact = { itemId: number | null, addressbookId: number, fields: ContactFields, };
+
+/**
+ * What an import did.
+ */
+export type ImportReport = { added: number, changed: number, 
+/**
+ * Items already there as they are in the file.
+ */
+same: number, 
+/**
+ * Items not imported, with why.
+ */
+failed: Array<string>, };

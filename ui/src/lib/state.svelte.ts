@@ -19,6 +19,8 @@ const MAX_ACTIVITY = 200;
 
 export class AppState {
   accounts: Account[] = $state([]);
+  /** Goes up whenever calendars or contacts changed or synced: their pages read them again. */
+  pimVersion = $state(0);
   folders: FolderPair[] = $state([]);
   conflicts: Conflict[] = $state([]);
   activity: ActivityItem[] = $state([]);
@@ -71,6 +73,9 @@ export class AppState {
       case 'notice':
         // Shown by the desktop as a notification; the folder event that
         // goes with it carries the state.
+        break;
+      case 'pim':
+        this.pimVersion += 1;
         break;
       case 'account_refused':
       case 'account_removed':

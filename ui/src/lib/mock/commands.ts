@@ -16,6 +16,8 @@ import type { Account, ActivityItem, BackendError, ConflictResolution, ErrorCode
 import { isWithin } from '../selection';
 import { MOCK_DEFAULTS, MOCK_TREE, mockAccount, mockAppInfo, mockFolder } from './fixtures';
 import type { BackendMethod, MockBackend, MockBackendOptions, MockCall, MockRemoteNode } from './types';
+import type { EditScope, PimKind, SaveContact, SaveEvent } from '../backend-types';
+import { createMockPim } from './pim';
 
 function toError(error: ErrorCode | BackendError): BackendError {
   return typeof error === 'string' ? { code: error, message: `mock: ${error}` } : error;
@@ -86,6 +88,11 @@ export function createMockBackend(options: MockBackendOptions = {}): MockBackend
     ),
     conflicts: clone(options.conflicts ?? []),
     activity: clone(options.activity ?? []),
+    pim: {
+      collections: clone(options.pim?.collections ?? []),
+      events: clone(options.pim?.events ?? []),
+      contacts: clone(options.pim?.contacts ?? []),
+    },
   };
   const tree = options.tree ?? MOCK_TREE;
   const errors = new Map<BackendMethod, BackendError>();
@@ -246,6 +253,17 @@ export function createMockBackend(options: MockBackendOptions = {}): MockBackend
     // Let the UI see the answer before the test goes on.
     return new Promise((resolve) => setTimeout(resolve, 0));
   }
+
+  const pim = createMockPim(
+    state.pim,
+    (code, message) => {
+      throw fault(code, message);
+    },
+    (collectionId) => {
+      const c = state.pim.collections.find((x) => x.id === collectionId);
+      send({ type: 'pim', accountId: c?.accountId ?? 0 });
+    },
+  );
 
   const backend: MockBackend = {
     settings,
@@ -471,6 +489,38 @@ export function createMockBackend(options: MockBackendOptions = {}): MockBackend
       }),
     activity: () =>
       call('activity', [], () => clone(state.activity).sort((a, b) => b.at - a.at).slice(0, 200)),
+
+    pimCollections: () => call('pimCollections', [], () => pim.collections()),
+    setCollectionHidden: (id: number, hidden: boolean) =>
+      call('setCollectionHidden', [id, hidden], () => pim.setHidden(id, hidden)),
+    createCollection: (accountId: number, kind: PimKind, name: string, color: string | null) =>
+      call('createCollection', [accountId, kind, name, color], () =>
+        pim.create(accountId, kind, name, color),
+      ),
+    pimSyncNow: () => call('pimSyncNow', [], () => undefined),
+    calendarEntries: (from: number, to: number) =>
+      call('calendarEntries', [from, to], () => pim.entries(from, to)),
+    event: (itemId: number, recurrenceId: number | null) =>
+      call('event', [itemId, recurrenceId], () => pim.event(itemId, recurrenceId)),
+    saveEvent: (event: SaveEvent) => call('saveEvent', [event], () => pim.saveEvent(event)),
+    deleteEvent: (itemId: number, recurrenceId: number | null, scope: EditScope) =>
+      call('deleteEvent', [itemId, recurrenceId, scope], () =>
+        pim.deleteEvent(itemId, recurrenceId, scope),
+      ),
+    searchContacts: (text: string, limit: number) =>
+      call('searchContacts', [text, limit], () => pim.search(text, limit)),
+    contact: (itemId: number) => call('contact', [itemId], () => pim.contact(itemId)),
+    saveContact: (contact: SaveContact) =>
+      call('saveContact', [contact], () => pim.saveContact(contact)),
+    deleteContact: (itemId: number) => call('deleteContact', [itemId], () => pim.deleteContact(itemId)),
+    importPimFile: (collectionId: number) =>
+      call('importPimFile', [collectionId], () => ({ added: 0, changed: 0, same: 0, failed: [] })),
+    exportPimFile: (collectionId: number, fileName: string) =>
+      call('exportPimFile', [collectionId, fileName], () => true),
+    openContactLink: (kind: 'mailto' | 'tel', value: string) =>
+      call('openContactLink', [kind, value], () => {
+        openedUrls.push(`${kind}:${value}`);
+      }),
 
     onSyncEvent: (listener: (event: SyncEvent) => void) =>
       call('onSyncEvent', [], () => {

@@ -1,4 +1,5 @@
 /** The mock backend's own types: its options, its calls, its extra controls. */
+import type { MockPimState } from './pim';
 import type { Account, ActivityItem, AppInfo, Backend, BackendError, Conflict, ErrorCode, FolderPair, LocalFolderCheck, Settings, SyncEvent } from '../backend-types';
 
 /** Every command of the backend (the names of `Backend`'s methods). */
@@ -36,6 +37,8 @@ export interface MockBackendOptions {
   folders?: FolderPair[];
   conflicts?: Conflict[];
   activity?: ActivityItem[];
+  /** Calendars, events, address books and contacts. */
+  pim?: Partial<MockPimState>;
   /** The server's folders (default: `MOCK_TREE`). */
   tree?: MockRemoteNode[];
   /** Commands that fail, and with what (a code or a whole error). */
@@ -79,6 +82,7 @@ export interface MockBackend extends Backend {
     folders: FolderPair[];
     conflicts: Conflict[];
     activity: ActivityItem[];
+    pim: MockPimState;
   };
   /** Calls to `method`'s arguments, in order. */
   callsTo(method: BackendMethod): unknown[][];
