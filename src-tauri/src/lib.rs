@@ -150,3 +150,41 @@ pub fn run() {
             }
         });
 }
+
+#[cfg(test)]
+mod tests {
+    /// A command the window may not call fails at run time only: each
+    /// command handed to Tauri has its permission and the window's
+    /// capability grants it.
+    #[test]
+    fn every_command_is_permitted_to_the_window() {
+        let lib = include_str!("lib.rs");
+        let handlers = lib
+            .split("generate_handler![")
+            .nth(1)
+            .and_then(|s| s.split(']').next())
+            .unwrap();
+        let commands: Vec<&str> = handlers
+            .split(',')
+            .filter_map(|c| c.trim().strip_prefix("commands::"))
+            .collect();
+        assert!(commands.len() > 40, "{commands:?}");
+        let permissions = include_str!("../permissions/app.toml");
+        let capability = include_str!("../capabilities/main.json");
+        for c in commands {
+            let id = format!("allow-{}", c.replace('_', "-"));
+            assert!(
+                permissions.contains(&format!("identifier = \"{id}\"")),
+                "no permission {id} in permissions/app.toml"
+            );
+            assert!(
+                permissions.contains(&format!("commands.allow = [\"{c}\"]")),
+                "permissions/app.toml does not allow {c}"
+            );
+            assert!(
+                capability.contains(&format!("\"{id}\"")),
+                "capabilities/main.json does not grant {id}"
+            );
+        }
+    }
+}
