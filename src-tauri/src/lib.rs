@@ -18,6 +18,7 @@ fn start_sync(handle: tauri::AppHandle) {
         }
         match &event {
             cc_app::SyncEvent::Notice { notice } => notify::show(&sink_handle, notice),
+            cc_app::SyncEvent::Reminder { reminder } => notify::reminder(&sink_handle, reminder),
             // The server refused the password: the account is checked once
             // (a remote wipe is honoured there; otherwise it waits for the
             // member to sign in again, without retrying).

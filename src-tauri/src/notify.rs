@@ -28,3 +28,29 @@ pub fn show<R: Runtime>(handle: &AppHandle<R>, notice: &Notice) {
         tracing::debug!("no desktop notification: {e}");
     }
 }
+
+/// An event's reminder: its title, and when (and where) it starts.
+pub fn reminder<R: Runtime>(handle: &AppHandle<R>, r: &cc_app::Reminder) {
+    let app = handle.state::<cc_app::App>();
+    let m = crate::tray::messages(&app.ui_language());
+    let name = app.info().name;
+    let title = if r.summary.trim().is_empty() {
+        crate::tray::text(&m, "notify.reminder.title", &name)
+    } else {
+        r.summary.clone()
+    };
+    let mut body = crate::tray::text(&m, "notify.reminder", &name).replace("{time}", &r.local_time);
+    if !r.location.trim().is_empty() {
+        body.push_str(" · ");
+        body.push_str(r.location.trim());
+    }
+    if let Err(e) = handle
+        .notification()
+        .builder()
+        .title(title)
+        .body(body)
+        .show()
+    {
+        tracing::debug!("no desktop notification: {e}");
+    }
+}

@@ -30,7 +30,7 @@ pub use cc_pim::edit::{Address, ContactFields, EventFields, Typed};
 pub use error::{Error, ErrorCode};
 pub use pim::{
     CalendarEntry, ContactDetail, ContactSummary, EditScope, EventDetail, ImportReport,
-    PimCollection, PimKind, PimStatus, SaveContact, SaveEvent,
+    PimCollection, PimKind, PimStatus, Reminder, SaveContact, SaveEvent,
 };
 pub use provider::{Provider, ServerChoice, ServiceLink};
 use serde::Serialize;

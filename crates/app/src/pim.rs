@@ -213,6 +213,7 @@ impl Hub {
             f(l.entry(account_id).or_default());
         }
         self.emit(SyncEvent::Pim { account_id });
+        self.wake_reminders();
     }
 
     /// Starts the PIM worker of an account (or restarts it).
@@ -469,6 +470,7 @@ impl App {
         if let Some(a) = account {
             self.hub.wake_pim(a);
         }
+        self.hub.wake_reminders();
     }
 
     /// The occurrences of the shown calendars' events overlapping
@@ -828,5 +830,158 @@ impl App {
             self.start_pim(account_id).await;
         }
         Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------
+// Reminders
+
+/// An event's reminder, due now: the desktop shows it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct Reminder {
+    pub item_id: i64,
+    pub summary: String,
+    pub location: String,
+    /// When the event starts (seconds since the epoch), and that time as
+    /// the member's clock shows it (`HH:MM`, with the date when it is not
+    /// today).
+    pub start: i64,
+    pub local_time: String,
+}
+
+/// Where the last reminder check is kept: a reminder is shown once, not
+/// again after a restart.
+const REMINDERS_CHECKED: &str = "pim.reminders.checked";
+/// A reminder missed by more than this (the app was not running) is not
+/// shown late.
+const REMINDER_GRACE: i64 = 3_600;
+/// The longest sleep between two looks at what is due.
+const REMINDER_HORIZON: i64 = 6 * 3_600;
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn local_time(start: i64, now: i64) -> String {
+    use chrono::TimeZone;
+    let tz = cc_pim::index::local_time_zone();
+    let (Some(s), Some(n)) = (
+        tz.timestamp_opt(start, 0).single(),
+        tz.timestamp_opt(now, 0).single(),
+    ) else {
+        return String::new();
+    };
+    if s.date_naive() == n.date_naive() {
+        s.format("%H:%M").to_string()
+    } else {
+        s.format("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
+/// The reminders due since the last check (at most [`REMINDER_GRACE`]
+/// late), which becomes now; and when the next one is due.
+pub(crate) fn due_reminders(
+    conn: &rusqlite::Connection,
+    now: i64,
+) -> Result<(Vec<Reminder>, Option<i64>), Error> {
+    let checked: Option<i64> = conn
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            [REMINDERS_CHECKED],
+            |r| r.get::<_, String>(0),
+        )
+        .ok()
+        .and_then(|v| v.parse().ok());
+    // The first run: nothing from the past.
+    let from = checked.unwrap_or(now).max(now - REMINDER_GRACE);
+    let due = if now > from {
+        store::reminders_due(conn, from, now).map_err(pim_error)?
+    } else {
+        Vec::new()
+    };
+    conn.execute(
+        "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
+        rusqlite::params![REMINDERS_CHECKED, now.to_string()],
+    )
+    .map_err(|e| Error::new(ErrorCode::Storage, e.to_string()))?;
+    let next = store::reminders_due(conn, now, now + REMINDER_HORIZON)
+        .map_err(pim_error)?
+        .first()
+        .map(|r| r.at);
+    let shown = due
+        .into_iter()
+        .map(|r| Reminder {
+            item_id: r.item_id,
+            summary: r.summary,
+            location: r.location,
+            local_time: local_time(r.start, now),
+            start: r.start,
+        })
+        .collect();
+    Ok((shown, next))
+}
+
+impl Hub {
+    /// Starts the thread that shows reminders while the app runs (window
+    /// closed included).
+    pub(crate) fn start_reminders(self: &Arc<Self>) {
+        let Ok(mut slot) = self.reminder_wake.lock() else {
+            return;
+        };
+        if slot.is_some() {
+            return;
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        let hub = self.clone();
+        match crate::sync::on_own_thread("reminders".into(), move || reminders(hub, rx)) {
+            Ok(_) => *slot = Some(tx),
+            Err(e) => tracing::error!("no reminder thread: {e}"),
+        }
+    }
+
+    /// Calendars changed: what is due next may have changed too.
+    pub(crate) fn wake_reminders(&self) {
+        if let Ok(slot) = self.reminder_wake.lock()
+            && let Some(tx) = slot.as_ref()
+        {
+            let _ = tx.send(());
+        }
+    }
+}
+
+async fn reminders(hub: Arc<Hub>, mut rx: mpsc::UnboundedReceiver<()>) {
+    let store = match cc_store::Store::open(&hub.state_path) {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("reminders cannot open the state: {e}");
+            return;
+        }
+    };
+    let conn = store.connection();
+    loop {
+        let now = now_secs();
+        let next = match due_reminders(conn, now) {
+            Ok((due, next)) => {
+                for reminder in due {
+                    hub.emit(SyncEvent::Reminder { reminder });
+                }
+                next
+            }
+            Err(e) => {
+                tracing::warn!("reminders: {}", e.message);
+                None
+            }
+        };
+        let wait = next
+            .unwrap_or(now + REMINDER_HORIZON)
+            .clamp(now + 1, now + REMINDER_HORIZON)
+            - now;
+        tokio::select! {
+            w = rx.recv() => if w.is_none() { return },
+            _ = tokio::time::sleep(Duration::from_secs(wait as u64)) => {}
+        }
     }
 }

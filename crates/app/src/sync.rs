@@ -87,6 +87,10 @@ pub enum SyncEvent {
         #[serde(rename = "accountId")]
         account_id: i64,
     },
+    /// An event's reminder is due: the desktop shows it.
+    Reminder {
+        reminder: crate::pim::Reminder,
+    },
     /// An account's calendars or contacts changed or synced: the pages
     /// read them again ([`App::pim_collections`]).
     Pim {
@@ -139,6 +143,8 @@ pub(crate) struct Hub {
     /// The accounts' calendar and contacts workers, and what they do.
     pub(crate) pim_workers: Mutex<HashMap<i64, crate::pim::PimWorker>>,
     pub(crate) pim_live: Mutex<HashMap<i64, crate::pim::PimLive>>,
+    /// Wakes the reminder thread (calendars changed).
+    pub(crate) reminder_wake: Mutex<Option<mpsc::UnboundedSender<()>>>,
 }
 
 impl std::fmt::Debug for Hub {
@@ -161,6 +167,7 @@ impl Hub {
             push_live: Mutex::new(std::collections::HashSet::new()),
             pim_workers: Mutex::new(HashMap::new()),
             pim_live: Mutex::new(HashMap::new()),
+            reminder_wake: Mutex::new(None),
         })
     }
 
@@ -776,6 +783,7 @@ impl App {
             self.start_pair(row).await;
         }
         self.start_pim_all().await;
+        self.hub.start_reminders();
         Ok(())
     }
 

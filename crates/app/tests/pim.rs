@@ -412,4 +412,60 @@ async fn child_pim() {
     }
     assert!(cards.is_empty());
     assert!(app.search_contacts("puig", 20).unwrap().is_empty());
+
+    // A reminder: shown once when due, not again by the next run.
+    let start = chrono::Utc::now() + chrono::Duration::seconds(65);
+    let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M:%S").to_string();
+    app.save_event(SaveEvent {
+        item_id: None,
+        calendar_id: cal.id,
+        recurrence_id: None,
+        scope: EditScope::All,
+        fields: EventFields {
+            tzid: Some("UTC".into()),
+            reminders: vec![1],
+            ..fields(
+                "Trucada",
+                &fmt(start),
+                &fmt(start + chrono::Duration::minutes(30)),
+                None,
+            )
+        },
+    })
+    .unwrap();
+    let reminded = |events: &Arc<Mutex<Vec<SyncEvent>>>| {
+        events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(
+                |e| matches!(e, SyncEvent::Reminder { reminder } if reminder.summary == "Trucada"),
+            )
+            .count()
+    };
+    wait_for("the reminder", || reminded(&events) == 1).await;
+    {
+        let all = events.lock().unwrap();
+        let r = all
+            .iter()
+            .find_map(|e| match e {
+                SyncEvent::Reminder { reminder } => Some(reminder.clone()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(r.start, start.timestamp());
+        assert_eq!(r.location, "Sala Pi");
+        assert_eq!(r.local_time.len(), 5, "{r:?}");
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(reminded(&events), 1, "shown once");
+    let again: Arc<Mutex<Vec<SyncEvent>>> = Arc::default();
+    let sink = again.clone();
+    let second = App::open(&dir.join("state.sqlite3"), Provider::builtin()).unwrap();
+    second
+        .start_sync(Arc::new(move |e| sink.lock().unwrap().push(e)))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(reminded(&again), 0, "not again after a restart");
 }

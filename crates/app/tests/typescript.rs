@@ -68,6 +68,7 @@ fn generated() -> String {
         entry::<cc_app::ContactDetail>(&cfg),
         entry::<cc_app::SaveContact>(&cfg),
         entry::<cc_app::ImportReport>(&cfg),
+        entry::<cc_app::Reminder>(&cfg),
     ] {
         out.push_str(&decl);
         out.push('\n');

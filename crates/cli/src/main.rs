@@ -61,7 +61,7 @@ enum Command {
 /// The exit code for a façade error.
 pub fn exit_code(code: ErrorCode) -> u8 {
     match code {
-        ErrorCode::InvalidInput => 2,
+        ErrorCode::InvalidInput | ErrorCode::ReadOnly => 2,
         ErrorCode::Unauthorized => 3,
         ErrorCode::Offline => 4,
         ErrorCode::Maintenance => 5,

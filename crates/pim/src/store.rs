@@ -796,3 +796,79 @@ pub fn export(conn: &Connection, collection_id: i64) -> Result<String, Error> {
         Kind::AddressBook => items.concat(),
     })
 }
+
+/// A reminder of an event, due at `at`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Reminder {
+    pub item_id: i64,
+    pub summary: String,
+    pub location: String,
+    /// When the occurrence starts, and when the reminder is due (seconds,
+    /// UTC).
+    pub start: i64,
+    pub at: i64,
+}
+
+/// How far before its event a reminder may be (a week).
+const MAX_REMINDER: i64 = 7 * 86_400;
+
+/// The on-screen reminders (VALARM `DISPLAY`/`AUDIO`, relative to the
+/// start) of the shown calendars' events due in `(from, to]`, in order.
+/// A reminder of one occurrence of a series is the series' own.
+pub fn reminders_due(conn: &Connection, from: i64, to: i64) -> Result<Vec<Reminder>, Error> {
+    let shown: Vec<i64> = collections(conn, None)?
+        .into_iter()
+        .filter(|c| c.kind == Kind::Calendar && !c.hidden)
+        .map(|c| c.id)
+        .collect();
+    let mut st = conn.prepare_cached(
+        "SELECT id, collection_id, data FROM pim_items
+         WHERE state != 'deleted' AND data LIKE '%BEGIN:VALARM%'",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+        ))
+    })?;
+    let tz = index::local_time_zone();
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, coll, data) = row?;
+        if !shown.contains(&coll) {
+            continue;
+        }
+        let Ok(fields) = crate::edit::event_fields(&data) else {
+            continue;
+        };
+        let minutes: Vec<i64> = fields
+            .reminders
+            .iter()
+            .copied()
+            .filter(|m| m * 60 <= MAX_REMINDER)
+            .collect();
+        if minutes.is_empty() {
+            continue;
+        }
+        let Ok(occ) = index::occurrences(&data, tz, from - MAX_REMINDER, to + MAX_REMINDER) else {
+            continue;
+        };
+        for o in occ {
+            for m in &minutes {
+                let at = o.start - m * 60;
+                if at > from && at <= to {
+                    out.push(Reminder {
+                        item_id: id,
+                        summary: o.summary.clone().unwrap_or_default(),
+                        location: o.location.clone().unwrap_or_default(),
+                        start: o.start,
+                        at,
+                    });
+                }
+            }
+        }
+    }
+    out.sort_by_key(|r| (r.at, r.item_id));
+    Ok(out)
+}

@@ -254,7 +254,7 @@ export type Notice = { kind: NoticeKind, folderId: number, count: number, code: 
 /**
  * What the app pushes to the UI while it runs.
  */
-export type SyncEvent = { "type": "folder", folder: FolderPair, } | { "type": "activity", item: ActivityItem, } | { "type": "removed", folderId: number, } | { "type": "notice", notice: Notice, } | { "type": "account_refused", accountId: number, } | { "type": "account_removed", accountId: number, } | { "type": "server_notification", accountId: number, } | { "type": "pim", accountId: number, };
+export type SyncEvent = { "type": "folder", folder: FolderPair, } | { "type": "activity", item: ActivityItem, } | { "type": "removed", folderId: number, } | { "type": "notice", notice: Notice, } | { "type": "account_refused", accountId: number, } | { "type": "account_removed", accountId: number, } | { "type": "server_notification", accountId: number, } | { "type": "reminder", reminder: Reminder, } | { "type": "pim", accountId: number, };
 
 /**
  * Calendars or address books.
@@ -418,3 +418,14 @@ same: number,
  * Items not imported, with why.
  */
 failed: Array<string>, };
+
+/**
+ * An event's reminder, due now: the desktop shows it.
+ */
+export type Reminder = { itemId: number, summary: string, location: string, 
+/**
+ * When the event starts (seconds since the epoch), and that time as
+ * the member's clock shows it (`HH:MM`, with the date when it is not
+ * today).
+ */
+start: number, localTime: string, };
