@@ -162,6 +162,16 @@ fn params(l: &Line<'_>) -> Vec<(String, String)> {
     out
 }
 
+/// A property's name without its vCard group (`item1.EMAIL` is an
+/// `EMAIL`).
+fn prop_name(l: &Line<'_>) -> String {
+    let n = l.name();
+    match n.rsplit_once('.') {
+        Some((_, name)) => name.to_owned(),
+        None => n,
+    }
+}
+
 fn param(l: &Line<'_>, name: &str) -> Option<String> {
     params(l)
         .into_iter()
@@ -225,14 +235,14 @@ fn first_direct<'a>(all: &'a [Line<'a>], c: &Comp, name: &str) -> Option<&'a Lin
     direct(all, c)
         .into_iter()
         .map(|i| &all[i])
-        .find(|l| l.name() == name)
+        .find(|l| prop_name(l) == name)
 }
 
 fn all_direct<'a>(all: &'a [Line<'a>], c: &Comp, name: &str) -> Vec<&'a Line<'a>> {
     direct(all, c)
         .into_iter()
         .map(|i| &all[i])
-        .filter(|l| l.name() == name)
+        .filter(|l| prop_name(l) == name)
         .collect()
 }
 
@@ -253,7 +263,7 @@ impl Plan {
     fn set(&mut self, all: &[Line<'_>], c: &Comp, name: &str, new: &str) {
         let own: Vec<usize> = direct(all, c)
             .into_iter()
-            .filter(|&i| all[i].name() == name)
+            .filter(|&i| prop_name(&all[i]) == name)
             .collect();
         // New properties go after the component's own lines, before the
         // components in it.

@@ -55,6 +55,29 @@ pub fn occurrences(
     // replaces would both be shown.
     for c in cal.components.iter_mut() {
         c.entries.retain(|e| e.name != ICalendarProperty::Sequence);
+        // calcard expands a series in the zone of its DTSTART's TZID, the
+        // default zone when it has none, even for a UTC time (`...Z`): a
+        // daily series at 23:00Z would land at 23:00 here. UTC times get
+        // the UTC zone named (checked against recurring-ical-events).
+        for e in c.entries.iter_mut() {
+            let dated = matches!(
+                e.name,
+                ICalendarProperty::Dtstart
+                    | ICalendarProperty::Dtend
+                    | ICalendarProperty::Exdate
+                    | ICalendarProperty::Rdate
+                    | ICalendarProperty::RecurrenceId
+            );
+            let utc = e.values.iter().any(|v| {
+                matches!(v, ICalendarValue::PartialDateTime(p)
+                    if p.has_time() && p.tz_hour == Some(0) && p.tz_minute.unwrap_or(0) == 0)
+            });
+            if dated && utc && e.tz_id().is_none() {
+                e.params.push(calcard::icalendar::ICalendarParameter::tzid(
+                    "UTC".to_owned(),
+                ));
+            }
+        }
     }
     let expanded = cal.expand_dates(Tz::Tz(local), MAX_OCCURRENCES);
     let has_events = cal

@@ -19,6 +19,7 @@ pub mod keyring;
 pub mod nextcloud;
 pub mod process;
 pub mod proxy;
+pub mod pypi;
 pub mod replay;
 pub mod servers;
 
