@@ -428,3 +428,18 @@ pub fn open_contact_link(
     };
     handle.opener().open_url(url, None::<&str>).map_err(system)
 }
+
+#[tauri::command]
+pub async fn update_collection(
+    app: State<'_, App>,
+    id: i64,
+    name: String,
+    color: Option<String>,
+) -> Result<PimCollection, Error> {
+    app.update_collection(id, &name, color.as_deref()).await
+}
+
+#[tauri::command]
+pub async fn delete_collection(app: State<'_, App>, id: i64) -> Result<(), Error> {
+    app.delete_collection(id).await
+}

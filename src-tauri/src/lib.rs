@@ -129,6 +129,8 @@ pub fn run() {
             commands::import_pim_file,
             commands::export_pim_file,
             commands::open_contact_link,
+            commands::update_collection,
+            commands::delete_collection,
         ])
         .setup(|app| {
             tray::create(app.handle())?;

@@ -181,3 +181,30 @@ describe('contacts', () => {
     await waitFor(() => expect(screen.getAllByTestId('contact-row')).toHaveLength(2));
   });
 });
+
+describe('calendars and address books', () => {
+  it('renames, recolours and deletes a calendar', async () => {
+    const { user, backend } = await renderSignedIn({ pim: { collections: CALENDARS } });
+    await goTo(user, 'calendar');
+    const list = await screen.findByTestId('calendar-collections');
+    // Only the member's own: the read-only share has no edit.
+    expect(within(list).getAllByTestId('collection-edit')).toHaveLength(1);
+    await user.click(within(list).getByTestId('collection-edit'));
+    const dialog = await screen.findByTestId('collection-editor');
+    const name = within(dialog).getByTestId('collection-name');
+    await user.clear(name);
+    await user.type(name, 'Cooperativa 2027');
+    await user.click(within(dialog).getByTestId('collection-save'));
+    await waitFor(() => expect(backend.callsTo('updateCollection')).toHaveLength(1));
+    expect(backend.callsTo('updateCollection')[0]).toEqual([1, 'Cooperativa 2027', '#0b6e69']);
+    expect(await within(list).findByText('Cooperativa 2027')).toBeInTheDocument();
+
+    await user.click(within(list).getByTestId('collection-edit'));
+    await user.click(within(await screen.findByTestId('collection-editor')).getByTestId('collection-delete'));
+    expect(screen.getByTestId('collection-editor')).toHaveTextContent('Vols suprimir «Cooperativa 2027»');
+    await expectAccessible(['[data-testid="calendar-widget"]']);
+    await user.click(screen.getByTestId('collection-delete-confirm'));
+    await waitFor(() => expect(backend.callsTo('deleteCollection')).toEqual([[1]]));
+    await waitFor(() => expect(within(list).queryByText('Cooperativa 2027')).toBeNull());
+  });
+});

@@ -778,16 +778,7 @@ impl App {
         if name.is_empty() || name.chars().any(char::is_control) {
             return Err(Error::new(ErrorCode::InvalidInput, "a name is needed"));
         }
-        if let Some(c) = color
-            && !(c.len() == 7
-                && c.starts_with('#')
-                && c[1..].chars().all(|x| x.is_ascii_hexdigit()))
-        {
-            return Err(Error::new(
-                ErrorCode::InvalidInput,
-                format!("not a colour: {c:?}"),
-            ));
-        }
+        check_color(color)?;
         let access = self.pim_client(account_id).await?;
         let kind_ = match kind {
             PimKind::Calendar => Kind::Calendar,
@@ -922,6 +913,98 @@ pub(crate) fn due_reminders(
         })
         .collect();
     Ok((shown, next))
+}
+
+impl App {
+    /// Renames or recolours a calendar or address book on the server, then
+    /// here.
+    pub async fn update_collection(
+        &self,
+        id: i64,
+        name: &str,
+        color: Option<&str>,
+    ) -> Result<PimCollection, Error> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().any(char::is_control) {
+            return Err(Error::new(ErrorCode::InvalidInput, "a name is needed"));
+        }
+        check_color(color)?;
+        let c = self.pim(|c| store::collection(c, id))?;
+        if c.read_only {
+            return Err(Error::new(
+                ErrorCode::ReadOnly,
+                format!("{} is shared read-only", c.label()),
+            ));
+        }
+        let account = c
+            .account_id
+            .ok_or_else(|| Error::new(ErrorCode::NotFound, "the collection has no account"))?;
+        let access = self.pim_client(account).await?;
+        let new_name = (c.name.as_deref() != Some(name)).then_some(name);
+        let new_color = match (color, c.kind) {
+            (Some(col), Kind::Calendar)
+                if c.color.as_deref().map(|x| x.get(..7).unwrap_or(x)) != Some(col) =>
+            {
+                Some(col)
+            }
+            _ => None,
+        };
+        access
+            .client
+            .proppatch_collection(&c.url, new_name, new_color)
+            .await
+            .map_err(crate::folders::dav_error)?;
+        self.pim(|conn| {
+            conn.execute(
+                "UPDATE pim_collections SET name = ?2, color = COALESCE(?3, color) WHERE id = ?1",
+                rusqlite::params![id, name, new_color],
+            )?;
+            Ok(())
+        })?;
+        self.hub.emit(SyncEvent::Pim {
+            account_id: account,
+        });
+        let pending = self.pim(|c| store::pending(c, id))?;
+        let row = self.pim(|c| store::collection(c, id))?;
+        Ok(self.collection_view(row, pending))
+    }
+
+    /// Deletes a calendar or address book on the server (for one shared
+    /// with the member, Nextcloud stops sharing it with them) and here.
+    pub async fn delete_collection(&self, id: i64) -> Result<(), Error> {
+        let c = self.pim(|c| store::collection(c, id))?;
+        let account = c
+            .account_id
+            .ok_or_else(|| Error::new(ErrorCode::NotFound, "the collection has no account"))?;
+        let access = self.pim_client(account).await?;
+        access
+            .client
+            .delete_collection(&c.url)
+            .await
+            .map_err(crate::folders::dav_error)?;
+        self.pim(|conn| store::forget_collection(conn, id))?;
+        self.hub.emit(SyncEvent::Pim {
+            account_id: account,
+        });
+        self.hub.wake_reminders();
+        Ok(())
+    }
+}
+
+fn check_color(color: Option<&str>) -> Result<(), Error> {
+    match color {
+        Some(c)
+            if !(c.len() == 7
+                && c.starts_with('#')
+                && c[1..].chars().all(|x| x.is_ascii_hexdigit())) =>
+        {
+            Err(Error::new(
+                ErrorCode::InvalidInput,
+                format!("not a colour: {c:?}"),
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 impl Hub {

@@ -401,6 +401,69 @@ async fn child_pim() {
         assert_eq!(err.code, ErrorCode::ReadOnly);
     }
 
+    // Renamed and recoloured here: so on the server; a read-only share
+    // cannot be; a calendar deleted here is gone there.
+    let home = url::Url::parse(&user.calendar_home_url()).unwrap();
+    let renamed = app
+        .update_collection(cal.id, "Cooperativa 2027", Some("#aa3300"))
+        .await
+        .unwrap();
+    assert_eq!(renamed.name, "Cooperativa 2027");
+    assert_eq!(renamed.color.as_deref(), Some("#aa3300"));
+    let listed = dav.collections_light(&home, Service::CalDav).await.unwrap();
+    let there = listed
+        .iter()
+        .find(|c| c.url.path() == cal_url.path())
+        .unwrap();
+    assert_eq!(there.display_name.as_deref(), Some("Cooperativa 2027"));
+    assert!(
+        there
+            .color
+            .as_deref()
+            .unwrap_or("")
+            .to_ascii_lowercase()
+            .starts_with("#aa3300"),
+        "{there:?}"
+    );
+    let shared_id = app
+        .pim_collections()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name.contains("Junta"))
+        .unwrap()
+        .id;
+    let err = app
+        .update_collection(shared_id, "Meva", None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::ReadOnly);
+    app.create_collection(account.id, PimKind::Calendar, "Temporal", None)
+        .await
+        .unwrap();
+    let mut temporal = None;
+    for _ in 0..300 {
+        temporal = app
+            .pim_collections()
+            .unwrap()
+            .into_iter()
+            .find(|c| c.name == "Temporal");
+        if temporal.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let temporal = temporal.expect("the new calendar is listed");
+    let temporal_url = app.collection_url(temporal.id).unwrap();
+    app.delete_collection(temporal.id).await.unwrap();
+    assert!(
+        !app.pim_collections()
+            .unwrap()
+            .iter()
+            .any(|c| c.id == temporal.id)
+    );
+    let listed = dav.collections_light(&home, Service::CalDav).await.unwrap();
+    assert!(!listed.iter().any(|c| c.url.path() == temporal_url.path()));
+
     // Deleted here: gone there.
     app.delete_contact(contact).unwrap();
     for _ in 0..300 {

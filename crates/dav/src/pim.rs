@@ -580,6 +580,72 @@ impl DavClient {
         .map(drop)
     }
 
+    /// Renames and recolours a calendar or address book (`PROPPATCH` of
+    /// `displayname` and Apple's `calendar-color`). A server that refuses
+    /// a property (207 with a 403 or 409 for it) gives `Forbidden` with
+    /// the properties it refused; nothing is half done then (RFC 4918:
+    /// PROPPATCH is atomic).
+    pub async fn proppatch_collection(
+        &self,
+        url: &Url,
+        name: Option<&str>,
+        color: Option<&str>,
+    ) -> Result<()> {
+        let mut props = String::new();
+        if let Some(n) = name {
+            props.push_str(&format!("<d:displayname>{}</d:displayname>", escape(n)));
+        }
+        if let Some(c) = color {
+            props.push_str(&format!(
+                "<a:calendar-color>{}</a:calendar-color>",
+                escape(c)
+            ));
+        }
+        if props.is_empty() {
+            return Ok(());
+        }
+        let body = format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><d:propertyupdate xmlns:d="DAV:" xmlns:a="{APPLE_ICAL}"><d:set><d:prop>{props}</d:prop></d:set></d:propertyupdate>"#
+        );
+        let resp = self
+            .send_ok(&method("PROPPATCH"), url, |r| {
+                r.header(CONTENT_TYPE, XML_CONTENT_TYPE).body(body.clone())
+            })
+            .await?;
+        if resp.status().as_u16() != 207 {
+            return Ok(());
+        }
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| DavError::new("PROPPATCH", url, ErrorKind::Transport(e.to_string())))?;
+        let mut reader = crate::xml::MultistatusReader::new(text.as_bytes(), self.config().limits);
+        let mut refused = Vec::new();
+        while let Some(r) = reader
+            .next_response()
+            .map_err(|e| DavError::new("PROPPATCH", url, ErrorKind::Xml(e)))?
+        {
+            for ps in r
+                .propstats
+                .iter()
+                .filter(|p| !(200..300).contains(&p.status))
+            {
+                for p in &ps.props {
+                    refused.push(format!("{} ({})", p.name.local, ps.status));
+                }
+            }
+        }
+        if refused.is_empty() {
+            Ok(())
+        } else {
+            Err(DavError::new(
+                "PROPPATCH",
+                url,
+                ErrorKind::Forbidden(Some(format!("refused {}", refused.join(", ")))),
+            ))
+        }
+    }
+
     /// Deletes a whole calendar or address book (see the Cyrus quirk).
     pub async fn delete_collection(&self, url: &Url) -> Result<()> {
         match self.delete(url, None).await {

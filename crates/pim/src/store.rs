@@ -270,6 +270,24 @@ pub(crate) fn forget_item(conn: &Connection, id: i64) -> Result<(), Error> {
     Ok(())
 }
 
+/// Removes a collection and its items from the state file, their search
+/// index included (the FTS table is contentless: deleting the items alone
+/// would leave their words, found again by a later item given the same
+/// rowid).
+pub fn forget_collection(conn: &Connection, id: i64) -> Result<(), Error> {
+    let tx = conn.unchecked_transaction()?;
+    let ids: Vec<i64> = conn
+        .prepare("SELECT id FROM pim_items WHERE collection_id = ?1")?
+        .query_map([id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for item in ids {
+        forget_item(conn, item)?;
+    }
+    conn.execute("DELETE FROM pim_collections WHERE id = ?1", [id])?;
+    tx.commit()?;
+    Ok(())
+}
+
 fn unindex(conn: &Connection, id: i64) -> Result<(), Error> {
     conn.execute("DELETE FROM pim_occurrences WHERE item_id = ?1", [id])?;
     conn.execute("DELETE FROM pim_contacts WHERE item_id = ?1", [id])?;

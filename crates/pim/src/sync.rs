@@ -546,7 +546,7 @@ pub async fn refresh_collections(
     }
     for k in known {
         if !found.iter().any(|c| c.url == k.url) {
-            conn.execute("DELETE FROM pim_collections WHERE id = ?1", [k.id])?;
+            store::forget_collection(conn, k.id)?;
         }
     }
     Ok(store::collections(conn, Some(home))?

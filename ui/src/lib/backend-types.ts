@@ -164,6 +164,10 @@ export interface Backend {
   setCollectionHidden(id: number, hidden: boolean): Promise<void>;
   /** Makes a calendar or address book on the server. */
   createCollection(accountId: number, kind: PimKind, name: string, color: string | null): Promise<void>;
+  /** Renames or recolours on the server, then here. */
+  updateCollection(id: number, name: string, color: string | null): Promise<PimCollection>;
+  /** Deletes on the server (a share: no longer shared with the member) and here. */
+  deleteCollection(id: number): Promise<void>;
   pimSyncNow(): Promise<void>;
   /** The occurrences in `[from, to)` (seconds since the epoch). */
   calendarEntries(from: number, to: number): Promise<CalendarEntry[]>;

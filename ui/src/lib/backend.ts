@@ -40,6 +40,8 @@
  *   pim_collections                                     -> PimCollection[]
  *   set_collection_hidden { id, hidden }                -> null
  *   create_collection   { accountId, kind, name, color } -> null
+ *   update_collection   { id, name, color }             -> PimCollection
+ *   delete_collection   { id }                          -> null
  *   pim_sync_now                                        -> null
  *   calendar_entries    { from, to }                    -> CalendarEntry[]
  *   event               { itemId, recurrenceId }        -> EventDetail
@@ -144,6 +146,9 @@ export function createTauriBackend(): Backend {
       run('set_collection_hidden', { id, hidden }),
     createCollection: (accountId: number, kind: PimKind, name: string, color: string | null) =>
       run('create_collection', { accountId, kind, name, color }),
+    updateCollection: (id: number, name: string, color: string | null) =>
+      invoke<PimCollection>('update_collection', { id, name, color }),
+    deleteCollection: (id: number) => run('delete_collection', { id }),
     pimSyncNow: () => run('pim_sync_now'),
     calendarEntries: (from: number, to: number) =>
       invoke<CalendarEntry[]>('calendar_entries', { from, to }),

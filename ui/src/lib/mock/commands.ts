@@ -497,6 +497,9 @@ export function createMockBackend(options: MockBackendOptions = {}): MockBackend
       call('createCollection', [accountId, kind, name, color], () =>
         pim.create(accountId, kind, name, color),
       ),
+    updateCollection: (id: number, name: string, color: string | null) =>
+      call('updateCollection', [id, name, color], () => pim.update(id, name, color)),
+    deleteCollection: (id: number) => call('deleteCollection', [id], () => pim.remove(id)),
     pimSyncNow: () => call('pimSyncNow', [], () => undefined),
     calendarEntries: (from: number, to: number) =>
       call('calendarEntries', [from, to], () => pim.entries(from, to)),

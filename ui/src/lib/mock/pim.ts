@@ -149,6 +149,22 @@ export function createMockPim(
       state.collections.push(c);
       changed(c.id);
     },
+    update: (id: number, name: string, color: string | null): PimCollection => {
+      const c = collection(id);
+      if (c.readOnly) fault('read_only', `${c.name} is read-only`);
+      if (!name.trim()) fault('invalid_input', 'a name is needed');
+      c.name = name.trim();
+      if (color) c.color = color;
+      changed(id);
+      return structuredClone(c);
+    },
+    remove: (id: number) => {
+      const c = collection(id);
+      state.collections.splice(state.collections.indexOf(c), 1);
+      state.events = state.events.filter((e) => e.calendarId !== id);
+      state.contacts = state.contacts.filter((x) => x.addressbookId !== id);
+      changed(id);
+    },
     entries: (from: number, to: number): CalendarEntry[] => {
       const out: CalendarEntry[] = [];
       for (const e of state.events) {
