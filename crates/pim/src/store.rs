@@ -471,6 +471,23 @@ pub fn delete_item(conn: &Connection, id: i64) -> Result<(), Error> {
     }
 }
 
+/// Why an item the server sent cannot be shown, if it cannot (kept as
+/// sent all the same).
+pub(crate) fn problem(kind: Kind, data: &str) -> Option<String> {
+    if let Err(Error::Invalid(why)) = check_item(kind, data) {
+        return Some(why);
+    }
+    if index::uid_of(data).is_none() {
+        return Some("it has no UID".into());
+    }
+    match kind {
+        Kind::Calendar => index::occurrences(data, chrono_tz::UTC, 0, 1)
+            .err()
+            .map(|e| e.to_string()),
+        Kind::AddressBook => index::contact(data).err().map(|e| e.to_string()),
+    }
+}
+
 /// Refuses text that is not an item of the collection's kind.
 fn check_item(kind: Kind, data: &str) -> Result<(), Error> {
     let ok = match kind {
@@ -806,7 +823,7 @@ pub fn export(conn: &Connection, collection_id: i64) -> Result<String, Error> {
     let coll = collection(conn, collection_id)?;
     let items: Vec<String> = items(conn, coll.id)?
         .into_iter()
-        .filter(|i| i.state != State::Deleted)
+        .filter(|i| i.state != State::Deleted && !i.data.is_empty())
         .map(|i| i.data)
         .collect();
     Ok(match coll.kind {

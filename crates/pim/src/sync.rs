@@ -126,6 +126,13 @@ async fn pull(
                 )?;
                 use_sync = false;
             }
+            // A server that fails on its side (Radicale answers 500 to
+            // the whole report when one stored item is malformed): the
+            // listing this time, item by item if need be.
+            Err(e) if server_fault(&e) => {
+                tracing::warn!(collection = %coll.url, "sync-collection failed, listing instead: {e}");
+                use_sync = false;
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -149,9 +156,38 @@ async fn pull(
         .filter(|r| r.etag.is_none() || r.etag != etag_of(&path_of(&r.url)))
         .map(|r| r.url.clone())
         .collect();
+    let listed_etag: std::collections::HashMap<String, Option<String>> = changed
+        .iter()
+        .map(|r| (path_of(&r.url), r.etag.clone()))
+        .collect();
     for chunk in to_fetch.chunks(BATCH) {
         report.requests += 1;
-        let (items, missing) = client.multiget(&coll.url, svc, chunk, BATCH).await?;
+        let mut unreadable = Vec::new();
+        let (items, missing) = match client.multiget(&coll.url, svc, chunk, BATCH).await {
+            Ok(got) => got,
+            // One bad item can fail a whole batch on the server's side:
+            // each is fetched alone, and the ones the server cannot give
+            // get their own error.
+            Err(e) if server_fault(&e) && chunk.len() > 1 => {
+                let mut items = Vec::new();
+                let mut missing = Vec::new();
+                for url in chunk {
+                    report.requests += 1;
+                    match client.get_item(url).await {
+                        Ok(Some(it)) => items.push(it),
+                        Ok(None) => missing.push(url.clone()),
+                        Err(e) if server_fault(&e) => unreadable.push((url.clone(), e)),
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                (items, missing)
+            }
+            Err(e) if server_fault(&e) => {
+                unreadable.push((chunk[0].clone(), e));
+                (Vec::new(), Vec::new())
+            }
+            Err(e) => return Err(e.into()),
+        };
         // One transaction per batch: thousands of items are written in a
         // few commits, and a kill leaves whole batches.
         let tx = conn.unchecked_transaction()?;
@@ -163,6 +199,12 @@ async fn pull(
         }
         for url in missing {
             gone(conn, coll, &path_of(&url), report)?;
+        }
+        for (url, e) in unreadable {
+            let href = path_of(&url);
+            let etag = listed_etag.get(&href).cloned().flatten();
+            unreadable_item(conn, coll, &href, etag, &e.to_string())?;
+            report.failed.push((href, e.to_string()));
         }
         tx.commit()?;
     }
@@ -180,6 +222,48 @@ async fn pull(
         "UPDATE pim_collections SET sync_token = coalesce(?2, sync_token), ctag = coalesce(?3, ctag) WHERE id = ?1",
         rusqlite::params![coll.id, token, ctag],
     )?;
+    Ok(())
+}
+
+/// Whether a failure is the server's own (a 5xx other than maintenance,
+/// an answer that cannot be read), as opposed to the connection, the
+/// password or a missing collection.
+fn server_fault(e: &cc_dav::DavError) -> bool {
+    match &e.kind {
+        ErrorKind::Status { status, .. } => *status >= 500,
+        ErrorKind::Xml(_) | ErrorKind::Protocol(_) => true,
+        _ => false,
+    }
+}
+
+/// An item the server cannot give: kept as a row with no text, its
+/// listing's ETag and the error, so it is shown as failed once and not
+/// fetched again until it changes there.
+fn unreadable_item(
+    conn: &Connection,
+    coll: &CollectionRow,
+    href: &str,
+    etag: Option<String>,
+    why: &str,
+) -> Result<(), Error> {
+    let existing = store::item_by_href(conn, coll.id, href)?;
+    if existing.as_ref().is_some_and(|i| i.state != State::Synced) {
+        // Changed here: that change is what goes; the next sync settles it.
+        return Ok(());
+    }
+    let row = ItemRow {
+        id: existing.map_or(0, |i| i.id),
+        collection_id: coll.id,
+        href: href.to_owned(),
+        uid: None,
+        etag,
+        data: String::new(),
+        base: None,
+        state: State::Synced,
+        conflict_of: None,
+        error: Some(why.to_owned()),
+    };
+    store::save_item(conn, coll.kind, &row)?;
     Ok(())
 }
 
@@ -208,7 +292,15 @@ fn received(
 ) -> Result<(), Error> {
     let href = path_of(&server.url);
     let existing = store::item_by_href(conn, coll.id, &href)?;
-    let fresh = |id: i64| as_on_server(id, coll, server);
+    let problem = store::problem(coll.kind, &server.data);
+    let fresh = |id: i64| ItemRow {
+        error: problem.clone(),
+        ..as_on_server(id, coll, server)
+    };
+    if let Some(why) = &problem {
+        // Kept as the server has it (never sent back), shown as failed.
+        report.failed.push((href.clone(), why.clone()));
+    }
     match existing {
         None => {
             store::save_item(conn, coll.kind, &fresh(0))?;
