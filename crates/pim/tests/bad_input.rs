@@ -168,3 +168,105 @@ async fn bad_items_get_their_own_error_and_the_rest_syncs() {
     assert_eq!((again.received, again.sent), (0, 0));
     assert!(again.failed.is_empty(), "{:?}", again.failed);
 }
+
+mod hostile {
+    //! A hostile server (the harness's scripted one: no real server sends
+    //! these) listing a calendar whose items are outside it, or answering
+    //! with an entity bomb: the collection gets a clear error, nothing is
+    //! stored, and the other calendar of the account syncs.
+
+    use cc_harness::hostile::{Behaviour, HostileServer, Reply};
+    use cc_pim::{Kind, store, sync_home};
+    use url::Url;
+
+    const HOME: &str = "/cal/ana/";
+
+    fn calendar(href: &str, name: &str) -> String {
+        format!(
+            "<d:response><d:href>{href}</d:href><d:propstat><d:prop>\
+             <d:resourcetype><d:collection/><c:calendar/></d:resourcetype>\
+             <d:displayname>{name}</d:displayname></d:prop>\
+             <d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"
+        )
+    }
+
+    fn multistatus(inner: &str) -> String {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<d:multistatus xmlns:d=\"DAV:\" \
+             xmlns:c=\"urn:ietf:params:xml:ns:caldav\">{inner}</d:multistatus>"
+        )
+    }
+
+    const BOMB: &str = r#"<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+]>
+<d:multistatus xmlns:d="DAV:"><d:response><d:href>/cal/ana/bomb/x.ics</d:href>
+<d:propstat><d:prop><d:getetag>&lol3;</d:getetag></d:prop>
+<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>"#;
+
+    fn server() -> HostileServer {
+        HostileServer::start(Behaviour::script(|req, _| {
+            let path = req.path.as_str();
+            let depth0 = req.header("Depth") == Some("0");
+            let body = match (req.method.as_str(), path) {
+                ("PROPFIND", HOME) => multistatus(&format!(
+                    "{}{}",
+                    calendar("/cal/ana/outside/", "Fora"),
+                    calendar("/cal/ana/bomb/", "Bomba")
+                )),
+                ("PROPFIND", p) if depth0 => multistatus(&calendar(p, "x")),
+                (_, p) if p.starts_with("/cal/ana/outside/") => multistatus(
+                    "<d:response><d:href>/cal/ana/outside/../../bob/secret.ics</d:href>\
+                     <d:propstat><d:prop><d:getetag>\"1\"</d:getetag></d:prop>\
+                     <d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>",
+                ),
+                _ => BOMB.to_owned(),
+            };
+            Reply::multistatus(body).into()
+        }))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn hrefs_outside_and_entity_bombs_are_refused() {
+        let server = server();
+        let client = cc_dav::DavClient::new(
+            cc_dav::ClientConfig {
+                retries: 0,
+                ..cc_dav::ClientConfig::default()
+            },
+            None,
+        )
+        .unwrap();
+        let home = Url::parse(&server.url(HOME)).unwrap();
+        let st = tempfile::tempdir().unwrap();
+        let store_ = cc_store::Store::open(&st.path().join("state.sqlite3")).unwrap();
+        let conn = store_.connection();
+        let results = sync_home(conn, &client, None, &home, Kind::Calendar)
+            .await
+            .unwrap();
+        assert_eq!(results.len(), 2, "{results:?}");
+        for r in &results {
+            let (name, e) = r.as_ref().expect_err("refused");
+            eprintln!("{name}: {e}");
+        }
+        let errors: Vec<String> = results
+            .iter()
+            .map(|r| r.as_ref().unwrap_err().1.to_string())
+            .collect();
+        assert!(errors.iter().any(|e| e.contains("href")), "{errors:?}");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.to_ascii_lowercase().contains("doctype")),
+            "{errors:?}"
+        );
+        for c in store::collections(conn, None).unwrap() {
+            assert!(store::items(conn, c.id).unwrap().is_empty());
+            assert!(c.error.is_some(), "{c:?}");
+        }
+    }
+}
