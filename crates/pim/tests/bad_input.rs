@@ -107,7 +107,7 @@ async fn bad_items_get_their_own_error_and_the_rest_syncs() {
     }
 
     let st = tempfile::tempdir().unwrap();
-    let store_ = cc_store::Store::open(&st.path().join("state.sqlite3")).unwrap();
+    let store_ = cc_store::Store::open(st.path().join("state.sqlite3")).unwrap();
     let conn = store_.connection();
     let results = sync_home(conn, &client, None, &home, Kind::Calendar)
         .await
@@ -243,7 +243,7 @@ mod hostile {
         .unwrap();
         let home = Url::parse(&server.url(HOME)).unwrap();
         let st = tempfile::tempdir().unwrap();
-        let store_ = cc_store::Store::open(&st.path().join("state.sqlite3")).unwrap();
+        let store_ = cc_store::Store::open(st.path().join("state.sqlite3")).unwrap();
         let conn = store_.connection();
         let results = sync_home(conn, &client, None, &home, Kind::Calendar)
             .await
