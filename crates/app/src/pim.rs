@@ -487,18 +487,15 @@ impl App {
                 .into_iter()
                 .map(|r| (r.id, r))
                 .collect();
-            let mut pending: HashMap<i64, bool> = HashMap::new();
+            // Items not sent yet, read once (not one query per entry).
+            let pending: std::collections::HashSet<i64> = c
+                .prepare_cached("SELECT id FROM pim_items WHERE state != 'synced'")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
             let mut out = Vec::new();
             for e in store::agenda(c, from, to)? {
                 let col = cols.get(&e.collection_id);
-                let p = match pending.get(&e.item_id) {
-                    Some(p) => *p,
-                    None => {
-                        let p = store::item(c, e.item_id).is_ok_and(|i| i.state != State::Synced);
-                        pending.insert(e.item_id, p);
-                        p
-                    }
-                };
+                let p = pending.contains(&e.item_id);
                 out.push(CalendarEntry {
                     item_id: e.item_id,
                     calendar_id: e.collection_id,

@@ -82,6 +82,9 @@ pub async fn sync_home(
     home: &Url,
     kind: Kind,
 ) -> Result<Vec<Result<sync::CollectionReport, (String, Error)>>, Error> {
+    if kind == Kind::Calendar {
+        store::refresh_index(conn)?;
+    }
     let colls = sync::refresh_collections(conn, client, account_id, home, kind).await?;
     let mut out = Vec::new();
     for c in colls {

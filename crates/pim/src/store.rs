@@ -305,10 +305,13 @@ fn reindex(conn: &Connection, kind: Kind, id: i64, data: &str, deleted: bool) ->
     match kind {
         Kind::Calendar => {
             let now = now();
+            // From the start of the agenda's window (see `index_built`) to
+            // two years from now: every item covers at least that window.
+            let base = index_built(conn).unwrap_or(now).min(now);
             let Ok(occ) = index::occurrences(
                 data,
                 index::local_time_zone(),
-                now - INDEX_PAST,
+                base - INDEX_PAST,
                 now + INDEX_FUTURE,
             ) else {
                 return Ok(());
@@ -368,6 +371,50 @@ fn reindex(conn: &Connection, kind: Kind, id: i64, data: &str, deleted: bool) ->
         }
     }
     Ok(())
+}
+
+/// Where the time the occurrence index was last built for is kept.
+const INDEX_BUILT: &str = "pim.index.built_at";
+/// The index is built again after this long, so its window moves with
+/// time (otherwise, a year on, the second year ahead would be missing).
+const REBUILD_AFTER: i64 = 30 * 86_400;
+
+/// When the occurrence index was built: it covers at least
+/// `[built - INDEX_PAST, built + INDEX_FUTURE]`.
+fn index_built(conn: &Connection) -> Option<i64> {
+    conn.query_row(
+        "SELECT value FROM settings WHERE key = ?1",
+        [INDEX_BUILT],
+        |r| r.get::<_, String>(0),
+    )
+    .ok()
+    .and_then(|v| v.parse().ok())
+}
+
+/// Builds the occurrence index again when it was built over a month ago
+/// (or never recorded); `true` when it did. Called before each sync.
+pub fn refresh_index(conn: &Connection) -> Result<bool, Error> {
+    let now = now();
+    if index_built(conn).is_some_and(|b| now - b < REBUILD_AFTER && b <= now) {
+        return Ok(false);
+    }
+    let tx = conn.unchecked_transaction()?;
+    conn.execute(
+        "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
+        params![INDEX_BUILT, now.to_string()],
+    )?;
+    let rows: Vec<(i64, String, String)> = conn
+        .prepare(
+            "SELECT i.id, i.data, i.state FROM pim_items i
+             JOIN pim_collections c ON c.id = i.collection_id WHERE c.kind = 'calendar'",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, data, state) in rows {
+        reindex(conn, Kind::Calendar, id, &data, state == "deleted")?;
+    }
+    tx.commit()?;
+    Ok(true)
 }
 
 pub(crate) fn now() -> i64 {
@@ -529,8 +576,9 @@ pub struct AgendaEntry {
 /// The occurrences overlapping `[from, to)` (seconds, UTC) of the shown
 /// calendars, in order.
 pub fn agenda(conn: &Connection, from: i64, to: i64) -> Result<Vec<AgendaEntry>, Error> {
-    let now = now();
-    let indexed = from >= now - INDEX_PAST + 86_400 && to <= now + INDEX_FUTURE - 86_400;
+    let indexed = index_built(conn).is_some_and(|built| {
+        from >= built - INDEX_PAST + 86_400 && to <= built + INDEX_FUTURE - 86_400
+    });
     let calendars: Vec<CollectionRow> = collections(conn, None)?
         .into_iter()
         .filter(|c| c.kind == Kind::Calendar && !c.hidden)
