@@ -225,6 +225,35 @@ pub fn item_by_uid(
 
 /// Writes an item's row (insert or update by id) and its index entries.
 pub(crate) fn save_item(conn: &Connection, kind: Kind, it: &ItemRow) -> Result<i64, Error> {
+    save_item_checked(conn, kind, it).map(|(id, _)| id)
+}
+
+/// [`save_item`] for an item as the server sent it: also says why it
+/// cannot be shown, if it cannot (read once, by the indexing), and keeps
+/// that as the item's error.
+pub(crate) fn save_received(
+    conn: &Connection,
+    kind: Kind,
+    it: &ItemRow,
+) -> Result<(i64, Option<String>), Error> {
+    let (id, mut problem) = save_item_checked(conn, kind, it)?;
+    if problem.is_none() && index::uid_of(&it.data).is_none() {
+        problem = Some("it has no UID".into());
+    }
+    if problem.is_some() {
+        conn.execute(
+            "UPDATE pim_items SET error = ?2 WHERE id = ?1",
+            params![id, problem],
+        )?;
+    }
+    Ok((id, problem))
+}
+
+fn save_item_checked(
+    conn: &Connection,
+    kind: Kind,
+    it: &ItemRow,
+) -> Result<(i64, Option<String>), Error> {
     let id = if it.id == 0 {
         conn.execute(
             "INSERT INTO pim_items(collection_id, href, uid, etag, data, base, state, conflict_of, error)
@@ -260,8 +289,8 @@ pub(crate) fn save_item(conn: &Connection, kind: Kind, it: &ItemRow) -> Result<i
         )?;
         it.id
     };
-    reindex(conn, kind, id, &it.data, it.state == State::Deleted)?;
-    Ok(id)
+    let problem = reindex(conn, kind, id, &it.data, it.state == State::Deleted)?;
+    Ok((id, problem))
 }
 
 pub(crate) fn forget_item(conn: &Connection, id: i64) -> Result<(), Error> {
@@ -296,11 +325,18 @@ fn unindex(conn: &Connection, id: i64) -> Result<(), Error> {
 }
 
 /// Rebuilds an item's index entries from its text (none for an item
-/// deleted here, or one that does not parse: it is kept as it is).
-fn reindex(conn: &Connection, kind: Kind, id: i64, data: &str, deleted: bool) -> Result<(), Error> {
+/// deleted here, or one that does not parse: it is kept as it is, and why
+/// it cannot be shown is returned).
+fn reindex(
+    conn: &Connection,
+    kind: Kind,
+    id: i64,
+    data: &str,
+    deleted: bool,
+) -> Result<Option<String>, Error> {
     unindex(conn, id)?;
     if deleted {
-        return Ok(());
+        return Ok(None);
     }
     match kind {
         Kind::Calendar => {
@@ -308,13 +344,14 @@ fn reindex(conn: &Connection, kind: Kind, id: i64, data: &str, deleted: bool) ->
             // From the start of the agenda's window (see `index_built`) to
             // two years from now: every item covers at least that window.
             let base = index_built(conn).unwrap_or(now).min(now);
-            let Ok(occ) = index::occurrences(
+            let occ = match index::occurrences(
                 data,
                 index::local_time_zone(),
                 base - INDEX_PAST,
                 now + INDEX_FUTURE,
-            ) else {
-                return Ok(());
+            ) {
+                Ok(o) => o,
+                Err(e) => return Ok(Some(e.to_string())),
             };
             let mut st = conn.prepare_cached(
                 "INSERT INTO pim_occurrences(item_id, start_utc, end_utc, all_day, tzid, summary, location, recurrence_id)
@@ -334,8 +371,9 @@ fn reindex(conn: &Connection, kind: Kind, id: i64, data: &str, deleted: bool) ->
             }
         }
         Kind::AddressBook => {
-            let Ok(c) = index::contact(data) else {
-                return Ok(());
+            let c = match index::contact(data) {
+                Ok(c) => c,
+                Err(e) => return Ok(Some(e.to_string())),
             };
             conn.execute(
                 "INSERT INTO pim_contacts(item_id, name, emails, phones, organisation, groups)
@@ -370,7 +408,7 @@ fn reindex(conn: &Connection, kind: Kind, id: i64, data: &str, deleted: bool) ->
             )?;
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Where the time the occurrence index was last built for is kept.
@@ -515,23 +553,6 @@ pub fn delete_item(conn: &Connection, id: i64) -> Result<(), Error> {
             it.state = State::Deleted;
             save_item(conn, c.kind, &it).map(drop)
         }
-    }
-}
-
-/// Why an item the server sent cannot be shown, if it cannot (kept as
-/// sent all the same).
-pub(crate) fn problem(kind: Kind, data: &str) -> Option<String> {
-    if let Err(Error::Invalid(why)) = check_item(kind, data) {
-        return Some(why);
-    }
-    if index::uid_of(data).is_none() {
-        return Some("it has no UID".into());
-    }
-    match kind {
-        Kind::Calendar => index::occurrences(data, chrono_tz::UTC, 0, 1)
-            .err()
-            .map(|e| e.to_string()),
-        Kind::AddressBook => index::contact(data).err().map(|e| e.to_string()),
     }
 }
 

@@ -292,18 +292,19 @@ fn received(
 ) -> Result<(), Error> {
     let href = path_of(&server.url);
     let existing = store::item_by_href(conn, coll.id, &href)?;
-    let problem = store::problem(coll.kind, &server.data);
-    let fresh = |id: i64| ItemRow {
-        error: problem.clone(),
-        ..as_on_server(id, coll, server)
+    let fresh = |id: i64| as_on_server(id, coll, server);
+    // Kept as the server has it (never sent back); one that cannot be
+    // shown is reported once, with why.
+    let save = |row: ItemRow, report: &mut CollectionReport| -> Result<(), Error> {
+        let (_, problem) = store::save_received(conn, coll.kind, &row)?;
+        if let Some(why) = problem {
+            report.failed.push((href.clone(), why));
+        }
+        Ok(())
     };
-    if let Some(why) = &problem {
-        // Kept as the server has it (never sent back), shown as failed.
-        report.failed.push((href.clone(), why.clone()));
-    }
     match existing {
         None => {
-            store::save_item(conn, coll.kind, &fresh(0))?;
+            save(fresh(0), report)?;
             report.received += 1;
         }
         Some(it) if it.etag.is_some() && it.etag == server.etag => {}
@@ -311,7 +312,7 @@ fn received(
             State::Synced | State::Deleted => {
                 // A deletion here of something changed there: the change
                 // stays.
-                store::save_item(conn, coll.kind, &fresh(it.id))?;
+                save(fresh(it.id), report)?;
                 report.received += 1;
             }
             State::Changed | State::Created => {

@@ -1,0 +1,139 @@
+//! Calendars syncing through the fault proxy in front of a real Radicale:
+//! connections dropped or reset part-way through uploads and downloads,
+//! then a clean network. Nothing is lost and nothing is duplicated: the
+//! server ends with exactly the events made on either side, each once, and
+//! the state file with exactly the same, all in sync.
+
+use cc_dav::Precondition;
+use cc_dav::pim::Service;
+use cc_harness::proxy::{Dir, Fault, FaultProxy};
+use cc_harness::servers::{Kind as ServerKind, Server};
+use cc_pim::store::{self, State};
+use cc_pim::{Kind, sync_home};
+use std::collections::BTreeSet;
+use url::Url;
+
+const EACH: usize = 40;
+
+fn event(uid: &str) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//T//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20261210T090000Z\r\nDTEND:20261210T100000Z\r\nSUMMARY:{uid}\r\nDESCRIPTION:{}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        "farciment ".repeat(40)
+    )
+}
+
+/// The server's UIDs, with repeats.
+async fn server_uids(client: &cc_dav::DavClient, cal: &Url) -> Vec<String> {
+    let urls: Vec<Url> = client
+        .list_items(cal)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.url)
+        .collect();
+    let (items, _) = client
+        .multiget(cal, Service::CalDav, &urls, 100)
+        .await
+        .unwrap();
+    items
+        .iter()
+        .filter_map(|i| cc_pim::index::uid_of(&i.data))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_connections_lose_and_duplicate_nothing() {
+    let server = Server::start(ServerKind::Radicale);
+    let direct = server.dav_client();
+    let proxy = FaultProxy::start(server.addr());
+    let via = |u: &str| Url::parse(&u.replace(&server.base_url(), &proxy.base_url())).unwrap();
+    let home = via(&server.calendar_home_url());
+    let cal_direct = Url::parse(&server.calendar_home_url())
+        .unwrap()
+        .join("faults/")
+        .unwrap();
+    direct
+        .mkcalendar(&cal_direct, "Faults", &["VEVENT"], None)
+        .await
+        .unwrap();
+    for i in 0..EACH {
+        direct
+            .put_item(
+                &cal_direct.join(&format!("s{i}.ics")).unwrap(),
+                Service::CalDav,
+                &event(&format!("server-{i}")),
+                &Precondition::none(),
+            )
+            .await
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let st = cc_store::Store::open(dir.path().join("state.sqlite3")).unwrap();
+    let conn = st.connection();
+    // The first sync gets the collection (and maybe some items).
+    proxy.set_fault(Fault::Pass);
+    let _ = sync_home(conn, &direct, None, &home, Kind::Calendar).await;
+    let coll = store::find_collection(conn, Kind::Calendar, "Faults").unwrap();
+    for i in 0..EACH {
+        store::create_item(conn, coll.id, &event(&format!("local-{i}"))).unwrap();
+    }
+    // Faults of every kind, at different depths, each for a few passes.
+    let faults = [
+        Fault::DropAfter(Dir::Up, 700),
+        Fault::ResetAfter(Dir::Down, 2_000),
+        Fault::DropAfter(Dir::Down, 5_000),
+        Fault::ResetAfter(Dir::Up, 3_000),
+        Fault::DropAfter(Dir::Down, 300),
+        Fault::ResetAfter(Dir::Down, 20_000),
+    ];
+    let mut failures = 0;
+    for f in faults {
+        // The next connection is cut, the rest go through: each pass
+        // fails part-way or makes some progress.
+        proxy.set_fault_for(f, 1);
+        for _ in 0..3 {
+            match sync_home(conn, &direct, None, &home, Kind::Calendar).await {
+                Err(_) => failures += 1,
+                Ok(rs) => failures += rs.iter().filter(|r| r.is_err()).count(),
+            }
+            proxy.set_fault_for(f, 1);
+        }
+    }
+    eprintln!(
+        "{failures} passes failed; {} connections faulted",
+        proxy.faulted()
+    );
+    assert!(proxy.faulted() > 0, "the faults were applied");
+    // A clean network: it settles.
+    proxy.set_fault(Fault::Pass);
+    for _ in 0..5 {
+        let rs = sync_home(conn, &direct, None, &home, Kind::Calendar)
+            .await
+            .unwrap();
+        if rs
+            .iter()
+            .all(|r| r.as_ref().is_ok_and(|r| r.failed.is_empty()))
+            && store::pending(conn, coll.id).unwrap() == 0
+        {
+            break;
+        }
+    }
+    let want: BTreeSet<String> = (0..EACH)
+        .flat_map(|i| [format!("server-{i}"), format!("local-{i}")])
+        .collect();
+    let on_server = server_uids(&direct, &cal_direct).await;
+    assert_eq!(on_server.len(), 2 * EACH, "no duplicates on the server");
+    assert_eq!(on_server.into_iter().collect::<BTreeSet<_>>(), want);
+    let here = store::items(conn, coll.id).unwrap();
+    assert_eq!(here.len(), 2 * EACH, "no duplicates here");
+    assert!(
+        here.iter()
+            .all(|i| i.state == State::Synced && i.error.is_none())
+    );
+    assert_eq!(
+        here.iter()
+            .filter_map(|i| i.uid.clone())
+            .collect::<BTreeSet<_>>(),
+        want
+    );
+}
