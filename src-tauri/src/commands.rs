@@ -443,3 +443,12 @@ pub async fn update_collection(
 pub async fn delete_collection(app: State<'_, App>, id: i64) -> Result<(), Error> {
     app.delete_collection(id).await
 }
+
+#[tauri::command]
+pub fn search_events(
+    app: State<'_, App>,
+    text: String,
+    limit: usize,
+) -> Result<Vec<CalendarEntry>, Error> {
+    app.search_events(&text, limit)
+}

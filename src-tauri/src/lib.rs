@@ -131,6 +131,7 @@ pub fn run() {
             commands::open_contact_link,
             commands::update_collection,
             commands::delete_collection,
+            commands::search_events,
         ])
         .setup(|app| {
             tray::create(app.handle())?;

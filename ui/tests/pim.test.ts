@@ -208,3 +208,32 @@ describe('calendars and address books', () => {
     await waitFor(() => expect(within(list).queryByText('Cooperativa 2027')).toBeNull());
   });
 });
+
+describe('calendar search', () => {
+  it('finds events by part of their title or place and opens one', async () => {
+    const { user, backend } = await renderSignedIn({
+      pim: {
+        collections: CALENDARS,
+        events: [
+          { itemId: 40, calendarId: 1, fields: mockEventFields({ summary: 'Assemblea general', location: 'Ateneu', start: today(18), end: today(20) }), exdates: [] },
+          { itemId: 41, calendarId: 1, fields: mockEventFields({ summary: 'Sopar', location: 'Ateneu', start: today(21), end: today(23) }), exdates: [] },
+          { itemId: 42, calendarId: 1, fields: mockEventFields({ summary: 'Taller', start: today(9), end: today(10) }), exdates: [] },
+        ],
+      },
+    });
+    await goTo(user, 'calendar');
+    await user.type(await screen.findByTestId('calendar-search'), 'ateneu');
+    await waitFor(() => expect(screen.getAllByTestId('calendar-result')).toHaveLength(2));
+    await user.clear(screen.getByTestId('calendar-search'));
+    await user.type(screen.getByTestId('calendar-search'), 'assemb');
+    await waitFor(() => expect(screen.getAllByTestId('calendar-result')).toHaveLength(1));
+    await user.click(screen.getByTestId('calendar-result'));
+    const editor = await screen.findByTestId('event-editor');
+    expect(within(editor).getByTestId('event-summary')).toHaveValue('Assemblea general');
+    expect(backend.callsTo('event')[0]).toEqual([40, null]);
+    await user.keyboard('{Escape}');
+    await user.clear(screen.getByTestId('calendar-search'));
+    await user.type(screen.getByTestId('calendar-search'), 'res de res');
+    expect(await screen.findByTestId('calendar-no-match')).toHaveTextContent('Cap esdeveniment no coincideix amb «res de res»');
+  });
+});

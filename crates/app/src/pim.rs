@@ -520,6 +520,43 @@ impl App {
         })
     }
 
+    /// Events whose title or place contain `text`, each at its next
+    /// occurrence (else its latest), soonest first.
+    pub fn search_events(&self, text: &str, limit: usize) -> Result<Vec<CalendarEntry>, Error> {
+        let limit = limit.clamp(1, 500);
+        self.pim(|c| {
+            let cols: HashMap<i64, CollectionRow> = store::collections(c, None)?
+                .into_iter()
+                .map(|r| (r.id, r))
+                .collect();
+            Ok(store::search_events(c, text, now_secs(), limit)?
+                .into_iter()
+                .map(|e| {
+                    let col = cols.get(&e.collection_id);
+                    CalendarEntry {
+                        item_id: e.item_id,
+                        calendar_id: e.collection_id,
+                        summary: e.occurrence.summary.unwrap_or_default(),
+                        location: e.occurrence.location.unwrap_or_default(),
+                        start: e.occurrence.start,
+                        end: e.occurrence.end,
+                        all_day: e.occurrence.all_day,
+                        recurrence_id: e
+                            .occurrence
+                            .recurrence_id
+                            .and_then(|r| chrono::DateTime::parse_from_rfc3339(&r).ok())
+                            .map(|d| d.timestamp()),
+                        read_only: col.is_some_and(|c| c.read_only),
+                        color: col
+                            .and_then(|c| c.color.clone())
+                            .map(|c| c.chars().take(7).collect()),
+                        pending: false,
+                    }
+                })
+                .collect())
+        })
+    }
+
     fn writable(&self, id: i64, kind: Kind) -> Result<CollectionRow, Error> {
         let c = self.pim(|c| store::collection(c, id))?;
         if c.kind != kind {

@@ -260,6 +260,16 @@ async fn child_pim() {
     assert_eq!(texts.len(), 2, "{texts:?}");
     assert!(texts.iter().any(|t| t.contains("UNTIL=")));
 
+    // Found by part of its title: each series once, at its next
+    // occurrence (these are in the past or the future depending on
+    // today, so only what is found is checked).
+    let found = app.search_events("assemblea", 10).unwrap();
+    let mut titles: Vec<&str> = found.iter().map(|e| e.summary.as_str()).collect();
+    titles.sort();
+    assert_eq!(titles, ["Assemblea", "Assemblea (nova sala)"], "{found:?}");
+    assert!(app.search_events("sala pi", 10).unwrap().len() >= 2);
+    assert!(app.search_events("res de res", 10).unwrap().is_empty());
+
     // An event made on the server shows in the app after a sync.
     let ev = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Other//EN\r\nBEGIN:VEVENT\r\nUID:from-the-web\r\nDTSTAMP:20261001T000000Z\r\nDTSTART:20261010T080000Z\r\nDTEND:20261010T090000Z\r\nSUMMARY:Fet al web\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
     dav.put_item(

@@ -420,13 +420,13 @@ const REBUILD_AFTER: i64 = 30 * 86_400;
 /// When the occurrence index was built: it covers at least
 /// `[built - INDEX_PAST, built + INDEX_FUTURE]`.
 fn index_built(conn: &Connection) -> Option<i64> {
-    conn.query_row(
-        "SELECT value FROM settings WHERE key = ?1",
-        [INDEX_BUILT],
-        |r| r.get::<_, String>(0),
-    )
-    .ok()
-    .and_then(|v| v.parse().ok())
+    // Read for every item indexed: the statement is kept prepared.
+    let mut st = conn
+        .prepare_cached("SELECT value FROM settings WHERE key = ?1")
+        .ok()?;
+    st.query_row([INDEX_BUILT], |r| r.get::<_, String>(0))
+        .ok()
+        .and_then(|v| v.parse().ok())
 }
 
 /// Builds the occurrence index again when it was built over a month ago
@@ -974,5 +974,84 @@ pub fn reminders_due(conn: &Connection, from: i64, to: i64) -> Result<Vec<Remind
         }
     }
     out.sort_by_key(|r| (r.at, r.item_id));
+    Ok(out)
+}
+
+/// Events of the shown calendars whose title or place contain `text` (any
+/// case), each once, at its next occurrence from `from` on (else its
+/// latest), soonest first; at most `limit`. Read from the occurrence
+/// index (a year back, two ahead).
+pub fn search_events(
+    conn: &Connection,
+    text: &str,
+    from: i64,
+    limit: usize,
+) -> Result<Vec<AgendaEntry>, Error> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    let calendars: std::collections::HashMap<i64, CollectionRow> = collections(conn, None)?
+        .into_iter()
+        .filter(|c| c.kind == Kind::Calendar && !c.hidden)
+        .map(|c| (c.id, c))
+        .collect();
+    let like = format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    // Per item: its first occurrence from `from` on, else its last one.
+    let mut st = conn.prepare_cached(
+        "SELECT o.item_id, i.uid, i.collection_id, o.start_utc, o.end_utc, o.all_day, o.tzid,
+                o.summary, o.location, o.recurrence_id,
+                (o.start_utc >= ?2) AS ahead
+         FROM pim_occurrences o JOIN pim_items i ON i.id = o.item_id
+         WHERE i.state != 'deleted'
+           AND (o.summary LIKE ?1 ESCAPE '\\' OR o.location LIKE ?1 ESCAPE '\\')
+         ORDER BY o.item_id, ahead DESC,
+                  CASE WHEN o.start_utc >= ?2 THEN o.start_utc ELSE -o.start_utc END",
+    )?;
+    let rows = st.query_map(params![like, from], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, i64>(2)?,
+            index::Occurrence {
+                start: r.get(3)?,
+                end: r.get(4)?,
+                all_day: r.get(5)?,
+                tzid: r.get(6)?,
+                summary: r.get(7)?,
+                location: r.get(8)?,
+                recurrence_id: r.get(9)?,
+            },
+        ))
+    })?;
+    let mut out: Vec<AgendaEntry> = Vec::new();
+    let mut last = None;
+    for row in rows {
+        let (item_id, uid, coll, occurrence) = row?;
+        if last == Some(item_id) {
+            continue;
+        }
+        last = Some(item_id);
+        if let Some(c) = calendars.get(&coll) {
+            out.push(AgendaEntry {
+                calendar: c.label(),
+                collection_id: c.id,
+                item_id,
+                uid,
+                occurrence,
+            });
+        }
+    }
+    // Coming ones first, soonest first; then past ones, latest first.
+    out.sort_by_key(|e| {
+        let s = e.occurrence.start;
+        if s >= from { (0, s) } else { (1, -s) }
+    });
+    out.truncate(limit);
     Ok(out)
 }

@@ -171,6 +171,8 @@ export interface Backend {
   pimSyncNow(): Promise<void>;
   /** The occurrences in `[from, to)` (seconds since the epoch). */
   calendarEntries(from: number, to: number): Promise<CalendarEntry[]>;
+  /** Events whose title or place contain `text`, each at its next occurrence. */
+  searchEvents(text: string, limit: number): Promise<CalendarEntry[]>;
   event(itemId: number, recurrenceId: number | null): Promise<EventDetail>;
   /** Saves from the editor; answers the event's item. */
   saveEvent(event: SaveEvent): Promise<number>;

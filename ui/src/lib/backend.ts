@@ -44,6 +44,7 @@
  *   delete_collection   { id }                          -> null
  *   pim_sync_now                                        -> null
  *   calendar_entries    { from, to }                    -> CalendarEntry[]
+ *   search_events       { text, limit }                 -> CalendarEntry[]
  *   event               { itemId, recurrenceId }        -> EventDetail
  *   save_event          { event }                       -> number
  *   delete_event        { itemId, recurrenceId, scope } -> null
@@ -152,6 +153,8 @@ export function createTauriBackend(): Backend {
     pimSyncNow: () => run('pim_sync_now'),
     calendarEntries: (from: number, to: number) =>
       invoke<CalendarEntry[]>('calendar_entries', { from, to }),
+    searchEvents: (text: string, limit: number) =>
+      invoke<CalendarEntry[]>('search_events', { text, limit }),
     event: (itemId: number, recurrenceId: number | null) =>
       invoke<EventDetail>('event', { itemId, recurrenceId }),
     saveEvent: (event: SaveEvent) => invoke<number>('save_event', { event }),

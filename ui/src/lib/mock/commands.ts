@@ -503,6 +503,8 @@ export function createMockBackend(options: MockBackendOptions = {}): MockBackend
     pimSyncNow: () => call('pimSyncNow', [], () => undefined),
     calendarEntries: (from: number, to: number) =>
       call('calendarEntries', [from, to], () => pim.entries(from, to)),
+    searchEvents: (text: string, limit: number) =>
+      call('searchEvents', [text, limit], () => pim.searchEvents(text, limit)),
     event: (itemId: number, recurrenceId: number | null) =>
       call('event', [itemId, recurrenceId], () => pim.event(itemId, recurrenceId)),
     saveEvent: (event: SaveEvent) => call('saveEvent', [event], () => pim.saveEvent(event)),

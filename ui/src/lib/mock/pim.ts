@@ -138,6 +138,32 @@ export function createMockPim(
     }
   };
 
+  function entriesOf(from: number, to: number): CalendarEntry[] {
+    const out: CalendarEntry[] = [];
+    for (const e of state.events) {
+      const c = collection(e.calendarId);
+      if (c.hidden) continue;
+      for (const o of occurrences(e)) {
+        if (o.start < to && o.end > from) {
+          out.push({
+            itemId: e.itemId,
+            calendarId: c.id,
+            summary: e.fields.summary,
+            location: e.fields.location,
+            start: o.start,
+            end: o.end,
+            allDay: e.fields.allDay,
+            recurrenceId: o.rid,
+            readOnly: c.readOnly,
+            color: c.color,
+            pending: false,
+          });
+        }
+      }
+    }
+    return out.sort((a, b) => a.start - b.start);
+  }
+
   return {
     collections: () => structuredClone(state.collections),
     setHidden: (id: number, hidden: boolean) => {
@@ -165,30 +191,19 @@ export function createMockPim(
       state.contacts = state.contacts.filter((x) => x.addressbookId !== id);
       changed(id);
     },
-    entries: (from: number, to: number): CalendarEntry[] => {
+    entries: (from: number, to: number): CalendarEntry[] => entriesOf(from, to),
+    searchEvents: (text: string, limit: number): CalendarEntry[] => {
+      const needle = text.trim().toLowerCase();
+      if (!needle) return [];
+      const seen = new Set<number>();
       const out: CalendarEntry[] = [];
-      for (const e of state.events) {
-        const c = collection(e.calendarId);
-        if (c.hidden) continue;
-        for (const o of occurrences(e)) {
-          if (o.start < to && o.end > from) {
-            out.push({
-              itemId: e.itemId,
-              calendarId: c.id,
-              summary: e.fields.summary,
-              location: e.fields.location,
-              start: o.start,
-              end: o.end,
-              allDay: e.fields.allDay,
-              recurrenceId: o.rid,
-              readOnly: c.readOnly,
-              color: c.color,
-              pending: false,
-            });
-          }
-        }
+      for (const e of entriesOf(0, 4_102_444_800)) {
+        if (seen.has(e.itemId)) continue;
+        if (!`${e.summary} ${e.location}`.toLowerCase().includes(needle)) continue;
+        seen.add(e.itemId);
+        out.push(e);
       }
-      return out.sort((a, b) => a.start - b.start);
+      return out.slice(0, limit);
     },
     event: (itemId: number, recurrenceId: number | null): EventDetail => {
       const e = event(itemId);
