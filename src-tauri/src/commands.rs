@@ -5,10 +5,10 @@
 use std::path::Path;
 
 use cc_app::{
-    Account, ActivityItem, App, AppInfo, CalendarEntry, Conflict, ContactDetail, ContactSummary,
-    EditScope, Error, ErrorCode, EventDetail, FolderPair, ImportReport, LocalFolderCheck,
-    LoginStarted, NewFolderPair, PimCollection, PimKind, RemoteFolder, Resolution, SaveContact,
-    SaveEvent, ServerCheck, Settings, SettingsPatch, SignOutReport,
+    Account, ActivityItem, App, AppInfo, CalendarEntry, Conflict, ContactDetail, ContactGroup,
+    ContactSummary, EditScope, Error, ErrorCode, EventDetail, FolderPair, ImportReport,
+    LocalFolderCheck, LoginStarted, NewFolderPair, PimCollection, PimKind, RemoteFolder,
+    Resolution, SaveContact, SaveEvent, ServerCheck, Settings, SettingsPatch, SignOutReport,
 };
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
@@ -333,8 +333,14 @@ pub fn search_contacts(
     app: State<'_, App>,
     text: String,
     limit: usize,
+    group: Option<String>,
 ) -> Result<Vec<ContactSummary>, Error> {
-    app.search_contacts(&text, limit)
+    app.search_contacts(&text, limit, group.as_deref())
+}
+
+#[tauri::command]
+pub fn contact_groups(app: State<'_, App>) -> Result<Vec<ContactGroup>, Error> {
+    app.contact_groups()
 }
 
 #[tauri::command]

@@ -132,6 +132,7 @@ pub fn run() {
             commands::update_collection,
             commands::delete_collection,
             commands::search_events,
+            commands::contact_groups,
         ])
         .setup(|app| {
             tray::create(app.handle())?;

@@ -237,3 +237,32 @@ describe('calendar search', () => {
     expect(await screen.findByTestId('calendar-no-match')).toHaveTextContent('Cap esdeveniment no coincideix amb «res de res»');
   });
 });
+
+describe('contact groups', () => {
+  it('shows one group’s contacts', async () => {
+    const { user, backend } = await renderSignedIn({
+      pim: {
+        collections: CALENDARS,
+        contacts: [
+          { itemId: 50, addressbookId: 3, fields: mockContactFields({ name: 'Núria Puig', groups: ['Junta', 'Finances'] }) },
+          { itemId: 51, addressbookId: 3, fields: mockContactFields({ name: 'Pau Serra', groups: ['Junta'] }) },
+          { itemId: 52, addressbookId: 3, fields: mockContactFields({ name: 'Jana Roig' }) },
+        ],
+      },
+    });
+    await goTo(user, 'contacts');
+    expect(await screen.findAllByTestId('contact-row')).toHaveLength(3);
+    const select = screen.getByTestId('contacts-group');
+    expect(within(select).getAllByRole('option').map((o) => o.textContent)).toEqual([
+      'Tots els contactes',
+      'Finances (1)',
+      'Junta (2)',
+    ]);
+    await user.selectOptions(select, 'Junta');
+    await waitFor(() => expect(screen.getAllByTestId('contact-row')).toHaveLength(2));
+    await user.type(screen.getByTestId('contacts-search'), 'serra');
+    await waitFor(() => expect(screen.getAllByTestId('contact-row')).toHaveLength(1));
+    expect(backend.callsTo('searchContacts').at(-1)).toEqual(['serra', 200, 'Junta']);
+    await expectAccessible();
+  });
+});

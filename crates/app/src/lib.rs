@@ -29,8 +29,8 @@ pub use cc_account::{HttpConfig, Keyring, PollPolicy};
 pub use cc_pim::edit::{Address, ContactFields, EventFields, Typed};
 pub use error::{Error, ErrorCode};
 pub use pim::{
-    CalendarEntry, ContactDetail, ContactSummary, EditScope, EventDetail, ImportReport,
-    PimCollection, PimKind, PimStatus, Reminder, SaveContact, SaveEvent,
+    CalendarEntry, ContactDetail, ContactGroup, ContactSummary, EditScope, EventDetail,
+    ImportReport, PimCollection, PimKind, PimStatus, Reminder, SaveContact, SaveEvent,
 };
 pub use provider::{Provider, ServerChoice, ServiceLink};
 use serde::Serialize;

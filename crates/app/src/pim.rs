@@ -143,6 +143,13 @@ pub struct ContactSummary {
     pub organisation: String,
 }
 
+/// A contact group (`CATEGORIES`) and how many contacts it has.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
+pub struct ContactGroup {
+    pub name: String,
+    pub count: usize,
+}
+
 /// A contact opened in the detail view or the editor.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, TS)]
 #[serde(rename_all = "camelCase")]
@@ -213,7 +220,6 @@ impl Hub {
             f(l.entry(account_id).or_default());
         }
         self.emit(SyncEvent::Pim { account_id });
-        self.wake_reminders();
     }
 
     /// Starts the PIM worker of an account (or restarts it).
@@ -284,6 +290,10 @@ async fn pim_worker(
     loop {
         hub.set_pim_live(account_id, |l| l.syncing = true);
         let outcome = sync_account(conn, account_id, &mut access).await;
+        // What is due next may have changed.
+        if matches!(outcome, Ok(true)) {
+            hub.wake_reminders();
+        }
         let refused = matches!(&outcome, Err(e) if e.code == ErrorCode::Unauthorized);
         let offline = matches!(&outcome, Err(e) if matches!(e.code, ErrorCode::Offline | ErrorCode::Maintenance));
         if let Err(e) = &outcome {
@@ -314,13 +324,15 @@ async fn pim_worker(
     }
 }
 
-/// One pass over an account's calendars and address books.
+/// One pass over an account's calendars and address books; `true` when
+/// something came from the server or went to it.
 async fn sync_account(
     conn: &rusqlite::Connection,
     account_id: i64,
     access: &mut crate::PimAccess,
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     let mut first_error = None;
+    let mut changed = false;
     for kind in [Kind::Calendar, Kind::AddressBook] {
         let known = match kind {
             Kind::Calendar => access.calendar_home.clone(),
@@ -336,6 +348,10 @@ async fn sync_account(
         match cc_pim::sync_home(conn, &access.client, Some(account_id), &home, kind).await {
             Ok(results) => {
                 for r in results {
+                    if let Ok(rep) = &r {
+                        changed |=
+                            rep.received + rep.sent + rep.removed_here + rep.removed_there > 0;
+                    }
                     if let Err((name, e)) = r {
                         let e = pim_error(e);
                         if e.code == ErrorCode::Unauthorized {
@@ -355,11 +371,37 @@ async fn sync_account(
             }
         }
     }
-    first_error.map_or(Ok(()), Err)
+    first_error.map_or(Ok(changed), Err)
 }
 
 // ---------------------------------------------------------------------
 // The façade
+
+/// An occurrence as the calendar views get it.
+fn entry_view(e: store::AgendaEntry, col: Option<&CollectionRow>, pending: bool) -> CalendarEntry {
+    CalendarEntry {
+        item_id: e.item_id,
+        calendar_id: e.collection_id,
+        summary: e.occurrence.summary.unwrap_or_default(),
+        location: e.occurrence.location.unwrap_or_default(),
+        start: e.occurrence.start,
+        end: e.occurrence.end,
+        all_day: e.occurrence.all_day,
+        recurrence_id: e
+            .occurrence
+            .recurrence_id
+            .and_then(|r| chrono::DateTime::parse_from_rfc3339(&r).ok())
+            .map(|d| d.timestamp()),
+        read_only: col.is_some_and(|c| c.read_only),
+        color: col.and_then(|c| short_color(c.color.as_deref())),
+        pending,
+    }
+}
+
+/// `#rrggbb` of a server's `#rrggbbaa`.
+fn short_color(c: Option<&str>) -> Option<String> {
+    c.map(|c| c.chars().take(7).collect())
+}
 
 impl App {
     /// Starts the PIM worker of every signed-in account.
@@ -430,7 +472,7 @@ impl App {
             account_id: r.account_id,
             kind: r.kind.into(),
             name: r.label(),
-            color: r.color.clone().map(|c| c.chars().take(7).collect()),
+            color: short_color(r.color.as_deref()),
             read_only: r.read_only,
             hidden: r.hidden,
             pending,
@@ -496,25 +538,7 @@ impl App {
             for e in store::agenda(c, from, to)? {
                 let col = cols.get(&e.collection_id);
                 let p = pending.contains(&e.item_id);
-                out.push(CalendarEntry {
-                    item_id: e.item_id,
-                    calendar_id: e.collection_id,
-                    summary: e.occurrence.summary.unwrap_or_default(),
-                    location: e.occurrence.location.unwrap_or_default(),
-                    start: e.occurrence.start,
-                    end: e.occurrence.end,
-                    all_day: e.occurrence.all_day,
-                    recurrence_id: e
-                        .occurrence
-                        .recurrence_id
-                        .and_then(|r| chrono::DateTime::parse_from_rfc3339(&r).ok())
-                        .map(|d| d.timestamp()),
-                    read_only: col.is_some_and(|c| c.read_only),
-                    color: col
-                        .and_then(|c| c.color.clone())
-                        .map(|c| c.chars().take(7).collect()),
-                    pending: p,
-                });
+                out.push(entry_view(e, col, p));
             }
             Ok(out)
         })
@@ -533,25 +557,7 @@ impl App {
                 .into_iter()
                 .map(|e| {
                     let col = cols.get(&e.collection_id);
-                    CalendarEntry {
-                        item_id: e.item_id,
-                        calendar_id: e.collection_id,
-                        summary: e.occurrence.summary.unwrap_or_default(),
-                        location: e.occurrence.location.unwrap_or_default(),
-                        start: e.occurrence.start,
-                        end: e.occurrence.end,
-                        all_day: e.occurrence.all_day,
-                        recurrence_id: e
-                            .occurrence
-                            .recurrence_id
-                            .and_then(|r| chrono::DateTime::parse_from_rfc3339(&r).ok())
-                            .map(|d| d.timestamp()),
-                        read_only: col.is_some_and(|c| c.read_only),
-                        color: col
-                            .and_then(|c| c.color.clone())
-                            .map(|c| c.chars().take(7).collect()),
-                        pending: false,
-                    }
+                    entry_view(e, col, false)
                 })
                 .collect())
         })
@@ -676,12 +682,32 @@ impl App {
         Ok(())
     }
 
+    /// The contact groups with how many contacts each has.
+    pub fn contact_groups(&self) -> Result<Vec<ContactGroup>, Error> {
+        self.pim(|c| {
+            Ok(store::contact_groups(c)?
+                .into_iter()
+                .map(|(name, count)| ContactGroup { name, count })
+                .collect())
+        })
+    }
+
     /// Contacts of the shown address books whose name, e-mails, phones or
-    /// organisation contain `text` (all of them, by name, when empty).
-    pub fn search_contacts(&self, text: &str, limit: usize) -> Result<Vec<ContactSummary>, Error> {
+    /// organisation contain `text` (all of them, by name, when empty);
+    /// only those of `group` when given.
+    pub fn search_contacts(
+        &self,
+        text: &str,
+        limit: usize,
+        group: Option<&str>,
+    ) -> Result<Vec<ContactSummary>, Error> {
         let limit = limit.clamp(1, 5_000);
         self.pim(|c| {
-            Ok(store::search_contacts(c, text, limit)?
+            let found = match group {
+                Some(g) => store::search_group(c, g, text, limit)?,
+                None => store::search_contacts(c, text, limit)?,
+            };
+            Ok(found
                 .into_iter()
                 .map(|e| ContactSummary {
                     item_id: e.item_id,

@@ -260,6 +260,39 @@ async fn child_pim() {
     assert_eq!(texts.len(), 2, "{texts:?}");
     assert!(texts.iter().any(|t| t.contains("UNTIL=")));
 
+    // A file imported (sent to the server; imported again, nothing is
+    // added twice), one that is not text refused, the calendar exported.
+    let file = dir.join("festes.ics");
+    std::fs::write(
+        &file,
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Fitxer//EN\r\nBEGIN:VEVENT\r\nUID:festa-1\r\nDTSTAMP:20261101T000000Z\r\nDTSTART;VALUE=DATE:20261224\r\nDTEND;VALUE=DATE:20261225\r\nSUMMARY:Nit de Nadal\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:festa-2\r\nDTSTAMP:20261101T000000Z\r\nDTSTART;VALUE=DATE:20261226\r\nDTEND;VALUE=DATE:20261227\r\nSUMMARY:Sant Esteve\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    )
+    .unwrap();
+    let r = app.import_file(cal.id, &file).unwrap();
+    assert_eq!((r.added, r.changed, r.same), (2, 0, 0), "{r:?}");
+    let again = app.import_file(cal.id, &file).unwrap();
+    assert_eq!((again.added, again.same), (0, 2), "{again:?}");
+    let not_text = dir.join("binary.ics");
+    std::fs::write(&not_text, [0xff, 0xfe, 0x00, 0x41]).unwrap();
+    assert_eq!(
+        app.import_file(cal.id, &not_text).unwrap_err().code,
+        ErrorCode::InvalidInput
+    );
+    let out = dir.join("export.ics");
+    app.export_file(cal.id, &out).unwrap();
+    let exported = std::fs::read_to_string(&out).unwrap();
+    assert!(exported.contains("UID:festa-2") && exported.contains("SUMMARY:Assemblea"));
+    assert_eq!(exported.matches("BEGIN:VCALENDAR").count(), 1);
+    let mut on_server_now = Vec::new();
+    for _ in 0..300 {
+        on_server_now = server_items(&dav, &cal_url).await;
+        if on_server_now.iter().any(|t| t.contains("UID:festa-2")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(on_server_now.iter().any(|t| t.contains("UID:festa-1")));
+
     // Found by part of its title: each series once, at its next
     // occurrence (these are in the past or the future depending on
     // today, so only what is found is checked).
@@ -310,7 +343,7 @@ async fn child_pim() {
             },
         })
         .unwrap();
-    let found = app.search_contacts("puig@coop", 20).unwrap();
+    let found = app.search_contacts("puig@coop", 20, None).unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].item_id, contact);
     assert_eq!(found[0].name, "Núria Puig");
@@ -324,6 +357,53 @@ async fn child_pim() {
     }
     assert_eq!(cards.len(), 1, "the contact never reached the server");
     assert!(cards[0].contains("nuria.puig@cooperativa.example"));
+    // Groups: listed with their size; a group's contacts found within it.
+    let mut f = app.contact(contact).unwrap().fields;
+    f.groups = vec!["Junta".into(), "Finances".into()];
+    app.save_contact(SaveContact {
+        item_id: Some(contact),
+        addressbook_id: book.id,
+        fields: f,
+    })
+    .unwrap();
+    let other_contact = app
+        .save_contact(SaveContact {
+            item_id: None,
+            addressbook_id: book.id,
+            fields: ContactFields {
+                given: "Pau".into(),
+                family: "Serra".into(),
+                groups: vec!["Junta".into()],
+                ..ContactFields::default()
+            },
+        })
+        .unwrap();
+    let groups: Vec<(String, usize)> = app
+        .contact_groups()
+        .unwrap()
+        .into_iter()
+        .map(|g| (g.name, g.count))
+        .collect();
+    assert_eq!(
+        groups,
+        [("Finances".to_owned(), 1), ("Junta".to_owned(), 2)]
+    );
+    let junta: Vec<i64> = app
+        .search_contacts("", 20, Some("Junta"))
+        .unwrap()
+        .into_iter()
+        .map(|c| c.item_id)
+        .collect();
+    assert_eq!(junta, [contact, other_contact]);
+    let pau = app.search_contacts("serra", 20, Some("Junta")).unwrap();
+    assert_eq!(pau.len(), 1);
+    assert!(
+        app.search_contacts("serra", 20, Some("Finances"))
+            .unwrap()
+            .is_empty()
+    );
+    app.delete_contact(other_contact).unwrap();
+
     // Edited: the server's copy changes, what the app does not edit stays.
     let mut f = app.contact(contact).unwrap().fields;
     f.organisation = "SomNúvol".into();
@@ -484,7 +564,7 @@ async fn child_pim() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(cards.is_empty());
-    assert!(app.search_contacts("puig", 20).unwrap().is_empty());
+    assert!(app.search_contacts("puig", 20, None).unwrap().is_empty());
 
     // A reminder: shown once when due, not again by the next run.
     let start = chrono::Utc::now() + chrono::Duration::seconds(65);

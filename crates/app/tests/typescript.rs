@@ -65,6 +65,7 @@ fn generated() -> String {
         entry::<cc_app::Address>(&cfg),
         entry::<cc_app::ContactFields>(&cfg),
         entry::<cc_app::ContactSummary>(&cfg),
+        entry::<cc_app::ContactGroup>(&cfg),
         entry::<cc_app::ContactDetail>(&cfg),
         entry::<cc_app::SaveContact>(&cfg),
         entry::<cc_app::ImportReport>(&cfg),

@@ -280,9 +280,19 @@ impl Plan {
         self.skip.extend(c.begin..=c.end);
     }
 
-    fn apply(&self, all: &[Line<'_>]) -> String {
-        let mut out = String::new();
+    /// The text with the plan's changes; `all` are the lines of `text`.
+    /// Blank lines between them (vCard 2.1 ends a base64 value with one)
+    /// stay where they were.
+    fn apply(&self, text: &str, all: &[Line<'_>]) -> String {
+        let base = text.as_ptr() as usize;
+        let offset = |l: &Line<'_>| (l.raw.as_ptr() as usize).wrapping_sub(base);
+        let mut out = String::with_capacity(text.len() + 256);
+        let mut at = 0;
         for (i, l) in all.iter().enumerate() {
+            let start = offset(l);
+            if start >= at && start <= text.len() {
+                out.push_str(&text[at..start]);
+            }
             if let Some(t) = self.before.get(&i) {
                 out.push_str(t);
             }
@@ -292,6 +302,10 @@ impl Plan {
                     out.push_str("\r\n");
                 }
             }
+            at = start + l.raw.len();
+        }
+        if at <= text.len() {
+            out.push_str(&text[at..]);
         }
         if let Some(t) = self.before.get(&all.len()) {
             out.push_str(t);
@@ -818,7 +832,7 @@ pub fn edit_event(text: &str, fields: &EventFields) -> Result<String, Error> {
     let mut plan = Plan::default();
     plan_fields(&mut plan, &all, &cs, m, &old, fields)?;
     add_zone(&mut plan, &all, &cs, fields);
-    Ok(plan.apply(&all))
+    Ok(plan.apply(text, &all))
 }
 
 /// The start of an event component in UTC seconds, or of its
@@ -928,7 +942,7 @@ pub fn edit_occurrence(text: &str, rid: i64, fields: &EventFields) -> Result<Str
         let old = fields_of(text, &all, &cs, o)?;
         plan_fields(&mut plan, &all, &cs, o, &old, &fields)?;
         add_zone(&mut plan, &all, &cs, &fields);
-        return Ok(plan.apply(&all));
+        return Ok(plan.apply(text, &all));
     }
     let m = master(&all, &cs).ok_or_else(|| Error::Invalid("no event in the item".into()))?;
     let mc = &cs[m];
@@ -983,7 +997,7 @@ pub fn edit_occurrence(text: &str, rid: i64, fields: &EventFields) -> Result<Str
         plan.insert(mc.begin, zone);
     }
     plan.insert(mc.end + 1, ev);
-    Ok(plan.apply(&all))
+    Ok(plan.apply(text, &all))
 }
 
 /// The item without the occurrence at `rid` (an `EXDATE` on the series;
@@ -1004,7 +1018,7 @@ pub fn delete_occurrence(text: &str, rid: i64) -> Result<String, Error> {
         .map_or(cs[m].end, |i| i + 1);
     plan.insert(at, &content_line(&format!("EXDATE{rp}"), &rv));
     plan.set(&all, &cs[m], "DTSTAMP", &content_line("DTSTAMP", &stamp()));
-    Ok(plan.apply(&all))
+    Ok(plan.apply(text, &all))
 }
 
 /// Splits a series at the occurrence `rid` ("this and the following"):
@@ -1107,7 +1121,7 @@ pub fn split_series(text: &str, rid: i64, new_uid: &str) -> Result<(String, Stri
     dates(&mut keep_new, false);
     keep_old.set(&all, mc, "RRULE", &content_line("RRULE", &join(&old_parts)));
     keep_old.set(&all, mc, "DTSTAMP", &content_line("DTSTAMP", &stamp()));
-    let old_text = keep_old.apply(&all);
+    let old_text = keep_old.apply(text, &all);
 
     keep_new.set(&all, mc, "RRULE", &content_line("RRULE", &join(&new_parts)));
     let mut f = fields_of(text, &all, &cs, m)?;
@@ -1119,7 +1133,7 @@ pub fn split_series(text: &str, rid: i64, new_uid: &str) -> Result<(String, Stri
         keep_new.insert(k, &v);
     }
     keep_new.skip.extend(plan_dates.skip);
-    let moved = keep_new.apply(&all);
+    let moved = keep_new.apply(text, &all);
     // Every UID of the new item (the series and its exceptions) is new.
     let mut new_text = String::with_capacity(moved.len());
     for l in lines(&moved) {
@@ -1504,7 +1518,7 @@ pub fn edit_contact(text: &str, fields: &ContactFields) -> Result<String, Error>
     }
     let rev = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
     plan.set(&all, card, "REV", &content_line("REV", &rev));
-    Ok(plan.apply(&all))
+    Ok(plan.apply(text, &all))
 }
 
 /// The BDAY line (`--MMDD` for a birthday without its year).
@@ -1542,7 +1556,7 @@ pub fn new_contact(fields: &ContactFields, uid: &str) -> Result<String, Error> {
         .collect::<Vec<_>>()
         .join(";");
     plan.set(&all, card, "N", &content_line("N", &n));
-    let with_names = plan.apply(&all);
+    let with_names = plan.apply(&skeleton, &all);
     let mut rest = fields.clone();
     rest.name = shown_name(fields);
     edit_contact(&with_names, &rest)

@@ -1055,3 +1055,90 @@ pub fn search_events(
     out.truncate(limit);
     Ok(out)
 }
+
+/// The contact groups (`CATEGORIES`) of the shown address books, by name,
+/// with how many contacts each has.
+pub fn contact_groups(conn: &Connection) -> Result<Vec<(String, usize)>, Error> {
+    let books: std::collections::HashSet<i64> = collections(conn, None)?
+        .into_iter()
+        .filter(|c| c.kind == Kind::AddressBook && !c.hidden)
+        .map(|c| c.id)
+        .collect();
+    let mut st = conn.prepare_cached(
+        "SELECT i.collection_id, c.groups FROM pim_contacts c
+         JOIN pim_items i ON i.id = c.item_id WHERE c.groups != ''",
+    )?;
+    let rows = st.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    let mut count: std::collections::BTreeMap<String, usize> = Default::default();
+    for row in rows {
+        let (book, groups) = row?;
+        if !books.contains(&book) {
+            continue;
+        }
+        for g in groups.split('\n').map(str::trim).filter(|g| !g.is_empty()) {
+            *count.entry(g.to_owned()).or_default() += 1;
+        }
+    }
+    let mut out: Vec<(String, usize)> = count.into_iter().collect();
+    out.sort_by_cached_key(|g| folded(&g.0));
+    Ok(out)
+}
+
+/// The contacts of a group whose name, e-mails, phones or organisation
+/// contain `text` (all of the group when empty), by name; at most `limit`.
+pub fn search_group(
+    conn: &Connection,
+    group: &str,
+    text: &str,
+    limit: usize,
+) -> Result<Vec<ContactEntry>, Error> {
+    let books: std::collections::HashMap<i64, CollectionRow> = collections(conn, None)?
+        .into_iter()
+        .filter(|c| c.kind == Kind::AddressBook && !c.hidden)
+        .map(|c| (c.id, c))
+        .collect();
+    let needle = folded(text.trim());
+    let mut st = conn.prepare_cached(
+        "SELECT c.item_id, i.uid, i.collection_id, c.name, c.emails, c.phones, c.organisation, c.groups
+         FROM pim_contacts c JOIN pim_items i ON i.id = c.item_id
+         WHERE instr(char(10) || c.groups || char(10), char(10) || ?1 || char(10)) > 0
+         ORDER BY c.name COLLATE NOCASE",
+    )?;
+    let mut rows = st.query([group])?;
+    let split = |s: &str| -> Vec<String> {
+        s.split('\n')
+            .filter(|x| !x.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let coll: i64 = r.get(2)?;
+        let Some(b) = books.get(&coll) else { continue };
+        let name: String = r.get(3)?;
+        let emails: String = r.get(4)?;
+        let phones: String = r.get(5)?;
+        let organisation: String = r.get(6)?;
+        let hit = needle.is_empty()
+            || [&name, &emails, &phones, &organisation]
+                .iter()
+                .any(|f| folded(f).contains(&needle));
+        if !hit {
+            continue;
+        }
+        out.push(ContactEntry {
+            addressbook: b.label(),
+            collection_id: b.id,
+            item_id: r.get(0)?,
+            uid: r.get(1)?,
+            name,
+            emails: split(&emails),
+            phones: split(&phones),
+            organisation,
+        });
+        if out.len() >= limit {
+            break;
+        }
+    }
+    Ok(out)
+}

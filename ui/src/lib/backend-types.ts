@@ -35,6 +35,7 @@ import type {
   SaveEvent,
   ContactSummary,
   ContactDetail,
+  ContactGroup,
   SaveContact,
   ImportReport,
 } from './generated';
@@ -44,6 +45,7 @@ export type {
   CalendarEntry,
   ContactDetail,
   ContactFields,
+  ContactGroup,
   ContactSummary,
   EditScope,
   EventDetail,
@@ -177,8 +179,10 @@ export interface Backend {
   /** Saves from the editor; answers the event's item. */
   saveEvent(event: SaveEvent): Promise<number>;
   deleteEvent(itemId: number, recurrenceId: number | null, scope: EditScope): Promise<void>;
-  /** By name; all of them (up to `limit`) when `text` is empty. */
-  searchContacts(text: string, limit: number): Promise<ContactSummary[]>;
+  /** By name; all of them (up to `limit`) when `text` is empty; only a group's when given. */
+  searchContacts(text: string, limit: number, group: string | null): Promise<ContactSummary[]>;
+  /** The contact groups with their sizes. */
+  contactGroups(): Promise<ContactGroup[]>;
   contact(itemId: number): Promise<ContactDetail>;
   saveContact(contact: SaveContact): Promise<number>;
   deleteContact(itemId: number): Promise<void>;

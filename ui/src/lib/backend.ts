@@ -48,7 +48,8 @@
  *   event               { itemId, recurrenceId }        -> EventDetail
  *   save_event          { event }                       -> number
  *   delete_event        { itemId, recurrenceId, scope } -> null
- *   search_contacts     { text, limit }                 -> ContactSummary[]
+ *   search_contacts     { text, limit, group }          -> ContactSummary[]
+ *   contact_groups                                      -> ContactGroup[]
  *   contact             { itemId }                      -> ContactDetail
  *   save_contact        { contact }                     -> number
  *   delete_contact      { itemId }                      -> null
@@ -85,6 +86,7 @@ import type {
   SaveEvent,
   ContactSummary,
   ContactDetail,
+  ContactGroup,
   SaveContact,
   ImportReport,
 } from './backend-types';
@@ -160,8 +162,9 @@ export function createTauriBackend(): Backend {
     saveEvent: (event: SaveEvent) => invoke<number>('save_event', { event }),
     deleteEvent: (itemId: number, recurrenceId: number | null, scope: EditScope) =>
       run('delete_event', { itemId, recurrenceId, scope }),
-    searchContacts: (text: string, limit: number) =>
-      invoke<ContactSummary[]>('search_contacts', { text, limit }),
+    searchContacts: (text: string, limit: number, group: string | null) =>
+      invoke<ContactSummary[]>('search_contacts', { text, limit, group }),
+    contactGroups: () => invoke<ContactGroup[]>('contact_groups'),
     contact: (itemId: number) => invoke<ContactDetail>('contact', { itemId }),
     saveContact: (contact: SaveContact) => invoke<number>('save_contact', { contact }),
     deleteContact: (itemId: number) => run('delete_contact', { itemId }),

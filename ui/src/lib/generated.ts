@@ -397,6 +397,11 @@ photo: string | null, };
 export type ContactSummary = { itemId: number, addressbookId: number, name: string, emails: Array<string>, phones: Array<string>, organisation: string, };
 
 /**
+ * A contact group (`CATEGORIES`) and how many contacts it has.
+ */
+export type ContactGroup = { name: string, count: number, };
+
+/**
  * A contact opened in the detail view or the editor.
  */
 export type ContactDetail = { itemId: number, addressbookId: number, readOnly: boolean, fields: ContactFields, conflictedCopy: boolean, };

@@ -512,8 +512,9 @@ export function createMockBackend(options: MockBackendOptions = {}): MockBackend
       call('deleteEvent', [itemId, recurrenceId, scope], () =>
         pim.deleteEvent(itemId, recurrenceId, scope),
       ),
-    searchContacts: (text: string, limit: number) =>
-      call('searchContacts', [text, limit], () => pim.search(text, limit)),
+    searchContacts: (text: string, limit: number, group: string | null) =>
+      call('searchContacts', [text, limit, group], () => pim.search(text, limit, group)),
+    contactGroups: () => call('contactGroups', [], () => pim.groups()),
     contact: (itemId: number) => call('contact', [itemId], () => pim.contact(itemId)),
     saveContact: (contact: SaveContact) =>
       call('saveContact', [contact], () => pim.saveContact(contact)),

@@ -8,6 +8,7 @@ import type {
   CalendarEntry,
   ContactDetail,
   ContactFields,
+  ContactGroup,
   ContactSummary,
   EditScope,
   EventDetail,
@@ -252,10 +253,19 @@ export function createMockPim(
       else state.events.splice(state.events.indexOf(e), 1);
       changed(e.calendarId);
     },
-    search: (text: string, limit: number): ContactSummary[] => {
+    groups: (): ContactGroup[] => {
+      const count = new Map<string, number>();
+      for (const c of state.contacts) {
+        if (collection(c.addressbookId).hidden) continue;
+        for (const g of c.fields.groups) count.set(g, (count.get(g) ?? 0) + 1);
+      }
+      return [...count].map(([name, n]) => ({ name, count: n })).sort((a, b) => a.name.localeCompare(b.name));
+    },
+    search: (text: string, limit: number, group: string | null = null): ContactSummary[] => {
       const needle = text.trim().toLowerCase();
       return state.contacts
         .filter((c) => !collection(c.addressbookId).hidden)
+        .filter((c) => group === null || c.fields.groups.includes(group))
         .map((c) => ({
           itemId: c.itemId,
           addressbookId: c.addressbookId,

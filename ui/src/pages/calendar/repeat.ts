@@ -46,13 +46,20 @@ export function fromRule(rule: string | null): Repeat {
   return r;
 }
 
-export function toRule(r: Repeat): string | null {
+/**
+ * The rule for the editor's choices. `allDay`: the event starts on a date,
+ * so its `UNTIL` is a date too (RFC 5545 wants the same kind as DTSTART).
+ */
+export function toRule(r: Repeat, allDay = false): string | null {
   if (!r.freq) return null;
   const parts = [`FREQ=${r.freq}`];
   if (r.freq === 'WEEKLY' && r.days.length > 0) {
     parts.push(`BYDAY=${WEEKDAYS.filter((d) => r.days.includes(d)).join(',')}`);
   }
-  if (r.ends === 'until' && r.until) parts.push(`UNTIL=${r.until.replaceAll('-', '')}T235959Z`);
+  if (r.ends === 'until' && r.until) {
+    const day = r.until.replaceAll('-', '');
+    parts.push(allDay ? `UNTIL=${day}` : `UNTIL=${day}T235959Z`);
+  }
   if (r.ends === 'count') parts.push(`COUNT=${Math.max(1, Math.floor(r.count))}`);
   return [...parts, ...r.rest.filter((p) => !/^(FREQ|BYDAY|UNTIL|COUNT)=/i.test(p))].join(';');
 }
