@@ -266,3 +266,28 @@ describe('contact groups', () => {
     await expectAccessible();
   });
 });
+
+describe('reminders', () => {
+  it('adds, changes and removes reminders of an event', async () => {
+    const { user, backend } = await renderSignedIn({
+      pim: {
+        collections: CALENDARS,
+        events: [
+          { itemId: 60, calendarId: 1, fields: mockEventFields({ summary: 'Trucada', start: today(11), end: today(12), reminders: [10] }), exdates: [] },
+        ],
+      },
+    });
+    await goTo(user, 'calendar');
+    await user.click(await screen.findByTestId('calendar-view-listMonth'));
+    await user.click(await screen.findByText('Trucada'));
+    const ed = await screen.findByTestId('event-editor');
+    // A reminder the presets do not have is shown as it is.
+    expect(within(ed).getByTestId('event-reminder-0')).toHaveDisplayValue('10 minuts abans');
+    await user.click(within(ed).getByTestId('event-add-reminder'));
+    await user.selectOptions(within(ed).getByTestId('event-reminder-1'), '1440');
+    await user.selectOptions(within(ed).getByTestId('event-reminder-0'), '0');
+    await user.click(within(ed).getByTestId('event-save'));
+    await waitFor(() => expect(backend.callsTo('saveEvent')).toHaveLength(1));
+    expect((backend.callsTo('saveEvent')[0]?.[0] as SaveEvent).fields.reminders).toEqual([0, 1440]);
+  });
+});

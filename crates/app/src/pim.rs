@@ -773,16 +773,12 @@ impl App {
         Ok(())
     }
 
-    /// Imports a `.ics` or `.vcf` file into a calendar or address book.
+    /// Imports a `.ics` or `.vcf` file into a calendar or address book
+    /// (UTF-8, UTF-16 or Windows-1252 / Latin-1 text).
     pub fn import_file(&self, collection_id: i64, path: &Path) -> Result<ImportReport, Error> {
         let bytes = std::fs::read(path)
             .map_err(|e| Error::new(ErrorCode::InvalidInput, format!("{}: {e}", path.display())))?;
-        let text = String::from_utf8(bytes).map_err(|_| {
-            Error::new(
-                ErrorCode::InvalidInput,
-                format!("{}: not UTF-8 text", path.display()),
-            )
-        })?;
+        let text = cc_pim::text::decode_file(&bytes);
         let r = self.pim(|c| store::import(c, collection_id, &text))?;
         self.wake_collection(collection_id);
         Ok(r)

@@ -272,11 +272,25 @@ async fn child_pim() {
     assert_eq!((r.added, r.changed, r.same), (2, 0, 0), "{r:?}");
     let again = app.import_file(cal.id, &file).unwrap();
     assert_eq!((again.added, again.same), (0, 2), "{again:?}");
-    let not_text = dir.join("binary.ics");
-    std::fs::write(&not_text, [0xff, 0xfe, 0x00, 0x41]).unwrap();
+    let not_calendar = dir.join("binary.ics");
+    std::fs::write(&not_calendar, [0xff, 0xfe, 0x00, 0x41]).unwrap();
     assert_eq!(
-        app.import_file(cal.id, &not_text).unwrap_err().code,
+        app.import_file(cal.id, &not_calendar).unwrap_err().code,
         ErrorCode::InvalidInput
+    );
+    // An old Outlook export in Windows-1252.
+    let latin = dir.join("outlook.ics");
+    std::fs::write(
+        &latin,
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Microsoft//EN\r\nBEGIN:VEVENT\r\nUID:latin-1\r\nDTSTAMP:20261101T000000Z\r\nDTSTART;VALUE=DATE:20261228\r\nSUMMARY:Reuni\xf3 a la pla\xe7a\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    )
+    .unwrap();
+    assert_eq!(app.import_file(cal.id, &latin).unwrap().added, 1);
+    assert!(
+        app.search_events("plaça", 5)
+            .unwrap()
+            .iter()
+            .any(|e| e.summary == "Reunió a la plaça")
     );
     let out = dir.join("export.ics");
     app.export_file(cal.id, &out).unwrap();

@@ -482,8 +482,7 @@ fn chosen(
 
 fn import(ctx: &Context, a: &ImportArgs) -> Result<(), Failure> {
     let text = std::fs::read(&a.file).map_err(|e| fail(2, format!("{}: {e}", a.file.display())))?;
-    let text = String::from_utf8(text)
-        .map_err(|_| fail(2, format!("{}: not UTF-8 text", a.file.display())))?;
+    let text = cc_pim::text::decode_file(&text);
     let st = open_store(ctx)?;
     let conn = st.connection();
     let coll = chosen(conn, &a.calendar, &a.addressbook)?;

@@ -556,3 +556,35 @@ mod tests {
         assert!(cards[1].contains("UID:") && cards[1].contains("FN:B"));
     }
 }
+
+/// The text of an `.ics` / `.vcf` file: UTF-8 as most are; UTF-16 when it
+/// starts with its byte-order mark (some Windows exports); otherwise read
+/// as Windows-1252, a superset of the Latin-1 that old Outlook and
+/// vCard 2.1 exports declare (`CHARSET=ISO-8859-1`).
+pub fn decode_file(bytes: &[u8]) -> String {
+    if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, _) = enc.decode_without_bom_handling(&bytes[bom..]);
+        return text.into_owned();
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(t) => t.to_owned(),
+        Err(_) => encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod decode_tests {
+    use super::decode_file;
+
+    #[test]
+    fn files_in_other_encodings_are_read() {
+        assert_eq!(decode_file("Núria".as_bytes()), "Núria");
+        assert_eq!(decode_file(b"N\xfaria Pla\xe7a"), "Núria Plaça");
+        let utf16: Vec<u8> = [0xff, 0xfe]
+            .into_iter()
+            .chain("Núria".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(decode_file(&utf16), "Núria");
+        assert_eq!(decode_file(b"\xef\xbb\xbfBEGIN"), "BEGIN");
+    }
+}
