@@ -304,7 +304,10 @@ async fn pim_worker(
             l.offline = offline;
         });
         if refused {
+            // No retry with a refused password (the server would lock the
+            // account out): signing in again starts a new worker.
             hub.emit(SyncEvent::AccountRefused { account_id });
+            return;
         }
         let poll = Duration::from_secs(crate::settings::read(conn).poll_seconds.max(5));
         let wait = if offline {
@@ -620,7 +623,7 @@ impl App {
                 return Ok(store::create_item(c, s.calendar_id, &text)?.id);
             };
             let it = store::item(c, item_id)?;
-            let tx = c.unchecked_transaction()?;
+            let tx = store::write_transaction(c)?;
             let id = match (s.scope, s.recurrence_id) {
                 (EditScope::This, Some(r)) => {
                     let text = edit::edit_occurrence(&it.data, r, &s.fields)?;
@@ -753,7 +756,7 @@ impl App {
                 if it.collection_id == s.addressbook_id {
                     Ok(store::update_item(c, id, &text)?.id)
                 } else {
-                    let tx = c.unchecked_transaction()?;
+                    let tx = store::write_transaction(c)?;
                     let moved = store::create_item(c, s.addressbook_id, &text)?.id;
                     store::delete_item(c, id)?;
                     tx.commit()?;

@@ -304,7 +304,7 @@ pub(crate) fn forget_item(conn: &Connection, id: i64) -> Result<(), Error> {
 /// would leave their words, found again by a later item given the same
 /// rowid).
 pub fn forget_collection(conn: &Connection, id: i64) -> Result<(), Error> {
-    let tx = conn.unchecked_transaction()?;
+    let tx = write_transaction(conn)?;
     let ids: Vec<i64> = conn
         .prepare("SELECT id FROM pim_items WHERE collection_id = ?1")?
         .query_map([id], |r| r.get(0))?
@@ -436,7 +436,7 @@ pub fn refresh_index(conn: &Connection) -> Result<bool, Error> {
     if index_built(conn).is_some_and(|b| now - b < REBUILD_AFTER && b <= now) {
         return Ok(false);
     }
-    let tx = conn.unchecked_transaction()?;
+    let tx = write_transaction(conn)?;
     conn.execute(
         "INSERT OR REPLACE INTO settings(key, value) VALUES (?1, ?2)",
         params![INDEX_BUILT, now.to_string()],
@@ -453,6 +453,16 @@ pub fn refresh_index(conn: &Connection) -> Result<bool, Error> {
     }
     tx.commit()?;
     Ok(true)
+}
+
+/// A transaction that takes the write lock at once (`BEGIN IMMEDIATE`).
+/// The app and its sync workers each have a connection to the state file:
+/// a deferred transaction that reads, then writes after another connection
+/// committed, fails at once with "database is locked" (SQLite cannot
+/// upgrade a stale snapshot, and the busy timeout does not apply), while
+/// an immediate one waits its turn.
+pub fn write_transaction(conn: &Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)
 }
 
 pub(crate) fn now() -> i64 {
@@ -862,7 +872,7 @@ pub fn import(conn: &Connection, collection_id: i64, text: &str) -> Result<Impor
         )));
     }
     let mut r = ImportReport::default();
-    let tx = conn.unchecked_transaction()?;
+    let tx = write_transaction(conn)?;
     for item in items {
         let uid = index::uid_of(&item);
         let existing = match &uid {

@@ -190,7 +190,7 @@ async fn pull(
         };
         // One transaction per batch: thousands of items are written in a
         // few commits, and a kill leaves whole batches.
-        let tx = conn.unchecked_transaction()?;
+        let tx = store::write_transaction(conn)?;
         for it in items {
             let href = path_of(&it.url);
             if let Err(e) = received(conn, coll, &it, report) {
