@@ -291,3 +291,32 @@ describe('reminders', () => {
     expect((backend.callsTo('saveEvent')[0]?.[0] as SaveEvent).fields.reminders).toEqual([0, 1440]);
   });
 });
+
+describe('contact names', () => {
+  it('keeps a shown name that is not just the names when something else changes', async () => {
+    const { user, backend } = await renderSignedIn({
+      pim: {
+        collections: CALENDARS,
+        contacts: [
+          { itemId: 70, addressbookId: 3, fields: mockContactFields({ name: 'Sr. Pau Serra i Roig', given: 'Pau', family: 'Serra i Roig' }) },
+        ],
+      },
+    });
+    await goTo(user, 'contacts');
+    await user.click(await screen.findByTestId('contact-row'));
+    await user.click(await screen.findByTestId('contact-edit'));
+    let ed = await screen.findByTestId('contact-editor');
+    await user.type(within(ed).getByTestId('contact-organisation'), 'Coop');
+    await user.click(within(ed).getByTestId('contact-save'));
+    await waitFor(() => expect(backend.callsTo('saveContact')).toHaveLength(1));
+    expect((backend.callsTo('saveContact')[0]?.[0] as SaveContact).fields.name).toBe('Sr. Pau Serra i Roig');
+    // The names changed: the shown name follows them.
+    await user.click(await screen.findByTestId('contact-edit'));
+    ed = await screen.findByTestId('contact-editor');
+    await user.clear(within(ed).getByTestId('contact-given'));
+    await user.type(within(ed).getByTestId('contact-given'), 'Pere');
+    await user.click(within(ed).getByTestId('contact-save'));
+    await waitFor(() => expect(backend.callsTo('saveContact')).toHaveLength(2));
+    expect((backend.callsTo('saveContact')[1]?.[0] as SaveContact).fields.name).toBe('Pere Serra i Roig');
+  });
+});
