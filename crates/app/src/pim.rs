@@ -597,7 +597,12 @@ impl App {
             let col = store::collection(c, it.collection_id)?;
             let series = edit::event_fields(&it.data)?;
             let fields = match recurrence_id {
-                Some(r) => edit::occurrence_fields(&it.data, r)?,
+                // The occurrence's dates, the series' repeat (shown, and
+                // kept when the change is for all or the following).
+                Some(r) => edit::EventFields {
+                    rrule: series.rrule.clone(),
+                    ..edit::occurrence_fields(&it.data, r)?
+                },
                 None => series.clone(),
             };
             Ok(EventDetail {
@@ -631,17 +636,24 @@ impl App {
                 }
                 (EditScope::Following, Some(r)) => {
                     let uid = cc_pim::new_uid();
+                    let series_rule = edit::event_fields(&it.data)?.rrule;
                     let (old, new) = edit::split_series(&it.data, r, &uid)?;
                     store::update_item(c, item_id, &old)?;
                     let mut f = s.fields.clone();
-                    if f.rrule.is_none() {
+                    // The repeat as it was: the rest of it (a COUNT less
+                    // the occurrences before).
+                    if f.rrule.is_none() || f.rrule == series_rule {
                         f.rrule = edit::event_fields(&new)?.rrule;
                     }
                     let new = edit::edit_event(&new, &f)?;
                     store::create_item(c, s.calendar_id, &new)?.id
                 }
                 _ => {
-                    let text = edit::edit_event(&it.data, &s.fields)?;
+                    let fields = match s.recurrence_id {
+                        Some(r) => edit::edit_for_all(&it.data, r, &s.fields)?,
+                        None => s.fields.clone(),
+                    };
+                    let text = edit::edit_event(&it.data, &fields)?;
                     if it.collection_id == s.calendar_id {
                         store::update_item(c, item_id, &text)?.id
                     } else {

@@ -314,8 +314,43 @@ async fn child_pim() {
     let mut titles: Vec<&str> = found.iter().map(|e| e.summary.as_str()).collect();
     titles.sort();
     assert_eq!(titles, ["Assemblea", "Assemblea (nova sala)"], "{found:?}");
-    assert!(app.search_events("sala pi", 10).unwrap().len() >= 2);
+    assert_eq!(app.search_events("sala pi", 10).unwrap().len(), 2);
     assert!(app.search_events("res de res", 10).unwrap().is_empty());
+
+    // A change for all made from one occurrence of the second series: the
+    // series keeps its first day and what is left of its repeat.
+    let second_occ = app
+        .calendar_entries(from, to)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.item_id == second)
+        .collect::<Vec<_>>();
+    assert_eq!(second_occ.len(), 2);
+    let opened = app.event(second, second_occ[1].recurrence_id).unwrap();
+    assert!(opened.fields.rrule.is_some(), "the series' repeat is shown");
+    let mut all = opened.fields;
+    all.location = "Sala Roure".into();
+    app.save_event(SaveEvent {
+        item_id: Some(second),
+        calendar_id: cal.id,
+        recurrence_id: second_occ[1].recurrence_id,
+        scope: EditScope::All,
+        fields: all,
+    })
+    .unwrap();
+    let after: Vec<_> = app
+        .calendar_entries(from, to)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.item_id == second)
+        .collect();
+    assert_eq!(
+        after.iter().map(|e| e.start).collect::<Vec<_>>(),
+        second_occ.iter().map(|e| e.start).collect::<Vec<_>>()
+    );
+    assert!(after.iter().all(|e| e.location == "Sala Roure"));
+    assert_eq!(app.search_events("roure", 10).unwrap()[0].item_id, second);
+    assert_eq!(app.search_events("sala pi", 10).unwrap().len(), 1);
 
     // An event made on the server shows in the app after a sync.
     let ev = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Other//EN\r\nBEGIN:VEVENT\r\nUID:from-the-web\r\nDTSTAMP:20261001T000000Z\r\nDTSTART:20261010T080000Z\r\nDTEND:20261010T090000Z\r\nSUMMARY:Fet al web\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";

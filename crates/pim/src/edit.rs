@@ -928,6 +928,38 @@ fn moved_to(
     Ok(())
 }
 
+/// The series' fields after an edit made on one of its occurrences (`rid`)
+/// for all of them: the title, place, description, repeat and reminders
+/// as edited; a start or end moved by some time moves the series' start
+/// or end by as much, so the series keeps its first day (the occurrence's
+/// own date is not the series').
+pub fn edit_for_all(text: &str, rid: i64, edited: &EventFields) -> Result<EventFields, Error> {
+    let series = event_fields(text)?;
+    let occ = occurrence_fields(text, rid)?;
+    let mut out = edited.clone();
+    let day = |s: &str| parse_form_date(&s[..10.min(s.len())]);
+    if edited.all_day != occ.all_day || edited.all_day != series.all_day {
+        // All day now, or timed now: the series' first day, the edited
+        // times and length in days.
+        let first = day(&series.start)?;
+        let span = day(&edited.end)? - day(&edited.start)?;
+        let at = |d: NaiveDate, s: &str| match s.get(10..) {
+            Some(time) if !edited.all_day => format!("{}{time}", form_date(d)),
+            _ => form_date(d),
+        };
+        out.start = at(first, &edited.start);
+        out.end = at(first + span, &edited.end);
+    } else if edited.all_day {
+        out.start = form_date(day(&series.start)? + (day(&edited.start)? - day(&occ.start)?));
+        out.end = form_date(day(&series.end)? + (day(&edited.end)? - day(&occ.end)?));
+    } else {
+        let t = |s: &str| parse_form_time(s);
+        out.start = form_time(t(&series.start)? + (t(&edited.start)? - t(&occ.start)?));
+        out.end = form_time(t(&series.end)? + (t(&edited.end)? - t(&occ.end)?));
+    }
+    Ok(out)
+}
+
 /// The item with one occurrence (`rid`) changed to `fields`: its override
 /// is changed, or made (a copy of the series' own properties with the
 /// occurrence's `RECURRENCE-ID`).
@@ -1655,6 +1687,36 @@ mod tests {
         let again = edit_occurrence(&out, rid, &f).unwrap();
         assert_eq!(again.matches("RECURRENCE-ID").count(), 1);
         assert_eq!(occurrence_fields(&again, rid).unwrap().summary, "moved");
+    }
+
+    #[test]
+    fn an_edit_for_all_from_an_occurrence_keeps_the_first_day() {
+        let rid = madrid(2026, 10, 26, 10);
+        let mut f = occurrence_fields(SERIES, rid).unwrap();
+        f.rrule = event_fields(SERIES).unwrap().rrule;
+        // Only the title: the series' dates as they were.
+        f.summary = "Standup nou".into();
+        let g = edit_for_all(SERIES, rid, &f).unwrap();
+        assert_eq!(
+            (g.start.as_str(), g.end.as_str()),
+            ("2026-10-05T10:00", "2026-10-05T11:00")
+        );
+        assert_eq!(g.rrule.as_deref(), Some("FREQ=WEEKLY;COUNT=6"));
+        assert_eq!(
+            edit_event(SERIES, &g)
+                .unwrap()
+                .matches("DTSTART;TZID=Europe/Madrid:20261005T100000")
+                .count(),
+            1
+        );
+        // Half an hour later, for all: the series moves by as much.
+        f.start = "2026-10-26T10:30".into();
+        f.end = "2026-10-26T11:30".into();
+        let g = edit_for_all(SERIES, rid, &f).unwrap();
+        assert_eq!(
+            (g.start.as_str(), g.end.as_str()),
+            ("2026-10-05T10:30", "2026-10-05T11:30")
+        );
     }
 
     #[test]

@@ -488,28 +488,14 @@ async fn push(
                 match etag {
                     // A server that gives the ETag stored the text as sent.
                     Some(e) => {
-                        let done = ItemRow {
-                            etag: Some(e),
-                            base: None,
-                            state: State::Synced,
-                            error: None,
-                            ..it
-                        };
-                        store::save_item(conn, coll.kind, &done)?;
+                        let sent = it.data.clone();
+                        sent_ok(conn, coll, it, Some(e), sent)?;
                     }
                     // Else it may have rewritten it: read it back.
                     None => {
                         report.requests += 1;
                         if let Some(server) = client.get_item(&url).await? {
-                            let done = ItemRow {
-                                etag: server.etag,
-                                data: server.data,
-                                base: None,
-                                state: State::Synced,
-                                error: None,
-                                ..it
-                            };
-                            store::save_item(conn, coll.kind, &done)?;
+                            sent_ok(conn, coll, it, server.etag, server.data)?;
                         }
                     }
                 }
@@ -518,7 +504,11 @@ async fn push(
                 // Changed (or made) on the server meanwhile: its copy.
                 report.requests += 1;
                 match client.get_item(&url).await? {
-                    Some(server) => settle_412(conn, coll, it, &server, report)?,
+                    // As it is here now (it may have changed meanwhile).
+                    Some(server) => {
+                        let it = store::item(conn, it.id).unwrap_or(it);
+                        settle_412(conn, coll, it, &server, report)?
+                    }
                     None => {
                         // Gone meanwhile: an edit comes back, a deletion is
                         // done.
@@ -544,6 +534,53 @@ async fn push(
             }
         }
     }
+    Ok(())
+}
+
+/// An item reached the server (which now has `server_data` with `etag`).
+/// When it was changed here while it was on its way (the app edits while
+/// its worker syncs), that change is kept and goes at the next pass, as a
+/// change of what the server has now; otherwise the item is in sync.
+fn sent_ok(
+    conn: &Connection,
+    coll: &CollectionRow,
+    sent: ItemRow,
+    etag: Option<String>,
+    server_data: String,
+) -> Result<(), Error> {
+    let now = store::item(conn, sent.id).ok();
+    let done = match now {
+        Some(cur) if cur.data != sent.data || cur.state != sent.state => {
+            let state = match cur.state {
+                State::Deleted => State::Deleted,
+                _ => State::Changed,
+            };
+            ItemRow {
+                etag,
+                // A deletion is checked against what the server has.
+                data: if state == State::Deleted {
+                    server_data.clone()
+                } else {
+                    cur.data
+                },
+                base: (state == State::Changed).then_some(server_data),
+                state,
+                error: None,
+                ..cur
+            }
+        }
+        // Forgotten meanwhile (its collection was removed): nothing to do.
+        None => return Ok(()),
+        Some(_) => ItemRow {
+            etag,
+            data: server_data,
+            base: None,
+            state: State::Synced,
+            error: None,
+            ..sent
+        },
+    };
+    store::save_item(conn, coll.kind, &done)?;
     Ok(())
 }
 

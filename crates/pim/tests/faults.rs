@@ -137,3 +137,67 @@ async fn dropped_connections_lose_and_duplicate_nothing() {
         want
     );
 }
+
+/// The app edits an item while its worker is sending it (a slow network:
+/// the proxy lets 4 KB/s through): the edit is not overwritten by the
+/// row as it was when sending began; it goes at the next pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_made_while_the_item_is_being_sent_is_kept() {
+    let server = Server::start(ServerKind::Radicale);
+    let direct = server.dav_client();
+    let proxy = FaultProxy::start(server.addr());
+    let via = |u: &str| Url::parse(&u.replace(&server.base_url(), &proxy.base_url())).unwrap();
+    let home = via(&server.calendar_home_url());
+    let cal_direct = Url::parse(&server.calendar_home_url())
+        .unwrap()
+        .join("race/")
+        .unwrap();
+    direct
+        .mkcalendar(&cal_direct, "Race", &["VEVENT"], None)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.sqlite3");
+    let worker = cc_store::Store::open(&path).unwrap();
+    let app = cc_store::Store::open(&path).unwrap();
+    sync_home(worker.connection(), &direct, None, &home, Kind::Calendar)
+        .await
+        .unwrap();
+    let coll = store::find_collection(app.connection(), Kind::Calendar, "Race").unwrap();
+    // About 8 KB: two seconds on the wire at 4 KB/s.
+    let first = event("race")
+        .replace("SUMMARY:race", "SUMMARY:primera")
+        .replace(
+            "DESCRIPTION:",
+            &format!("DESCRIPTION:{}", "llarg ".repeat(1_300)),
+        );
+    let it = store::create_item(app.connection(), coll.id, &first).unwrap();
+    proxy.set_fault(Fault::Slow(4_000));
+    let sending = cc_pim::sync::sync_collection(worker.connection(), &direct, &coll);
+    let editing = async {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let second = first.replace("SUMMARY:primera", "SUMMARY:segona");
+        store::update_item(app.connection(), it.id, &second).unwrap();
+    };
+    let (sent, ()) = tokio::join!(sending, editing);
+    sent.unwrap();
+    let here = store::item(app.connection(), it.id).unwrap();
+    assert!(
+        here.data.contains("SUMMARY:segona"),
+        "the edit was overwritten"
+    );
+    assert_eq!(here.state, State::Changed, "and waits to be sent");
+    proxy.set_fault(Fault::Pass);
+    let coll = store::collection(app.connection(), coll.id).unwrap();
+    cc_pim::sync::sync_collection(worker.connection(), &direct, &coll)
+        .await
+        .unwrap();
+    let item = direct
+        .get_item(&cal_direct.join(&format!("{}.ics", "race")).unwrap())
+        .await
+        .unwrap()
+        .expect("on the server");
+    assert!(item.data.contains("SUMMARY:segona"), "{}", item.data);
+    let here = store::item(app.connection(), it.id).unwrap();
+    assert_eq!(here.state, State::Synced);
+}
