@@ -594,6 +594,28 @@ pub fn pending(conn: &Connection, collection_id: i64) -> Result<usize, Error> {
     )? as usize)
 }
 
+/// An occurrence read from the index: its item, UID and collection, the
+/// columns `item_id, uid, collection_id, start_utc, end_utc, all_day, tzid,
+/// summary, location, recurrence_id` in that order.
+fn occurrence_row(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(i64, Option<String>, i64, index::Occurrence)> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        index::Occurrence {
+            start: r.get(3)?,
+            end: r.get(4)?,
+            all_day: r.get(5)?,
+            tzid: r.get(6)?,
+            summary: r.get(7)?,
+            location: r.get(8)?,
+            recurrence_id: r.get(9)?,
+        },
+    ))
+}
+
 /// An occurrence to show, with its calendar.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AgendaEntry {
@@ -622,22 +644,7 @@ pub fn agenda(conn: &Connection, from: i64, to: i64) -> Result<Vec<AgendaEntry>,
              WHERE o.start_utc < ?2 AND (o.end_utc > ?1 OR (o.end_utc = o.start_utc AND o.start_utc >= ?1))
              ORDER BY o.start_utc, o.end_utc, o.item_id",
         )?;
-        let rows = st.query_map(params![from, to], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, Option<String>>(1)?,
-                r.get::<_, i64>(2)?,
-                index::Occurrence {
-                    start: r.get(3)?,
-                    end: r.get(4)?,
-                    all_day: r.get(5)?,
-                    tzid: r.get(6)?,
-                    summary: r.get(7)?,
-                    location: r.get(8)?,
-                    recurrence_id: r.get(9)?,
-                },
-            ))
-        })?;
+        let rows = st.query_map(params![from, to], occurrence_row)?;
         for row in rows {
             let (item_id, uid, coll, occurrence) = row?;
             if let Some(c) = calendars.iter().find(|c| c.id == coll) {
@@ -698,9 +705,7 @@ pub fn search_contacts(
         .into_iter()
         .filter(|c| c.kind == Kind::AddressBook && !c.hidden)
         .collect();
-    let select =
-        "SELECT c.item_id, i.uid, i.collection_id, c.name, c.emails, c.phones, c.organisation
-                  FROM pim_contacts c JOIN pim_items i ON i.id = c.item_id";
+    let select = CONTACT_SELECT;
     // The trigram index answers three characters or more; shorter rare
     // text is matched by a scan.
     let fts = text.chars().count() >= 3;
@@ -737,12 +742,6 @@ pub fn search_contacts(
             r.get::<_, String>(6)?,
         ))
     })?;
-    let split = |s: String| -> Vec<String> {
-        s.split('\n')
-            .filter(|x| !x.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
     let mut out = Vec::new();
     for row in rows {
         let (item_id, uid, coll, name, emails, phones, organisation) = row?;
@@ -753,8 +752,8 @@ pub fn search_contacts(
                 item_id,
                 uid,
                 name,
-                emails: split(emails),
-                phones: split(phones),
+                emails: split_lines(&emails),
+                phones: split_lines(&phones),
                 organisation,
             });
         }
@@ -778,6 +777,19 @@ fn folded(s: &str) -> String {
 /// the index.
 const WALK_BUDGET: usize = 600;
 
+/// The columns contact searches read (see [`walk`]).
+const CONTACT_SELECT: &str =
+    "SELECT c.item_id, i.uid, i.collection_id, c.name, c.emails, c.phones, c.organisation
+     FROM pim_contacts c JOIN pim_items i ON i.id = c.item_id";
+
+/// One value per line, the empty ones left out.
+fn split_lines(s: &str) -> Vec<String> {
+    s.split('\n')
+        .filter(|x| !x.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The names in order, each checked here, until `limit` are found;
 /// `None` when the budget ran out first (the text is rare).
 fn walk_search(
@@ -787,21 +799,31 @@ fn walk_search(
     limit: usize,
     books: &[CollectionRow],
 ) -> Result<Option<Vec<ContactEntry>>, Error> {
-    let needle = folded(text);
     let sql = format!("{select} ORDER BY c.name COLLATE NOCASE");
-    let mut st = conn.prepare_cached(&sql)?;
-    let mut rows = st.query([])?;
+    walk(conn, &sql, [], text, limit, books, Some(WALK_BUDGET))
+}
+
+/// The rows of `sql` (columns of [`CONTACT_SELECT`]) in their order, each
+/// checked here against `text` (name, e-mails, phones, their digits,
+/// organisation; any case, accents aside), until `limit` are found; `None`
+/// when more than `budget` rows were read first.
+fn walk(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+    text: &str,
+    limit: usize,
+    books: &[CollectionRow],
+    budget: Option<usize>,
+) -> Result<Option<Vec<ContactEntry>>, Error> {
+    let needle = folded(text);
+    let mut st = conn.prepare_cached(sql)?;
+    let mut rows = st.query(args)?;
     let mut out = Vec::new();
     let mut read = 0;
-    let split = |s: &str| -> Vec<String> {
-        s.split('\n')
-            .filter(|x| !x.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
     while let Some(r) = rows.next()? {
         read += 1;
-        if read > WALK_BUDGET && out.len() < limit {
+        if budget.is_some_and(|b| read > b) && out.len() < limit {
             return Ok(None);
         }
         let name: String = r.get(3)?;
@@ -828,8 +850,8 @@ fn walk_search(
             item_id: r.get(0)?,
             uid: r.get(1)?,
             name,
-            emails: split(&emails),
-            phones: split(&phones),
+            emails: split_lines(&emails),
+            phones: split_lines(&phones),
             organisation,
         });
         if out.len() >= limit {
@@ -1023,22 +1045,7 @@ pub fn search_events(
          ORDER BY o.item_id, ahead DESC,
                   CASE WHEN o.start_utc >= ?2 THEN o.start_utc ELSE -o.start_utc END",
     )?;
-    let rows = st.query_map(params![like, from], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, Option<String>>(1)?,
-            r.get::<_, i64>(2)?,
-            index::Occurrence {
-                start: r.get(3)?,
-                end: r.get(4)?,
-                all_day: r.get(5)?,
-                tzid: r.get(6)?,
-                summary: r.get(7)?,
-                location: r.get(8)?,
-                recurrence_id: r.get(9)?,
-            },
-        ))
-    })?;
+    let rows = st.query_map(params![like, from], occurrence_row)?;
     let mut out: Vec<AgendaEntry> = Vec::new();
     let mut last = None;
     for row in rows {
@@ -1102,53 +1109,14 @@ pub fn search_group(
     text: &str,
     limit: usize,
 ) -> Result<Vec<ContactEntry>, Error> {
-    let books: std::collections::HashMap<i64, CollectionRow> = collections(conn, None)?
+    let books: Vec<CollectionRow> = collections(conn, None)?
         .into_iter()
         .filter(|c| c.kind == Kind::AddressBook && !c.hidden)
-        .map(|c| (c.id, c))
         .collect();
-    let needle = folded(text.trim());
-    let mut st = conn.prepare_cached(
-        "SELECT c.item_id, i.uid, i.collection_id, c.name, c.emails, c.phones, c.organisation, c.groups
-         FROM pim_contacts c JOIN pim_items i ON i.id = c.item_id
+    let sql = format!(
+        "{CONTACT_SELECT}
          WHERE instr(char(10) || c.groups || char(10), char(10) || ?1 || char(10)) > 0
-         ORDER BY c.name COLLATE NOCASE",
-    )?;
-    let mut rows = st.query([group])?;
-    let split = |s: &str| -> Vec<String> {
-        s.split('\n')
-            .filter(|x| !x.is_empty())
-            .map(str::to_owned)
-            .collect()
-    };
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        let coll: i64 = r.get(2)?;
-        let Some(b) = books.get(&coll) else { continue };
-        let name: String = r.get(3)?;
-        let emails: String = r.get(4)?;
-        let phones: String = r.get(5)?;
-        let organisation: String = r.get(6)?;
-        let hit = needle.is_empty()
-            || [&name, &emails, &phones, &organisation]
-                .iter()
-                .any(|f| folded(f).contains(&needle));
-        if !hit {
-            continue;
-        }
-        out.push(ContactEntry {
-            addressbook: b.label(),
-            collection_id: b.id,
-            item_id: r.get(0)?,
-            uid: r.get(1)?,
-            name,
-            emails: split(&emails),
-            phones: split(&phones),
-            organisation,
-        });
-        if out.len() >= limit {
-            break;
-        }
-    }
-    Ok(out)
+         ORDER BY c.name COLLATE NOCASE"
+    );
+    Ok(walk(conn, &sql, [group], text.trim(), limit, &books, None)?.unwrap_or_default())
 }
