@@ -41,21 +41,53 @@ async fn server_uids(client: &cc_dav::DavClient, cal: &Url) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dropped_connections_lose_and_duplicate_nothing() {
+/// A real Radicale with a calendar made on it, and the fault proxy in
+/// front of it: `home` is the calendar home through the proxy,
+/// `cal_direct` the calendar without it.
+struct Setup {
+    server: Server,
+    direct: cc_dav::DavClient,
+    proxy: FaultProxy,
+    home: Url,
+    cal_direct: Url,
+}
+
+async fn setup(slug: &str, name: &str) -> Setup {
     let server = Server::start(ServerKind::Radicale);
     let direct = server.dav_client();
     let proxy = FaultProxy::start(server.addr());
-    let via = |u: &str| Url::parse(&u.replace(&server.base_url(), &proxy.base_url())).unwrap();
-    let home = via(&server.calendar_home_url());
+    let home = Url::parse(
+        &server
+            .calendar_home_url()
+            .replace(&server.base_url(), &proxy.base_url()),
+    )
+    .unwrap();
     let cal_direct = Url::parse(&server.calendar_home_url())
         .unwrap()
-        .join("faults/")
+        .join(&format!("{slug}/"))
         .unwrap();
     direct
-        .mkcalendar(&cal_direct, "Faults", &["VEVENT"], None)
+        .mkcalendar(&cal_direct, name, &["VEVENT"], None)
         .await
         .unwrap();
+    Setup {
+        server,
+        direct,
+        proxy,
+        home,
+        cal_direct,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_connections_lose_and_duplicate_nothing() {
+    let Setup {
+        server: _server,
+        direct,
+        proxy,
+        home,
+        cal_direct,
+    } = setup("faults", "Faults").await;
     for i in 0..EACH {
         direct
             .put_item(
@@ -143,19 +175,13 @@ async fn dropped_connections_lose_and_duplicate_nothing() {
 /// row as it was when sending began; it goes at the next pass.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edit_made_while_the_item_is_being_sent_is_kept() {
-    let server = Server::start(ServerKind::Radicale);
-    let direct = server.dav_client();
-    let proxy = FaultProxy::start(server.addr());
-    let via = |u: &str| Url::parse(&u.replace(&server.base_url(), &proxy.base_url())).unwrap();
-    let home = via(&server.calendar_home_url());
-    let cal_direct = Url::parse(&server.calendar_home_url())
-        .unwrap()
-        .join("race/")
-        .unwrap();
-    direct
-        .mkcalendar(&cal_direct, "Race", &["VEVENT"], None)
-        .await
-        .unwrap();
+    let Setup {
+        server: _server,
+        direct,
+        proxy,
+        home,
+        cal_direct,
+    } = setup("race", "Race").await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.sqlite3");
     let worker = cc_store::Store::open(&path).unwrap();
