@@ -70,24 +70,12 @@ fn fields(summary: &str, start: &str, end: &str, rrule: Option<&str>) -> EventFi
 
 /// Every item's text on the server in a collection.
 async fn server_items(client: &cc_dav::DavClient, coll: &url::Url) -> Vec<String> {
-    let refs = client.list_items(coll).await.unwrap();
-    let urls: Vec<url::Url> = refs.iter().map(|r| r.url.clone()).collect();
-    if urls.is_empty() {
-        return vec![];
-    }
     let service = if coll.path().contains("/calendars/") {
         Service::CalDav
     } else {
         Service::CardDav
     };
-    client
-        .multiget(coll, service, &urls, 100)
-        .await
-        .unwrap()
-        .0
-        .into_iter()
-        .map(|i| i.data)
-        .collect()
+    cc_harness::pim::items_on_server(client, coll, service).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -24,20 +24,10 @@ fn event(uid: &str) -> String {
 
 /// The server's UIDs, with repeats.
 async fn server_uids(client: &cc_dav::DavClient, cal: &Url) -> Vec<String> {
-    let urls: Vec<Url> = client
-        .list_items(cal)
+    cc_harness::pim::items_on_server(client, cal, Service::CalDav)
         .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.url)
-        .collect();
-    let (items, _) = client
-        .multiget(cal, Service::CalDav, &urls, 100)
-        .await
-        .unwrap();
-    items
         .iter()
-        .filter_map(|i| cc_pim::index::uid_of(&i.data))
+        .filter_map(|d| cc_pim::index::uid_of(d))
         .collect()
 }
 

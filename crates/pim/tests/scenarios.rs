@@ -140,25 +140,7 @@ impl Run<'_> {
     }
 
     async fn server_items(&self) -> Vec<String> {
-        let urls: Vec<Url> = self
-            .t
-            .client
-            .list_items(&self.coll.url)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|r| r.url)
-            .collect();
-        if urls.is_empty() {
-            return vec![];
-        }
-        let (items, _) = self
-            .t
-            .client
-            .multiget(&self.coll.url, self.service(), &urls, 100)
-            .await
-            .unwrap();
-        items.into_iter().map(|i| i.data).collect()
+        cc_harness::pim::items_on_server(&self.t.client, &self.coll.url, self.service()).await
     }
 
     async fn server_item(&self, name: &str) -> Option<String> {

@@ -17,26 +17,6 @@ use cc_harness::keyring::KeyringSession;
 use cc_harness::proxy::{Dir, Fault, FaultProxy};
 use url::Url;
 
-async fn server_texts(dav: &DavClient, coll: &Url, service: Service) -> Vec<String> {
-    let urls: Vec<Url> = dav
-        .list_items(coll)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|r| r.url)
-        .collect();
-    if urls.is_empty() {
-        return vec![];
-    }
-    dav.multiget(coll, service, &urls, 100)
-        .await
-        .unwrap()
-        .0
-        .into_iter()
-        .map(|i| i.data)
-        .collect()
-}
-
 async fn wait_server(
     what: &str,
     dav: &DavClient,
@@ -46,7 +26,7 @@ async fn wait_server(
 ) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if ok(&server_texts(dav, coll, service).await) {
+        if ok(&cc_harness::pim::items_on_server(dav, coll, service).await) {
             return;
         }
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
@@ -226,7 +206,7 @@ async fn calendar_and_contacts_in_the_window() {
     s.screenshot("calendar-offline-ca").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(
-        !server_texts(&dav, &cal, Service::CalDav)
+        !cc_harness::pim::items_on_server(&dav, &cal, Service::CalDav)
             .await
             .iter()
             .any(|t| t.contains("Feta al tren")),

@@ -17,6 +17,7 @@
 pub mod hostile;
 pub mod keyring;
 pub mod nextcloud;
+pub mod pim;
 pub mod process;
 pub mod proxy;
 pub mod pypi;
