@@ -229,6 +229,22 @@ impl Session {
         }
     }
 
+    /// The first onboarding steps for a server typed by hand: "another
+    /// server", its address (checked live), continue, then "sign in"
+    /// (the sign-in page is the caller's to answer).
+    pub async fn choose_server_and_sign_in(&self, address: &str) {
+        self.click("server-option-custom").await;
+        self.el("server-address")
+            .await
+            .send_keys(address)
+            .await
+            .unwrap();
+        self.wait_attr("server-check-status", "data-state", "ok", 30)
+            .await;
+        self.click("server-continue").await;
+        self.click("signin-button").await;
+    }
+
     /// Whether an element with `data-testid` is on the page now.
     pub async fn has(&self, testid: &str) -> bool {
         self.client

@@ -119,16 +119,7 @@ async fn idle_cost_of_the_desktop_app() {
     env.push(("HOME", home.display().to_string()));
     let state: PathBuf = dir.path().join("state.sqlite3");
     let s = Session::start_with(&state, dir.path(), &env).await;
-    s.click("server-option-custom").await;
-    s.el("server-address")
-        .await
-        .send_keys(&front.base_url())
-        .await
-        .unwrap();
-    s.wait_attr("server-check-status", "data-state", "ok", 30)
-        .await;
-    s.click("server-continue").await;
-    s.click("signin-button").await;
+    s.choose_server_and_sign_in(&front.base_url()).await;
     s.el("folder-Documents").await;
     let pid = app_pid(&state).expect("the app's process");
     let (cpu_before, _, _) = usage(pid);

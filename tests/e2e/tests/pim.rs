@@ -138,16 +138,7 @@ async fn calendar_and_contacts_in_the_window() {
     // Sign in (as a member does the first time) and start syncing files.
     s.wait_text("welcome-title", "Benvinguda a CommonsCloud")
         .await;
-    s.click("server-option-custom").await;
-    s.el("server-address")
-        .await
-        .send_keys(&proxy.base_url())
-        .await
-        .unwrap();
-    s.wait_attr("server-check-status", "data-state", "ok", 30)
-        .await;
-    s.click("server-continue").await;
-    s.click("signin-button").await;
+    s.choose_server_and_sign_in(&proxy.base_url()).await;
     s.el("signin-waiting").await;
     let page = s.text_of("signin-url").await;
     tokio::task::block_in_place(|| nc.login_flow(page.trim(), &user));
