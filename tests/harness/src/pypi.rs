@@ -51,6 +51,7 @@ pub fn python_with(name: &str, packages: &[&str]) -> PathBuf {
                     "install",
                     "--quiet",
                     "--disable-pip-version-check",
+                    "--no-cache-dir",
                     "--timeout",
                     "60",
                 ])

@@ -175,6 +175,7 @@ fn make_xandikos_venv(venv: &Path) -> Result<(), String> {
         "install",
         "--quiet",
         "--disable-pip-version-check",
+        "--no-cache-dir",
         "--timeout",
         "60",
         "xandikos>=0.4",
