@@ -35,6 +35,15 @@ pub enum AccountError {
         what: String,
         detail: String,
     },
+    /// The server answered an OCS or plain request with an error status
+    /// (404: no such app or file; 403: not allowed).
+    #[error("{server} answered {status} to {what}{}", if .detail.is_empty() { String::new() } else { format!(": {}", .detail) })]
+    Refused {
+        server: String,
+        what: String,
+        status: u16,
+        detail: String,
+    },
     #[error(transparent)]
     Keyring(#[from] KeyringError),
     #[error(transparent)]

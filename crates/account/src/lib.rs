@@ -30,11 +30,11 @@ pub mod signin;
 
 pub use error::{AccountError, Result};
 pub use health::Health;
-pub use provider::{Provider, ProviderError, ServerChoice, ServiceLink};
+pub use provider::{MeetingKind, Provider, ProviderError, ServerChoice, ServiceKind, ServiceLink};
 pub use secrets::{KEYRING_SERVICE, Keyring, KeyringError};
 pub use server_api::{
-    Capabilities, HttpConfig, LoginFlow, LoginGrant, NextcloudClient, PollPolicy, ServerStatus,
-    UserInfo,
+    Capabilities, HttpConfig, LoginFlow, LoginGrant, NextcloudClient, OcsAnswer, OcsRequest,
+    PollPolicy, ServerStatus, UserInfo,
 };
 pub use signin::VerifiedAccount;
 /// Cancels a Login Flow wait (re-exported so callers need no direct

@@ -168,6 +168,20 @@ pub enum ServiceKind {
     Other,
 }
 
+/// How "Start a meeting" makes a room with a video service.
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MeetingKind {
+    /// A public Nextcloud Talk room on the member's server (only when the
+    /// server's capabilities show Talk).
+    Talk,
+    /// A new room with an unguessable name on the service's Jitsi host.
+    Jitsi,
+    /// The service's page itself (BigBlueButton has no public API to make
+    /// a room: the member starts one there; its address is the link).
+    Page,
+}
+
 /// A service of the launcher: a fixed `url`, or a `path` on the member's
 /// own server.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -179,7 +193,25 @@ pub struct ServiceDef {
     pub url: Option<String>,
     #[serde(default)]
     pub path: Option<String>,
+    /// Checked by [`Provider::parse`]: a service without a name in the
+    /// default language is refused on its own.
+    #[serde(default)]
     pub name: BTreeMap<String, String>,
+    /// The Nextcloud app (its id in the server's navigation, `bbb`,
+    /// `spreed`, `mail`) the service needs: shown only when the member's
+    /// server lists that app.
+    #[serde(default)]
+    pub server_app: Option<String>,
+    /// An `.svg` or `.png` file beside the profile (else the kind's icon).
+    #[serde(default)]
+    pub icon: Option<String>,
+    /// Video services: how "Start a meeting" makes a room.
+    #[serde(default)]
+    pub meeting: Option<MeetingKind>,
+    /// Mail services: the address of a new message, `{to}` standing for
+    /// the recipient (an `https` URL, or a path on the member's server).
+    #[serde(default)]
+    pub compose: Option<String>,
 }
 
 /// A service resolved for one account: its name in a language and address.
@@ -190,6 +222,13 @@ pub struct ServiceLink {
     pub kind: ServiceKind,
     pub name: String,
     pub url: String,
+    /// The Nextcloud app the service needs on the member's server.
+    pub server_app: Option<String>,
+    /// The icon file beside the profile ([`Provider::icon_bytes`]).
+    pub icon: Option<String>,
+    pub meeting: Option<MeetingKind>,
+    /// The compose address, resolved, with `{to}` left in it.
+    pub compose: Option<String>,
 }
 
 /// How the member picks the server to sign in to.
@@ -231,6 +270,10 @@ pub struct Provider {
     pub custom_server: CustomServer,
     #[serde(default, rename = "service")]
     pub services: Vec<ServiceDef>,
+    /// Services of the file that were refused, each with why (the rest of
+    /// the profile is used; the launcher shows these messages).
+    #[serde(skip)]
+    pub refused_services: Vec<String>,
     #[serde(skip)]
     pub origin: Origin,
 }
@@ -318,8 +361,9 @@ impl Provider {
                 found: head.schema,
             });
         }
-        let p: Provider = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let mut p: Provider = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
         p.validate().map_err(bad)?;
+        p.keep_valid_services();
         Ok(p)
     }
 
@@ -354,18 +398,7 @@ impl Provider {
             }
         }
         if let Some(logo) = &self.logo {
-            let p = Path::new(logo);
-            if p.is_absolute()
-                || p.components()
-                    .any(|c| matches!(c, std::path::Component::ParentDir))
-            {
-                return Err(format!(
-                    "logo {logo:?} must be a path inside the profile's folder"
-                ));
-            }
-            if !(logo.ends_with(".svg") || logo.ends_with(".png")) {
-                return Err(format!("logo {logo:?} must be an .svg or .png file"));
-            }
+            check_beside("logo", logo)?;
         }
         let mut ids = std::collections::HashSet::new();
         for s in &self.servers {
@@ -405,28 +438,33 @@ impl Provider {
         if self.servers.is_empty() && !self.custom_server.allowed {
             return Err("no server to sign in to: add a [[server]] or allow custom_server".into());
         }
-        for s in &self.services {
-            if !is_id(&s.id) || !ids.insert(("service", s.id.as_str())) {
-                return Err(format!("service id {:?} is invalid or repeated", s.id));
-            }
-            if !s.name.contains_key(&self.default_language) {
-                return Err(format!(
-                    "service {} has no name in the default language",
-                    s.id
-                ));
-            }
-            match (&s.url, &s.path) {
-                (Some(url), None) => check_https(&format!("service {} url", s.id), url)?,
-                (None, Some(path)) => check_relative(&format!("service {} path", s.id), path)?,
-                _ => {
-                    return Err(format!(
-                        "service {} needs exactly one of url and path",
-                        s.id
-                    ));
+        Ok(())
+    }
+
+    /// Drops the services that are not valid, each with a message in
+    /// [`refused_services`](Self::refused_services): one bad entry must
+    /// not hide the cooperative's other services.
+    fn keep_valid_services(&mut self) {
+        let mut ids = std::collections::HashSet::new();
+        let mut refused = Vec::new();
+        self.services.retain(|s| {
+            let check = check_service(s, &self.default_language).and_then(|()| {
+                if ids.insert(s.id.clone()) {
+                    Ok(())
+                } else {
+                    Err(format!("service id {:?} is repeated", s.id))
+                }
+            });
+            match check {
+                Ok(()) => true,
+                Err(why) => {
+                    tracing::warn!(provider = %self.id, %why, "service refused");
+                    refused.push(why);
+                    false
                 }
             }
-        }
-        Ok(())
+        });
+        self.refused_services = refused;
     }
 
     /// The provider's name in `language`, or in its default language.
@@ -447,22 +485,7 @@ impl Provider {
                 .and_then(|b| b.logo)
                 .filter(|(path, _)| path == logo)
                 .map(|(_, bytes)| Cow::Borrowed(bytes))),
-            Origin::File(dir) => {
-                let path = dir.join(logo);
-                let meta = std::fs::metadata(&path).map_err(|source| ProviderError::Read {
-                    path: path.clone(),
-                    source,
-                })?;
-                if meta.len() > MAX_LOGO_BYTES {
-                    return Err(ProviderError::Invalid {
-                        origin: path.display().to_string(),
-                        what: format!("the logo is larger than {MAX_LOGO_BYTES} bytes"),
-                    });
-                }
-                std::fs::read(&path)
-                    .map(|b| Some(Cow::Owned(b)))
-                    .map_err(|source| ProviderError::Read { path, source })
-            }
+            Origin::File(dir) => read_small(&dir.join(logo), "logo").map(|b| Some(Cow::Owned(b))),
         }
     }
 
@@ -516,15 +539,41 @@ impl Provider {
                     (None, Some(p)) => server?.join(p).ok()?.to_string(),
                     (None, None) => return None,
                 };
+                let compose = match &s.compose {
+                    Some(c) if c.contains("://") => Some(c.clone()),
+                    // `{to}` is kept as typed: `Url::join` would encode it.
+                    Some(c) => Some(format!("{}{c}", server?.as_str())),
+                    None => None,
+                };
                 Some(ServiceLink {
                     id: s.id.clone(),
                     kind: s.kind,
                     name: pick(&s.name, language, &self.default_language)
                         .unwrap_or_else(|| s.id.clone()),
                     url,
+                    server_app: s.server_app.clone(),
+                    icon: s.icon.clone(),
+                    meeting: s.meeting,
+                    compose,
                 })
             })
             .collect()
+    }
+
+    /// A service icon's bytes, read from beside the profile file (at most
+    /// 1 MiB). Built-in profiles have none: the UI draws the kind's icon.
+    pub fn icon_bytes(&self, icon: &str) -> Result<Option<Vec<u8>>, ProviderError> {
+        if !self
+            .services
+            .iter()
+            .any(|s| s.icon.as_deref() == Some(icon))
+        {
+            return Ok(None);
+        }
+        let Origin::File(dir) = &self.origin else {
+            return Ok(None);
+        };
+        read_small(&dir.join(icon), "icon").map(Some)
     }
 
     /// Where a member resets a forgotten password: the provider's page, or
@@ -537,6 +586,110 @@ impl Provider {
             .and_then(|s| s.join(&self.password_reset_url).ok())
             .map(|u| u.to_string())
     }
+}
+
+/// Whether a `[[service]]` is usable; why not.
+fn check_service(s: &ServiceDef, default_language: &str) -> Result<(), String> {
+    if !is_id(&s.id) {
+        return Err(format!("service id {:?} must match [a-z0-9-]+", s.id));
+    }
+    if s.name
+        .get(default_language)
+        .is_none_or(|n| n.trim().is_empty())
+    {
+        return Err(format!(
+            "service {} has no name in the default language ({default_language})",
+            s.id
+        ));
+    }
+    match (&s.url, &s.path) {
+        (Some(url), None) => check_https(&format!("service {} url", s.id), url)?,
+        (None, Some(path)) => check_relative(&format!("service {} path", s.id), path)?,
+        _ => {
+            return Err(format!(
+                "service {} needs exactly one of url and path",
+                s.id
+            ));
+        }
+    }
+    if let Some(app) = &s.server_app {
+        let ok = !app.is_empty()
+            && app
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+        if !ok {
+            return Err(format!(
+                "service {} server_app {app:?} is not an app id",
+                s.id
+            ));
+        }
+    }
+    if let Some(icon) = &s.icon {
+        check_beside("icon", icon)?;
+    }
+    if s.meeting.is_some() && s.kind != ServiceKind::Video {
+        return Err(format!(
+            "service {}: only video services start meetings",
+            s.id
+        ));
+    }
+    if s.meeting == Some(MeetingKind::Jitsi) && s.url.is_none() {
+        return Err(format!(
+            "service {}: a Jitsi service needs the host's url",
+            s.id
+        ));
+    }
+    if let Some(compose) = &s.compose {
+        if s.kind != ServiceKind::Mail {
+            return Err(format!("service {}: only mail services compose", s.id));
+        }
+        if compose.matches("{to}").count() != 1 {
+            return Err(format!(
+                "service {} compose {compose:?} must hold {{to}} once",
+                s.id
+            ));
+        }
+        check_link(
+            &format!("service {} compose", s.id),
+            &compose.replace("{to}", "x"),
+        )?;
+    }
+    Ok(())
+}
+
+/// Reads a logo or icon beside a profile (at most 1 MiB).
+fn read_small(path: &Path, what: &str) -> Result<Vec<u8>, ProviderError> {
+    let meta = std::fs::metadata(path).map_err(|source| ProviderError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if meta.len() > MAX_LOGO_BYTES {
+        return Err(ProviderError::Invalid {
+            origin: path.display().to_string(),
+            what: format!("the {what} is larger than {MAX_LOGO_BYTES} bytes"),
+        });
+    }
+    std::fs::read(path).map_err(|source| ProviderError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// A file beside the profile: a relative path without `..`, `.svg` or `.png`.
+fn check_beside(key: &str, file: &str) -> Result<(), String> {
+    let p = Path::new(file);
+    if p.is_absolute()
+        || p.components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+    {
+        return Err(format!(
+            "{key} {file:?} must be a path inside the profile's folder"
+        ));
+    }
+    if !(file.ends_with(".svg") || file.ends_with(".png")) {
+        return Err(format!("{key} {file:?} must be an .svg or .png file"));
+    }
+    Ok(())
 }
 
 fn pick(map: &BTreeMap<String, String>, language: &str, default: &str) -> Option<String> {

@@ -144,6 +144,11 @@ pub struct UserInfo {
     pub display_name: Option<String>,
     pub email: Option<String>,
     pub language: Option<String>,
+    /// Bytes used by the member's files.
+    pub quota_used: Option<u64>,
+    /// The member's quota in bytes; `None` when unlimited (Nextcloud says
+    /// a negative number: -3 for "no limit").
+    pub quota_total: Option<u64>,
 }
 
 /// What the server offers, from `cloud/capabilities`.
@@ -188,6 +193,45 @@ impl Capabilities {
             raw: data,
         }
     }
+}
+
+/// One OCS request: method, path (relative to the server), form
+/// parameters and an ETag to send as `If-None-Match`.
+#[derive(Debug, Clone)]
+pub struct OcsRequest<'a> {
+    pub method: Method,
+    pub path: &'a str,
+    pub form: &'a [(&'a str, &'a str)],
+    pub if_none_match: Option<&'a str>,
+}
+
+impl<'a> OcsRequest<'a> {
+    pub fn new(method: Method, path: &'a str) -> Self {
+        OcsRequest {
+            method,
+            path,
+            form: &[],
+            if_none_match: None,
+        }
+    }
+
+    pub fn form(mut self, form: &'a [(&'a str, &'a str)]) -> Self {
+        self.form = form;
+        self
+    }
+
+    pub fn if_none_match(mut self, etag: Option<&'a str>) -> Self {
+        self.if_none_match = etag;
+        self
+    }
+}
+
+/// An OCS answer: `ocs.data`, the ETag, or that nothing changed (304).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OcsAnswer {
+    pub data: serde_json::Value,
+    pub etag: Option<String>,
+    pub not_modified: bool,
 }
 
 /// A client for one Nextcloud server's non-DAV endpoints.
@@ -244,6 +288,15 @@ impl NextcloudClient {
         what: &str,
         req: reqwest::RequestBuilder,
     ) -> Result<(StatusCode, Vec<u8>)> {
+        self.send_full(what, req).await.map(|(s, _, b)| (s, b))
+    }
+
+    /// [`send`](Self::send), with the answer's headers.
+    async fn send_full(
+        &self,
+        what: &str,
+        req: reqwest::RequestBuilder,
+    ) -> Result<(StatusCode, reqwest::header::HeaderMap, Vec<u8>)> {
         let resp = req.send().await.map_err(|e| self.offline(&e))?;
         let status = resp.status();
         if status.is_redirection() {
@@ -259,10 +312,11 @@ impl NextcloudClient {
                 detail: format!("redirected ({status}) to {to}: use that address"),
             });
         }
+        let headers = resp.headers().clone();
         let body = read_limited(resp, MAX_BODY)
             .await
             .map_err(|e| self.offline(&e))?;
-        Ok((status, body))
+        Ok((status, headers, body))
     }
 
     fn offline(&self, e: &reqwest::Error) -> AccountError {
@@ -469,14 +523,40 @@ impl NextcloudClient {
         path: &str,
         creds: &Credentials,
     ) -> Result<serde_json::Value> {
-        let what = format!("{method} {}", path.split('?').next().unwrap_or(path));
-        let req = self
+        self.ocs_call(creds, OcsRequest::new(method, path))
+            .await
+            .map(|a| a.data)
+    }
+
+    /// An OCS request with form parameters and an `If-None-Match`; the
+    /// answer's data and ETag, or `not_modified` on a 304.
+    pub async fn ocs_call(&self, creds: &Credentials, call: OcsRequest<'_>) -> Result<OcsAnswer> {
+        let path = call.path;
+        let what = format!("{} {}", call.method, path.split('?').next().unwrap_or(path));
+        let mut req = self
             .http
-            .request(method, self.url(path)?)
+            .request(call.method, self.url(path)?)
             .header("OCS-APIRequest", "true")
             .header(reqwest::header::ACCEPT, "application/json")
             .basic_auth(&creds.user, Some(&creds.password));
-        let (status, body) = self.send(&what, req).await?;
+        if !call.form.is_empty() {
+            req = req.form(call.form);
+        }
+        if let Some(tag) = call.if_none_match {
+            req = req.header(reqwest::header::IF_NONE_MATCH, tag);
+        }
+        let (status, headers, body) = self.send_full(&what, req).await?;
+        let etag = headers
+            .get(reqwest::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(OcsAnswer {
+                data: serde_json::Value::Null,
+                etag,
+                not_modified: true,
+            });
+        }
         let json: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
         let meta_code = json
             .as_ref()
@@ -495,14 +575,72 @@ impl NextcloudClient {
             (503, _) | (_, Some(503)) => Err(AccountError::Maintenance {
                 server: self.server(),
             }),
-            (200, Some(100 | 200)) => Ok(json
-                .and_then(|mut j| j.pointer_mut("/ocs/data").map(serde_json::Value::take))
-                .unwrap_or(serde_json::Value::Null)),
-            (code, meta) => Err(self.protocol(
-                &what,
-                format!("HTTP {code}, OCS status {meta:?} {meta_message}"),
-            )),
+            (200 | 201, Some(100 | 200 | 201)) => Ok(OcsAnswer {
+                data: json
+                    .and_then(|mut j| j.pointer_mut("/ocs/data").map(serde_json::Value::take))
+                    .unwrap_or(serde_json::Value::Null),
+                etag,
+                not_modified: false,
+            }),
+            (code, meta) => Err(AccountError::Refused {
+                server: self.server(),
+                what,
+                status: code,
+                detail: format!("OCS status {meta:?} {meta_message}")
+                    .trim_end()
+                    .to_owned(),
+            }),
         }
+    }
+
+    /// A GET of `url` on this server (never another host: credentials go
+    /// only where the member signed in), with the credentials when given.
+    /// The answer's content type and body (at most `limit` bytes); an
+    /// error for any status but 200.
+    pub async fn get_bytes(
+        &self,
+        url: &Url,
+        creds: Option<&Credentials>,
+        limit: usize,
+    ) -> Result<(Option<String>, Vec<u8>)> {
+        let what = format!("GET {}", url.path());
+        if url.origin() != self.base.origin() {
+            return Err(self.protocol(&what, format!("{url} is not on this server")));
+        }
+        let mut req = self.http.get(url.clone());
+        if let Some(c) = creds {
+            req = req.basic_auth(&c.user, Some(&c.password));
+        }
+        let resp = req.send().await.map_err(|e| self.offline(&e))?;
+        let status = resp.status();
+        let kind = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        match status.as_u16() {
+            200 => {}
+            401 => {
+                return Err(AccountError::Unauthorized {
+                    server: self.server(),
+                });
+            }
+            code => {
+                return Err(AccountError::Refused {
+                    server: self.server(),
+                    what,
+                    status: code,
+                    detail: String::new(),
+                });
+            }
+        }
+        let body = read_limited(resp, limit + 1)
+            .await
+            .map_err(|e| self.offline(&e))?;
+        if body.len() > limit {
+            return Err(self.protocol(&what, format!("larger than {limit} bytes")));
+        }
+        Ok((kind, body))
     }
 
     /// `GET /ocs/v1.php/cloud/user`: who the credentials belong to. Also
@@ -523,6 +661,11 @@ impl NextcloudClient {
             display_name: s("display-name").or_else(|| s("displayname")),
             email: s("email"),
             language: s("language"),
+            quota_used: data.pointer("/quota/used").and_then(|v| v.as_u64()),
+            quota_total: data
+                .pointer("/quota/total")
+                .and_then(|v| v.as_i64())
+                .and_then(|q| u64::try_from(q).ok()),
         })
     }
 

@@ -126,7 +126,10 @@ fn account_code(e: &AccountError) -> ErrorCode {
         AccountError::Unauthorized { .. } => ErrorCode::Unauthorized,
         AccountError::Cancelled => ErrorCode::Cancelled,
         AccountError::LoginTimeout(_) => ErrorCode::Timeout,
-        AccountError::NotNextcloud { .. } | AccountError::Protocol { .. } => ErrorCode::Server,
+        AccountError::Refused { status: 404, .. } => ErrorCode::NotFound,
+        AccountError::NotNextcloud { .. }
+        | AccountError::Protocol { .. }
+        | AccountError::Refused { .. } => ErrorCode::Server,
         AccountError::Dav(d) => match d.kind {
             DavKind::Unauthorized | DavKind::Forbidden(_) => ErrorCode::Unauthorized,
             DavKind::Connect(_) | DavKind::Timeout | DavKind::Transport(_) => ErrorCode::Offline,

@@ -284,16 +284,6 @@ fn invalid_profiles_give_clear_errors() {
     for (from, to, expected) in [
         ("https://gent", "http://gent", "sign_up_url"),
         ("#0b6e69", "teal", "colors.primary"),
-        (
-            "url = \"https://bbbsalas.somosnube.coop\"",
-            "url = \"http://bbbsalas.somosnube.coop\"",
-            "service video url",
-        ),
-        (
-            "path = \"index.php/apps/bbb/\"",
-            "path = \"/../x\"",
-            "service video-oficina path",
-        ),
         ("logos/commonscloud.svg", "../../etc/passwd.svg", "logo"),
     ] {
         assert!(builtin.contains(from), "{from}");
@@ -305,6 +295,46 @@ fn invalid_profiles_give_clear_errors() {
             err.message.contains(expected),
             "{expected}: {}",
             err.message
+        );
+    }
+    // A bad service is left out on its own, with a message; the rest of
+    // the profile is used.
+    for (from, to, gone, expected) in [
+        (
+            "url = \"https://bbbsalas.somosnube.coop\"",
+            "url = \"http://bbbsalas.somosnube.coop\"",
+            "video",
+            "service video url",
+        ),
+        (
+            "path = \"index.php/apps/bbb/\"",
+            "path = \"/../x\"",
+            "video-oficina",
+            "service video-oficina path",
+        ),
+        (
+            "ca = \"Àgora\"\n",
+            "",
+            "agora",
+            "service agora has no name in the default language (ca)",
+        ),
+        (
+            "id = \"gestor\"\nkind = \"erp\"",
+            "id = \"gestor\"\nkind = \"erp\"\nmeeting = \"jitsi\"",
+            "gestor",
+            "only video services start meetings",
+        ),
+        ("_to={to}", "_to=", "webmail", "must hold {to} once"),
+    ] {
+        assert!(builtin.contains(from), "{from}");
+        let p = Provider::parse(&builtin.replacen(from, to, 1), "test").unwrap();
+        assert!(!p.services.iter().any(|s| s.id == gone), "{gone} kept");
+        assert_eq!(p.services.len(), 6, "the other services stay");
+        assert_eq!(p.refused_services.len(), 1);
+        assert!(
+            p.refused_services[0].contains(expected),
+            "{expected}: {:?}",
+            p.refused_services
         );
     }
     // A missing logo file is reported when the profile is loaded.
