@@ -593,6 +593,40 @@ impl NextcloudClient {
         }
     }
 
+    /// Sends `method` to `url` on this server with the credentials and the
+    /// OCS header, as a notification's action asks; the answer's status,
+    /// an error unless 2xx. Never to another host.
+    pub async fn request_on_server(
+        &self,
+        method: Method,
+        url: &Url,
+        creds: &Credentials,
+    ) -> Result<u16> {
+        let what = format!("{method} {}", url.path());
+        if url.origin() != self.base.origin() {
+            return Err(self.protocol(&what, format!("{url} is not on this server")));
+        }
+        let req = self
+            .http
+            .request(method, url.clone())
+            .header("OCS-APIRequest", "true")
+            .header(reqwest::header::ACCEPT, "application/json")
+            .basic_auth(&creds.user, Some(&creds.password));
+        let (status, _) = self.send(&what, req).await?;
+        match status.as_u16() {
+            code @ 200..=299 => Ok(code),
+            401 => Err(AccountError::Unauthorized {
+                server: self.server(),
+            }),
+            code => Err(AccountError::Refused {
+                server: self.server(),
+                what,
+                status: code,
+                detail: String::new(),
+            }),
+        }
+    }
+
     /// A GET of `url` on this server (never another host: credentials go
     /// only where the member signed in), with the credentials when given.
     /// The answer's content type and body (at most `limit` bytes); an

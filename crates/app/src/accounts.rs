@@ -117,7 +117,7 @@ pub struct SignOutReport {
 }
 
 impl App {
-    fn with_store<T>(
+    pub(crate) fn with_store<T>(
         &self,
         f: impl FnOnce(&cc_store::Store) -> cc_account::Result<T>,
     ) -> Result<T, Error> {
@@ -344,7 +344,10 @@ impl App {
     /// An account's record, its app password (from the keyring) and its
     /// server's address; `Unauthorized` for an account waiting to sign in
     /// again.
-    async fn signed_in(&self, account_id: i64) -> Result<(AccountRecord, String, Url), Error> {
+    pub(crate) async fn signed_in(
+        &self,
+        account_id: i64,
+    ) -> Result<(AccountRecord, String, Url), Error> {
         let rec = self.with_store(|s| records::get(s.connection(), account_id))?;
         if rec.needs_sign_in {
             return Err(Error::new(

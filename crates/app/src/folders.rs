@@ -42,7 +42,7 @@ impl PairRow {
 }
 
 /// The path of `url` below `root`, decoded, without slashes at the ends.
-fn remote_rel(root: &Url, url: &Url) -> String {
+pub(crate) fn remote_rel(root: &Url, url: &Url) -> String {
     let r = root.path().trim_end_matches('/');
     let p = url.path();
     let rel = p.strip_prefix(r).unwrap_or(p).trim_matches('/');

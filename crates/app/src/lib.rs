@@ -9,6 +9,8 @@ mod accounts;
 pub mod autostart;
 mod error;
 mod folders;
+mod launcher;
+mod notices;
 mod pim;
 pub mod provider;
 mod push;
@@ -28,6 +30,8 @@ pub use cc_account::health::Health;
 pub use cc_account::{HttpConfig, Keyring, PollPolicy};
 pub use cc_pim::edit::{Address, ContactFields, EventFields, Typed};
 pub use error::{Error, ErrorCode};
+pub use launcher::{AccountOverview, DocCreator, Launcher, Meeting, Opened, ServiceTile};
+pub use notices::{NoticeButton, ServerNotice};
 pub use pim::{
     CalendarEntry, ContactDetail, ContactGroup, ContactSummary, EditScope, EventDetail,
     ImportReport, PimCollection, PimKind, PimStatus, Reminder, SaveContact, SaveEvent,

@@ -414,7 +414,10 @@ impl App {
         }
     }
 
+    /// Starts an account's background work besides its folders: its
+    /// calendars and contacts, and the server's notifications.
     pub(crate) async fn start_pim(&self, account_id: i64) {
+        self.start_notices(account_id).await;
         self.hub.stop_pim(account_id);
         match self.pim_client(account_id).await {
             Ok(access) => self.hub.start_pim(account_id, access),

@@ -147,6 +147,7 @@ async fn listen(
             }
             PushEvent::Message(PushMessage::Notification) => {
                 hub.emit(SyncEvent::ServerNotification { account_id });
+                hub.wake_notices(account_id);
             }
             PushEvent::Message(PushMessage::Activity) => {}
             PushEvent::Message(m @ PushMessage::Files(_)) => {

@@ -91,6 +91,19 @@ pub enum SyncEvent {
     Reminder {
         reminder: crate::pim::Reminder,
     },
+    /// A new notification from the server: the desktop shows it (once;
+    /// not again after a restart).
+    ServerNotice {
+        #[serde(rename = "accountId")]
+        account_id: i64,
+        notice: crate::notices::ServerNotice,
+    },
+    /// An account's list of server notifications changed
+    /// ([`App::server_notices`]).
+    ServerNotices {
+        #[serde(rename = "accountId")]
+        account_id: i64,
+    },
     /// An account's calendars or contacts changed or synced: the pages
     /// read them again ([`App::pim_collections`]).
     Pim {
@@ -145,6 +158,9 @@ pub(crate) struct Hub {
     pub(crate) pim_live: Mutex<HashMap<i64, crate::pim::PimLive>>,
     /// Wakes the reminder thread (calendars changed).
     pub(crate) reminder_wake: Mutex<Option<mpsc::UnboundedSender<()>>>,
+    /// The accounts' server-notification workers and their last lists.
+    pub(crate) notice_workers: Mutex<HashMap<i64, crate::notices::NoticeWorker>>,
+    pub(crate) notices: crate::notices::NoticeLists,
 }
 
 impl std::fmt::Debug for Hub {
@@ -168,6 +184,8 @@ impl Hub {
             pim_workers: Mutex::new(HashMap::new()),
             pim_live: Mutex::new(HashMap::new()),
             reminder_wake: Mutex::new(None),
+            notice_workers: Mutex::new(HashMap::new()),
+            notices: Mutex::new(HashMap::new()),
         })
     }
 
@@ -815,6 +833,7 @@ impl App {
         }
         self.hub.stop_push(account_id);
         self.hub.stop_pim(account_id);
+        self.hub.stop_notices(account_id);
         Ok(ids)
     }
 

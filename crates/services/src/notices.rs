@@ -183,13 +183,7 @@ pub async fn act(
         server,
         &format!("the action {:?}", action.label),
     )?;
-    let path = url
-        .as_str()
-        .strip_prefix(server.as_str())
-        .unwrap_or(url.path());
-    client
-        .ocs_call(creds, OcsRequest::new(method, path))
-        .await?;
+    client.request_on_server(method, &url, creds).await?;
     Ok(Acted::Done)
 }
 
