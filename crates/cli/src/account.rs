@@ -175,7 +175,7 @@ fn read_secret_line() -> Result<String, Error> {
 }
 
 /// Whether a graphical browser can be opened here.
-fn has_browser() -> bool {
+pub(crate) fn has_browser() -> bool {
     if cfg!(any(target_os = "macos", target_os = "windows")) {
         return true;
     }

@@ -17,6 +17,7 @@
 mod account;
 mod context;
 mod pim;
+mod services;
 mod sync;
 
 use std::path::PathBuf;
@@ -56,6 +57,8 @@ enum Command {
     Sync(sync::SyncCommand),
     #[command(flatten)]
     Pim(pim::PimCommand),
+    #[command(flatten)]
+    Services(services::ServicesCommand),
 }
 
 /// The exit code for a façade error.
@@ -117,6 +120,9 @@ fn main() -> ExitCode {
                 .map_err(|e| (exit_code(e.code), e.message)),
             Command::Sync(cmd) => sync::run(&ctx, cmd).await.map_err(|f| (f.code, f.message)),
             Command::Pim(cmd) => pim::run(&ctx, cmd).await.map_err(|f| (f.code, f.message)),
+            Command::Services(cmd) => services::run(&ctx, cmd)
+                .await
+                .map_err(|e| (exit_code(e.code), e.message)),
         }
     });
     match result {

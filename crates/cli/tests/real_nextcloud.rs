@@ -1,7 +1,8 @@
 //! The real `commonscloud` binary against the real Nextcloud 33 of the
 //! harness: sign-in through Login Flow v2 (the server's `login-flow.sh`
 //! is the browser), a sync of the account's files, sign-out revoking the
-//! app password on the server, and a remote wipe started from the
+//! app password on the server, `open` and `services`, and a remote wipe
+//! started from the
 //! server's security settings, honoured by the next sync. The app
 //! password lives in a real gnome-keyring on a private D-Bus session.
 
@@ -136,6 +137,35 @@ fn login_flow_sync_sign_out_and_a_remote_wipe() {
     assert_eq!(
         std::fs::read(user.data_dir().join("des d'aquí.txt")).unwrap(),
         b"local"
+    );
+
+    // `open`: a synced text file opens in the server's editor through
+    // direct editing (a one-time address on the server); a file outside
+    // every synced folder is refused with a message.
+    let mut c = cli(d, &bus);
+    c.args(["open", "--no-browser"])
+        .arg(local.join("des d'aquí.txt"));
+    let (out, text) = output(c);
+    assert!(out.status.success(), "{text}");
+    let page = text.lines().next().unwrap();
+    assert!(
+        page.starts_with(nc.url()) && page.contains("/index.php/apps/files/directEditing/"),
+        "{text}"
+    );
+    std::fs::write(d.join("fora.txt"), "x").unwrap();
+    let mut c = cli(d, &bus);
+    c.args(["open", "--no-browser"]).arg(d.join("fora.txt"));
+    let (out, text) = output(c);
+    assert!(!out.status.success());
+    assert!(text.contains("is not inside a synced folder"), "{text}");
+    // `services`: the profile's and the server's, as the Services page.
+    let mut c = cli(d, &bus);
+    c.args(["services", "--json"]);
+    let (out, text) = output(c);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("\"oficina\"") && text.contains("\"server-files\""),
+        "{text}"
     );
 
     // Sign out: the app password is revoked on the server, the files stay.
