@@ -5,10 +5,11 @@
 use std::path::Path;
 
 use cc_app::{
-    Account, ActivityItem, App, AppInfo, CalendarEntry, Conflict, ContactDetail, ContactGroup,
-    ContactSummary, EditScope, Error, ErrorCode, EventDetail, FolderPair, ImportReport,
-    LocalFolderCheck, LoginStarted, NewFolderPair, PimCollection, PimKind, RemoteFolder,
-    Resolution, SaveContact, SaveEvent, ServerCheck, Settings, SettingsPatch, SignOutReport,
+    Account, AccountOverview, ActivityItem, App, AppInfo, CalendarEntry, Conflict, ContactDetail,
+    ContactGroup, ContactSummary, EditScope, Error, ErrorCode, EventDetail, FolderPair,
+    ImportReport, Launcher, LocalFolderCheck, LoginStarted, Meeting, NewFolderPair, Opened,
+    PimCollection, PimKind, RemoteFolder, Resolution, SaveContact, SaveEvent, ServerCheck,
+    ServerNotice, Settings, SettingsPatch, SignOutReport,
 };
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
@@ -405,7 +406,8 @@ pub async fn export_pim_file(
 
 /// Opens an e-mail address or phone number with the system's handler.
 #[tauri::command]
-pub fn open_contact_link(
+pub async fn open_contact_link(
+    app: State<'_, App>,
     handle: tauri::AppHandle,
     kind: String,
     value: String,
@@ -417,7 +419,12 @@ pub fn open_contact_link(
             .any(|c| c.is_control() || c == '?' || c == '&' || c == '/')
         && value.len() < 320;
     let url = match kind.as_str() {
-        "mailto" if ok && value.contains('@') => format!("mailto:{value}"),
+        // The same path as "Write an e-mail": the profile's webmail, the
+        // server's Mail app, else the system's mail program.
+        "mailto" if ok && value.contains('@') => {
+            let account = app.accounts()?.first().map(|a| a.id);
+            app.compose_mail(account, value).await?
+        }
         "tel" if ok => format!(
             "tel:{}",
             value
@@ -432,7 +439,154 @@ pub fn open_contact_link(
             ));
         }
     };
+    open_checked(&app, &handle, &url)
+}
+
+/// Opens a page (checked: https, or http on this computer) or a `mailto:`
+/// address with the system.
+fn open_checked(app: &App, handle: &tauri::AppHandle, url: &str) -> Result<(), Error> {
+    let url = if url.starts_with("mailto:") || url.starts_with("tel:") {
+        url.to_owned()
+    } else {
+        app.check_external_url(url)?
+    };
     handle.opener().open_url(url, None::<&str>).map_err(system)
+}
+
+// ---------------------------------------------------------------------
+// The Services page
+
+#[tauri::command]
+pub async fn launcher(
+    app: State<'_, App>,
+    handle: tauri::AppHandle,
+    account_id: Option<i64>,
+) -> Result<Launcher, Error> {
+    let page = app.launcher(account_id).await?;
+    crate::tray::relabel(&handle, &app.ui_language());
+    Ok(page)
+}
+
+#[tauri::command]
+pub async fn account_overview(
+    app: State<'_, App>,
+    account_id: i64,
+) -> Result<AccountOverview, Error> {
+    app.account_overview(account_id).await
+}
+
+#[tauri::command]
+pub fn open_service(
+    app: State<'_, App>,
+    handle: tauri::AppHandle,
+    url: String,
+) -> Result<(), Error> {
+    open_checked(&app, &handle, &url)
+}
+
+/// Makes the document on the server and opens it in the browser.
+#[tauri::command]
+pub async fn new_document(
+    app: State<'_, App>,
+    handle: tauri::AppHandle,
+    folder_id: i64,
+    kind: String,
+    name: String,
+) -> Result<Opened, Error> {
+    let opened = app.new_document(folder_id, &kind, &name).await?;
+    open_checked(&app, &handle, &opened.url)?;
+    Ok(opened)
+}
+
+/// "Open in the Oficina" for a local file of a synced folder.
+#[tauri::command]
+pub async fn open_in_office(
+    app: State<'_, App>,
+    handle: tauri::AppHandle,
+    path: String,
+) -> Result<Opened, Error> {
+    let opened = app.open_in_office(Path::new(&path)).await?;
+    open_checked(&app, &handle, &opened.url)?;
+    Ok(opened)
+}
+
+/// Asks for a file inside a synced folder (the picker opens there) and
+/// opens it in the web office; `None` when the member closed the picker.
+#[tauri::command]
+pub async fn open_file_in_office(
+    app: State<'_, App>,
+    handle: tauri::AppHandle,
+    folder_id: i64,
+) -> Result<Option<Opened>, Error> {
+    let folder = app.folder(folder_id)?;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    handle
+        .dialog()
+        .file()
+        .set_directory(&folder.local_path)
+        .pick_file(move |picked| {
+            let _ = tx.send(picked);
+        });
+    let Some(path) = rx.await.map_err(system)?.and_then(|p| p.into_path().ok()) else {
+        return Ok(None);
+    };
+    let opened = app.open_in_office(&path).await?;
+    open_checked(&app, &handle, &opened.url)?;
+    Ok(Some(opened))
+}
+
+/// Makes a room and puts its link on the clipboard (to paste into an
+/// invitation); the UI offers to open it.
+#[tauri::command]
+pub async fn start_meeting(
+    app: State<'_, App>,
+    handle: tauri::AppHandle,
+    account_id: i64,
+) -> Result<Meeting, Error> {
+    use tauri_plugin_clipboard_manager::ClipboardExt;
+    let meeting = app.start_meeting(account_id).await?;
+    handle
+        .clipboard()
+        .write_text(meeting.url.clone())
+        .map_err(system)?;
+    Ok(meeting)
+}
+
+#[tauri::command]
+pub async fn compose_mail(
+    app: State<'_, App>,
+    handle: tauri::AppHandle,
+    account_id: Option<i64>,
+    to: String,
+) -> Result<(), Error> {
+    let url = app.compose_mail(account_id, &to).await?;
+    open_checked(&app, &handle, &url)
+}
+
+#[tauri::command]
+pub fn server_notices(app: State<'_, App>, account_id: i64) -> Vec<ServerNotice> {
+    app.check_notices_now(account_id);
+    app.server_notices(account_id)
+}
+
+#[tauri::command]
+pub async fn dismiss_notice(app: State<'_, App>, account_id: i64, id: i64) -> Result<(), Error> {
+    app.dismiss_notice(account_id, id).await
+}
+
+/// Does a notification's action; a web action opens its page.
+#[tauri::command]
+pub async fn notice_action(
+    app: State<'_, App>,
+    handle: tauri::AppHandle,
+    account_id: i64,
+    id: i64,
+    index: usize,
+) -> Result<(), Error> {
+    if let Some(url) = app.notice_action(account_id, id, index).await? {
+        open_checked(&app, &handle, &url)?;
+    }
+    Ok(())
 }
 
 #[tauri::command]

@@ -19,6 +19,10 @@ fn start_sync(handle: tauri::AppHandle) {
         match &event {
             cc_app::SyncEvent::Notice { notice } => notify::show(&sink_handle, notice),
             cc_app::SyncEvent::Reminder { reminder } => notify::reminder(&sink_handle, reminder),
+            cc_app::SyncEvent::ServerNotice { notice, .. } => {
+                notify::server_notice(&sink_handle, notice)
+            }
+            cc_app::SyncEvent::ServerNotices { .. } => {}
             // The server refused the password: the account is checked once
             // (a remote wipe is honoured there; otherwise it waits for the
             // member to sign in again, without retrying).
@@ -75,7 +79,8 @@ pub fn run() {
         }))
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_notification::init());
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_clipboard_manager::init());
     // Start at login: Linux has the XDG entry the façade writes; Windows
     // and macOS go through the plugin (see commands::start_at_login).
     #[cfg(any(target_os = "windows", target_os = "macos"))]
@@ -133,6 +138,17 @@ pub fn run() {
             commands::delete_collection,
             commands::search_events,
             commands::contact_groups,
+            commands::launcher,
+            commands::account_overview,
+            commands::open_service,
+            commands::new_document,
+            commands::open_in_office,
+            commands::open_file_in_office,
+            commands::start_meeting,
+            commands::compose_mail,
+            commands::server_notices,
+            commands::dismiss_notice,
+            commands::notice_action,
         ])
         .setup(|app| {
             tray::create(app.handle())?;

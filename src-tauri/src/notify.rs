@@ -54,3 +54,39 @@ pub fn reminder<R: Runtime>(handle: &AppHandle<R>, r: &cc_app::Reminder) {
         tracing::debug!("no desktop notification: {e}");
     }
 }
+
+/// A notification of the member's server (a share, a mention, a message
+/// of the cooperative): its subject and text as the server wrote them.
+pub fn server_notice<R: Runtime>(handle: &AppHandle<R>, n: &cc_app::ServerNotice) {
+    let title = if n.subject.trim().is_empty() {
+        handle.state::<cc_app::App>().info().name
+    } else {
+        n.subject.clone()
+    };
+    if let Err(e) = handle
+        .notification()
+        .builder()
+        .title(title)
+        .body(n.message.chars().take(300).collect::<String>())
+        .show()
+    {
+        tracing::debug!("no desktop notification: {e}");
+    }
+}
+
+/// A meeting started from the tray: its link is on the clipboard.
+pub fn meeting<R: Runtime>(handle: &AppHandle<R>, m: &cc_app::Meeting) {
+    let app = handle.state::<cc_app::App>();
+    let msgs = crate::tray::messages(&app.ui_language());
+    let name = app.info().name;
+    let body = crate::tray::text(&msgs, "notify.meeting", &name).replace("{service}", &m.service);
+    if let Err(e) = handle
+        .notification()
+        .builder()
+        .title(&m.service)
+        .body(format!("{body}\n{}", m.url))
+        .show()
+    {
+        tracing::debug!("no desktop notification: {e}");
+    }
+}

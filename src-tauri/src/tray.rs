@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use tauri::image::Image;
-use tauri::menu::{Menu, MenuItem};
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Manager, Runtime};
 
@@ -70,7 +70,27 @@ fn build_menu<R: Runtime>(handle: &AppHandle<R>, language: &str) -> tauri::Resul
         !folders.is_empty(),
         None::<&str>,
     )?;
-    Menu::with_items(handle, &[&open_folder, &open, &pause, &quit])
+    // The cooperative's services, one click each, and a meeting.
+    let services = Submenu::with_id(handle, "services", text(&m, "tray.services", &name), true)?;
+    for (i, s) in app.tray_services().iter().enumerate() {
+        services.append(&MenuItem::with_id(
+            handle,
+            format!("service-{i}"),
+            &s.name,
+            true,
+            None::<&str>,
+        )?)?;
+    }
+    let signed_in = app.accounts().map(|a| !a.is_empty()).unwrap_or(false);
+    services.append(&PredefinedMenuItem::separator(handle)?)?;
+    services.append(&MenuItem::with_id(
+        handle,
+        "meeting",
+        text(&m, "tray.meeting", &name),
+        signed_in,
+        None::<&str>,
+    )?)?;
+    Menu::with_items(handle, &[&open_folder, &open, &services, &pause, &quit])
 }
 
 fn on_menu<R: Runtime>(handle: &AppHandle<R>, id: &str) {
@@ -98,6 +118,34 @@ fn on_menu<R: Runtime>(handle: &AppHandle<R>, id: &str) {
                 }
                 relabel(&h, &app.ui_language());
             });
+        }
+        "meeting" => {
+            let h = handle.clone();
+            tauri::async_runtime::spawn(async move {
+                let app = h.state::<cc_app::App>();
+                let Some(account) = app.accounts().ok().and_then(|a| a.first().map(|a| a.id))
+                else {
+                    return;
+                };
+                match app.start_meeting(account).await {
+                    Ok(m) => {
+                        use tauri_plugin_clipboard_manager::ClipboardExt;
+                        let _ = h.clipboard().write_text(m.url.clone());
+                        crate::notify::meeting(&h, &m);
+                    }
+                    Err(e) => tracing::warn!("no meeting: {}", e.message),
+                }
+            });
+        }
+        other if other.starts_with("service-") => {
+            let url = other
+                .strip_prefix("service-")
+                .and_then(|i| i.parse::<usize>().ok())
+                .and_then(|i| app.tray_services().get(i).map(|s| s.url.clone()));
+            if let Some(url) = url.and_then(|u| app.check_external_url(&u).ok()) {
+                use tauri_plugin_opener::OpenerExt;
+                let _ = handle.opener().open_url(url, None::<&str>);
+            }
         }
         "quit" => handle.exit(0),
         _ => {}

@@ -433,8 +433,8 @@ describe('files: adding a folder and the list', () => {
     const { user } = await withFolder({});
     await user.tab();
     expect(screen.getByTestId('nav-files')).toHaveFocus();
-    // Files, Calendar, Contacts, Conflicts, Activity, Settings.
-    for (let i = 0; i < 5; i++) await user.tab();
+    // Files, Calendar, Contacts, Services, Conflicts, Activity, Settings.
+    for (let i = 0; i < 6; i++) await user.tab();
     expect(screen.getByTestId('nav-settings')).toHaveFocus();
     await user.keyboard('{Enter}');
     expect(await screen.findByRole('heading', { level: 1, name: 'Configuració' })).toHaveFocus();

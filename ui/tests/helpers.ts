@@ -66,7 +66,7 @@ export async function expectAccessible(exclude: string[] = []): Promise<void> {
 /** Opens a page of the main window. */
 export async function goTo(
   user: ReturnType<typeof userEvent.setup>,
-  page: 'files' | 'calendar' | 'contacts' | 'conflicts' | 'activity' | 'settings',
+  page: 'files' | 'calendar' | 'contacts' | 'services' | 'conflicts' | 'activity' | 'settings',
 ): Promise<void> {
   await user.click(screen.getByTestId(`nav-${page}`));
 }

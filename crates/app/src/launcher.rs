@@ -303,14 +303,37 @@ impl App {
                 Err(why) => refused.push(format!("the icon of {:?}: {why}", tile.name)),
             }
         }
+        let services: Vec<ServiceTile> = tiles_and_icons.into_iter().map(|(t, _)| t).collect();
+        if let Ok(mut seen) = self.services_seen.lock() {
+            seen.clone_from(&services);
+        }
         Ok(Launcher {
             account_id,
-            services: tiles_and_icons.into_iter().map(|(t, _)| t).collect(),
+            services,
             refused,
             creators,
             meeting: meeting_name,
             offline,
         })
+    }
+
+    /// The services for the tray's menu: the Services page's as last
+    /// made, else the profile's that need no particular server app.
+    pub fn tray_services(&self) -> Vec<ServiceTile> {
+        let seen = self
+            .services_seen
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default();
+        if !seen.is_empty() {
+            return seen;
+        }
+        let account = self.accounts().ok().and_then(|a| a.first().map(|a| a.id));
+        let profile = self.services(account).unwrap_or_default();
+        merge(&profile, None, None)
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect()
     }
 
     fn capabilities_of(&self, account_id: i64) -> Option<Capabilities> {

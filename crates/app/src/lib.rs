@@ -137,6 +137,8 @@ pub struct App {
     logins: Mutex<HashMap<u64, accounts::PendingLogin>>,
     next_login: AtomicU64,
     hub: std::sync::Arc<sync::Hub>,
+    /// The Services page's tiles as last made (the tray's submenu).
+    services_seen: Mutex<Vec<launcher::ServiceTile>>,
 }
 
 impl App {
@@ -153,6 +155,7 @@ impl App {
             poll: PollPolicy::default(),
             logins: Mutex::new(HashMap::new()),
             next_login: AtomicU64::new(1),
+            services_seen: Mutex::new(Vec::new()),
         })
     }
 

@@ -25,7 +25,7 @@ fn generated() -> String {
     let mut out = String::from(
         "// Generated from the Rust types of crates/app by ts-rs (crates/app/tests/typescript.rs):\n\
          // do not edit. `CC_UPDATE_TS=1 cargo test -p cc-app --test typescript` writes it anew.\n\
-         import type { ActivityKind, NotSyncedReason } from './backend-types';\n\n",
+         import type { ActivityKind, NotSyncedReason, ServiceKind } from './backend-types';\n\n",
     );
     for decl in [
         entry::<ErrorCode>(&cfg),
@@ -70,6 +70,14 @@ fn generated() -> String {
         entry::<cc_app::SaveContact>(&cfg),
         entry::<cc_app::ImportReport>(&cfg),
         entry::<cc_app::Reminder>(&cfg),
+        entry::<cc_app::ServiceTile>(&cfg),
+        entry::<cc_app::DocCreator>(&cfg),
+        entry::<cc_app::Launcher>(&cfg),
+        entry::<cc_app::AccountOverview>(&cfg),
+        entry::<cc_app::Opened>(&cfg),
+        entry::<cc_app::Meeting>(&cfg),
+        entry::<cc_app::ServerNotice>(&cfg),
+        entry::<cc_app::NoticeButton>(&cfg),
     ] {
         out.push_str(&decl);
         out.push('\n');

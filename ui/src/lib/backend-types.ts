@@ -38,9 +38,22 @@ import type {
   ContactGroup,
   SaveContact,
   ImportReport,
+  Launcher,
+  AccountOverview,
+  Opened,
+  Meeting,
+  ServerNotice,
 } from './generated';
 
 export type {
+  AccountOverview,
+  DocCreator,
+  Launcher,
+  Meeting,
+  NoticeButton,
+  Opened,
+  ServerNotice,
+  ServiceTile,
   Address,
   CalendarEntry,
   ContactDetail,
@@ -83,6 +96,9 @@ export type {
   SyncEvent,
   SyncProgress,
 } from './generated';
+
+/** What a service is, for its icon (the profile's `kind`; the server's apps are `other`). */
+export type ServiceKind = 'office' | 'video' | 'mail' | 'forum' | 'erp' | 'forms' | 'help' | 'other';
 
 /** Why a name is not synced (the engine's `Problem`). */
 export type NotSyncedReason =
@@ -190,8 +206,30 @@ export interface Backend {
   importPimFile(collectionId: number): Promise<ImportReport | null>;
   /** Asks where to save and exports; false when the member closed the dialog. */
   exportPimFile(collectionId: number, fileName: string): Promise<boolean>;
-  /** `mailto:` or `tel:` with the system's handler. */
+  /** An e-mail address (through "Write an e-mail": webmail or the mail program) or a phone number. */
   openContactLink(kind: 'mailto' | 'tel', value: string): Promise<void>;
+
+  /** The Services page for an account (null: the profile's only). */
+  launcher(accountId: number | null): Promise<Launcher>;
+  /** The account's name, avatar and quota, from the server. */
+  accountOverview(accountId: number): Promise<AccountOverview>;
+  /** Opens a service's page in the browser. */
+  openService(url: string): Promise<void>;
+  /** Makes a document in a synced folder, on the server, and opens it in the browser. */
+  newDocument(folderId: number, kind: string, name: string): Promise<Opened>;
+  /** Opens a synced file in the web office. */
+  openInOffice(path: string): Promise<Opened>;
+  /** Asks for a file of a synced folder and opens it in the web office; null when none was picked. */
+  openFileInOffice(folderId: number): Promise<Opened | null>;
+  /** Makes a room; its link is on the clipboard. */
+  startMeeting(accountId: number): Promise<Meeting>;
+  /** "Write an e-mail" (to may be empty). */
+  composeMail(accountId: number | null, to: string): Promise<void>;
+  /** The server's notifications as last polled (and asks for new ones). */
+  serverNotices(accountId: number): Promise<ServerNotice[]>;
+  dismissNotice(accountId: number, id: number): Promise<void>;
+  /** Does a notification's button; a web one opens its page. */
+  noticeAction(accountId: number, id: number, index: number): Promise<void>;
 
   /** Subscribes to sync events; returns the unsubscribe function. */
   onSyncEvent(listener: (event: SyncEvent) => void): Promise<() => void>;

@@ -11,3 +11,5 @@ export { MOCK_DEFAULTS, MOCK_TREE, mockAccount, mockAppInfo, mockFolder } from '
 export type { BackendMethod, MockBackend, MockBackendOptions, MockCall, MockRemoteNode } from './mock/types';
 export { mockCollection, mockContactFields, mockEventFields } from './mock/pim';
 export type { MockContact, MockEvent, MockPimState } from './mock/pim';
+export { mockLauncher, mockOverview, mockServerNotice, mockTile } from './mock/services';
+export type { MockServicesState } from './mock/services';

@@ -89,6 +89,11 @@ import type {
   ContactGroup,
   SaveContact,
   ImportReport,
+  Launcher,
+  AccountOverview,
+  Opened,
+  Meeting,
+  ServerNotice,
 } from './backend-types';
 
 export type { AppInfo, Backend, Settings } from './backend-types';
@@ -174,6 +179,24 @@ export function createTauriBackend(): Backend {
       invoke<boolean>('export_pim_file', { collectionId, fileName }),
     openContactLink: (kind: 'mailto' | 'tel', value: string) =>
       run('open_contact_link', { kind, value }),
+
+    launcher: (accountId: number | null) => invoke<Launcher>('launcher', { accountId }),
+    accountOverview: (accountId: number) =>
+      invoke<AccountOverview>('account_overview', { accountId }),
+    openService: (url: string) => run('open_service', { url }),
+    newDocument: (folderId: number, kind: string, name: string) =>
+      invoke<Opened>('new_document', { folderId, kind, name }),
+    openInOffice: (path: string) => invoke<Opened>('open_in_office', { path }),
+    openFileInOffice: (folderId: number) =>
+      invoke<Opened | null>('open_file_in_office', { folderId }),
+    startMeeting: (accountId: number) => invoke<Meeting>('start_meeting', { accountId }),
+    composeMail: (accountId: number | null, to: string) =>
+      run('compose_mail', { accountId, to }),
+    serverNotices: (accountId: number) =>
+      invoke<ServerNotice[]>('server_notices', { accountId }),
+    dismissNotice: (accountId: number, id: number) => run('dismiss_notice', { accountId, id }),
+    noticeAction: (accountId: number, id: number, index: number) =>
+      run('notice_action', { accountId, id, index }),
 
     onSyncEvent: (listener: (event: SyncEvent) => void) =>
       listen<SyncEvent>(SYNC_EVENT, (event) => listener(event.payload)),

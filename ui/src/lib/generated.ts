@@ -1,6 +1,6 @@
 // Generated from the Rust types of crates/app by ts-rs (crates/app/tests/typescript.rs):
 // do not edit. `CC_UPDATE_TS=1 cargo test -p cc-app --test typescript` writes it anew.
-import type { ActivityKind, NotSyncedReason } from './backend-types';
+import type { ActivityKind, NotSyncedReason, ServiceKind } from './backend-types';
 
 /**
  * Stable codes the UI maps to a message in the member's language.
@@ -254,7 +254,7 @@ export type Notice = { kind: NoticeKind, folderId: number, count: number, code: 
 /**
  * What the app pushes to the UI while it runs.
  */
-export type SyncEvent = { "type": "folder", folder: FolderPair, } | { "type": "activity", item: ActivityItem, } | { "type": "removed", folderId: number, } | { "type": "notice", notice: Notice, } | { "type": "account_refused", accountId: number, } | { "type": "account_removed", accountId: number, } | { "type": "server_notification", accountId: number, } | { "type": "reminder", reminder: Reminder, } | { "type": "pim", accountId: number, };
+export type SyncEvent = { "type": "folder", folder: FolderPair, } | { "type": "activity", item: ActivityItem, } | { "type": "removed", folderId: number, } | { "type": "notice", notice: Notice, } | { "type": "account_refused", accountId: number, } | { "type": "account_removed", accountId: number, } | { "type": "server_notification", accountId: number, } | { "type": "reminder", reminder: Reminder, } | { "type": "server_notice", accountId: number, notice: ServerNotice, } | { "type": "server_notices", accountId: number, } | { "type": "pim", accountId: number, };
 
 /**
  * Calendars or address books.
@@ -434,3 +434,125 @@ export type Reminder = { itemId: number, summary: string, location: string,
  * today).
  */
 start: number, localTime: string, };
+
+/**
+ * One tile of the Services page.
+ */
+export type ServiceTile = { id: string, kind: ServiceKind, name: string, url: string, 
+/**
+ * A `data:image/png` URL (rasterised here), or none: the kind's icon.
+ */
+icon: string | null, 
+/**
+ * An app of the member's server, not of the profile.
+ */
+fromServer: boolean, };
+
+/**
+ * Something "New" can make on the server besides the three office kinds.
+ */
+export type DocCreator = { 
+/**
+ * `document`, `spreadsheet`, `presentation`, or the server's creator id.
+ */
+id: string, 
+/**
+ * The server's name for it (empty for the three office kinds: the UI
+ * names them).
+ */
+name: string, extension: string, };
+
+/**
+ * The Services page's content.
+ */
+export type Launcher = { accountId: number | null, services: Array<ServiceTile>, 
+/**
+ * What was left out (of the profile or the server's list) and why.
+ */
+refused: Array<string>, 
+/**
+ * What "New" can make.
+ */
+creators: Array<DocCreator>, 
+/**
+ * The service "Start a meeting" uses, when one can.
+ */
+meeting: string | null, 
+/**
+ * The server could not be asked: only the profile's services show.
+ */
+offline: boolean, };
+
+/**
+ * The account as the Services page shows it.
+ */
+export type AccountOverview = { accountId: number, userId: string, displayName: string | null, server: string, 
+/**
+ * `data:image/png;base64,…`, from the server.
+ */
+avatar: string | null, quotaUsed: number | null, 
+/**
+ * `None`: no limit.
+ */
+quotaTotal: number | null, 
+/**
+ * The member's settings on the web.
+ */
+settingsUrl: string, };
+
+/**
+ * A file opened (or made) in the web office.
+ */
+export type Opened = { 
+/**
+ * The page to open in the browser.
+ */
+url: string, 
+/**
+ * The file on the server, from the account's files root.
+ */
+remotePath: string, fileId: string | null, 
+/**
+ * `direct_editing` (a one-time URL, signed in) or `file_page`
+ * (`index.php/f/<id>`).
+ */
+how: string, };
+
+/**
+ * A meeting room made.
+ */
+export type Meeting = { url: string, 
+/**
+ * The service's name.
+ */
+service: string, 
+/**
+ * `talk`, `jitsi` or `page`.
+ */
+kind: string, };
+
+/**
+ * A notification of the server as the app shows it.
+ */
+export type ServerNotice = { id: number, accountId: number, 
+/**
+ * The server app it comes from (`files_sharing`, `spreed`, …).
+ */
+app: string, 
+/**
+ * RFC 3339.
+ */
+datetime: string, subject: string, message: string, 
+/**
+ * A page about it.
+ */
+link: string | null, actions: Array<NoticeButton>, };
+
+/**
+ * A button of a notification ([`App::notice_action`] by its index).
+ */
+export type NoticeButton = { label: string, primary: boolean, 
+/**
+ * Opens a page rather than doing something on the server.
+ */
+web: boolean, };

@@ -18,6 +18,7 @@ import { MOCK_DEFAULTS, MOCK_TREE, mockAccount, mockAppInfo, mockFolder } from '
 import type { BackendMethod, MockBackend, MockBackendOptions, MockCall, MockRemoteNode } from './types';
 import type { EditScope, PimKind, SaveContact, SaveEvent } from '../backend-types';
 import { createMockPim } from './pim';
+import { createMockServices } from './services';
 
 function toError(error: ErrorCode | BackendError): BackendError {
   return typeof error === 'string' ? { code: error, message: `mock: ${error}` } : error;
@@ -94,6 +95,15 @@ export function createMockBackend(options: MockBackendOptions = {}): MockBackend
       contacts: clone(options.pim?.contacts ?? []),
     },
   };
+  const throwFault = (code: ErrorCode, message: string): never => {
+    throw fault(code, message);
+  };
+  const services = createMockServices(
+    options.services,
+    () => state.folders,
+    (url) => openedUrls.push(url),
+    throwFault,
+  );
   const tree = options.tree ?? MOCK_TREE;
   const errors = new Map<BackendMethod, BackendError>();
   for (const [method, error] of Object.entries(options.errors ?? {})) {
@@ -271,6 +281,7 @@ export function createMockBackend(options: MockBackendOptions = {}): MockBackend
     languageCalls,
     calls,
     state,
+    services: services.state,
     callsTo: (method) => calls.filter((c) => c.method === method).map((c) => c.args),
     fail(method, error) {
       if (error) errors.set(method, toError(error));
@@ -527,6 +538,28 @@ export function createMockBackend(options: MockBackendOptions = {}): MockBackend
       call('openContactLink', [kind, value], () => {
         openedUrls.push(`${kind}:${value}`);
       }),
+
+    launcher: (accountId: number | null) => call('launcher', [accountId], () => services.launcher(accountId)),
+    accountOverview: (accountId: number) =>
+      call('accountOverview', [accountId], () => services.overview(accountId)),
+    openService: (url: string) => call('openService', [url], () => void openedUrls.push(url)),
+    newDocument: (folderId: number, kind: string, name: string) =>
+      call('newDocument', [folderId, kind, name], () => services.newDocument(folderId, kind, name)),
+    openInOffice: (path: string) => call('openInOffice', [path], () => services.openInOffice(path)),
+    openFileInOffice: (folderId: number) =>
+      call('openFileInOffice', [folderId], () => {
+        const folder = state.folders.find((f) => f.id === folderId);
+        const picked = options.pickedFile ?? null;
+        return folder && picked ? services.openInOffice(`${folder.localPath}/${picked}`) : null;
+      }),
+    startMeeting: (accountId: number) => call('startMeeting', [accountId], () => services.startMeeting()),
+    composeMail: (accountId: number | null, to: string) =>
+      call('composeMail', [accountId, to], () => services.composeMail(to)),
+    serverNotices: (accountId: number) => call('serverNotices', [accountId], () => services.notices(accountId)),
+    dismissNotice: (accountId: number, id: number) =>
+      call('dismissNotice', [accountId, id], () => services.dismiss(accountId, id)),
+    noticeAction: (accountId: number, id: number, index: number) =>
+      call('noticeAction', [accountId, id, index], () => services.action(accountId, id, index)),
 
     onSyncEvent: (listener: (event: SyncEvent) => void) =>
       call('onSyncEvent', [], () => {

@@ -1,5 +1,6 @@
 /** The mock backend's own types: its options, its calls, its extra controls. */
 import type { MockPimState } from './pim';
+import type { MockServicesState } from './services';
 import type { Account, ActivityItem, AppInfo, Backend, BackendError, Conflict, ErrorCode, FolderPair, LocalFolderCheck, Settings, SyncEvent } from '../backend-types';
 
 /** Every command of the backend (the names of `Backend`'s methods). */
@@ -39,6 +40,8 @@ export interface MockBackendOptions {
   activity?: ActivityItem[];
   /** Calendars, events, address books and contacts. */
   pim?: Partial<MockPimState>;
+  /** The Services page, the account's quota, the server's notifications. */
+  services?: Partial<MockServicesState>;
   /** The server's folders (default: `MOCK_TREE`). */
   tree?: MockRemoteNode[];
   /** Commands that fail, and with what (a code or a whole error). */
@@ -47,6 +50,8 @@ export interface MockBackendOptions {
   localFolders?: Record<string, Partial<LocalFolderCheck>>;
   /** `defaultLocalFolder()`; default `/home/ana/CommonsCloud`. */
   defaultLocalFolder?: string;
+  /** The file "Open a file in the Oficina" picks (relative to the folder); none by default. */
+  pickedFile?: string | null;
   /** What the folder picker returns; null as when the member closes it. */
   pickedFolder?: string | null;
   /**
@@ -84,6 +89,8 @@ export interface MockBackend extends Backend {
     activity: ActivityItem[];
     pim: MockPimState;
   };
+  /** The Services page's state (clipboard, notifications). */
+  readonly services: MockServicesState;
   /** Calls to `method`'s arguments, in order. */
   callsTo(method: BackendMethod): unknown[][];
   /** From now on `method` fails with `error` (null: works again). */
