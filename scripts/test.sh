@@ -10,7 +10,7 @@ started=$(date +%s)
 
 check_toolchains
 apt_install $BUILD_PACKAGES \
-    xvfb xauth xclip webkit2gtk-driver dbus dbus-x11 libsecret-1-0 \
+    xvfb xauth xclip desktop-file-utils webkit2gtk-driver dbus dbus-x11 libsecret-1-0 \
     python3 python3-venv \
     apache2 apache2-utils lighttpd lighttpd-mod-webdav \
     php-cli php-xml php-mbstring php-sqlite3 php-sabre-dav php-sabre-vobject \

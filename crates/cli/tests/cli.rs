@@ -329,3 +329,40 @@ fn wrong_usage_is_refused_before_any_request() {
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
 }
+
+/// The desktop entries the packages install pass `desktop-file-validate`,
+/// and the file manager's "Open in the Oficina" entry runs a command this
+/// binary has, for the office types.
+#[test]
+fn the_desktop_entries_are_valid_and_open_in_office_runs_a_real_command() {
+    let dir = cc_harness::workspace_root().join("installers/linux");
+    for entry in ["commonscloud.desktop", "commonscloud-open-in-office.desktop"] {
+        let out = Command::new("desktop-file-validate")
+            .arg(dir.join(entry))
+            .output()
+            .expect("desktop-file-validate (the test command installs desktop-file-utils)");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && !text.contains("error"), "{entry}: {text}");
+    }
+    let office = std::fs::read_to_string(dir.join("commonscloud-open-in-office.desktop")).unwrap();
+    let exec = office
+        .lines()
+        .find_map(|l| l.strip_prefix("Exec="))
+        .unwrap();
+    let args: Vec<&str> = exec.split_whitespace().collect();
+    assert_eq!(args, ["commonscloud", "open", "%f"]);
+    let out = Command::new(env!("CARGO_BIN_EXE_commonscloud"))
+        .args(["open", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    for mime in [
+        "application/vnd.oasis.opendocument.text;",
+        "application/vnd.oasis.opendocument.spreadsheet;",
+        "application/vnd.oasis.opendocument.presentation;",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document;",
+        "text/markdown;",
+    ] {
+        assert!(office.contains(mime), "{mime}");
+    }
+}
