@@ -1,6 +1,6 @@
 //! The Services page through the façade against the real Nextcloud the
 //! harness starts: the profile's services merged with the server's apps
-//! (three profiles and one made here), icons rasterised, the account's
+//! (the three built-in profiles and one made here), icons rasterised, the account's
 //! quota and avatar, "New document" (an ODF file uploaded, or Text's
 //! creator through direct editing), "Open in the Oficina" for synced,
 //! not-yet-synced and outside files, meetings, mail, and the server's
@@ -239,6 +239,45 @@ async fn child_services() {
         other.start_meeting(other_account.id).await.unwrap().url,
         meeting.url
     );
+
+    // The other two built-in profiles on the same server: Talk and Mail
+    // are theirs only where the server has them (not this one).
+    for (id, expected) in [
+        (
+            "framaspace",
+            &[
+                "space",
+                "help",
+                "server-files",
+                "server-photos",
+                "server-activity",
+            ][..],
+        ),
+        (
+            "nextcloud",
+            &["web", "server-files", "server-photos", "server-activity"][..],
+        ),
+    ] {
+        let app = App::open(
+            &dir.join(format!("{id}.sqlite3")),
+            Provider::by_id(id).unwrap(),
+        )
+        .unwrap();
+        let a = app
+            .add_account_with_app_password(nc.url(), &user.login, &user.app_password)
+            .await
+            .unwrap();
+        let page = app.launcher(Some(a.id)).await.unwrap();
+        let ids: Vec<&str> = page.services.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, expected, "{id}");
+        assert!(page.refused.is_empty(), "{id}: {:?}", page.refused);
+        assert_eq!(page.meeting, None, "{id}: no Talk here");
+        assert_eq!(
+            app.compose_mail(Some(a.id), "a@b.example").await.unwrap(),
+            "mailto:a%40b%2Eexample",
+            "{id}: no Mail app here"
+        );
+    }
 
     // 2. The account: name, avatar, quota.
     nc.occ(&["user:setting", &user.login, "files", "quota", "10 MB"]);

@@ -336,13 +336,19 @@ fn wrong_usage_is_refused_before_any_request() {
 #[test]
 fn the_desktop_entries_are_valid_and_open_in_office_runs_a_real_command() {
     let dir = cc_harness::workspace_root().join("installers/linux");
-    for entry in ["commonscloud.desktop", "commonscloud-open-in-office.desktop"] {
+    for entry in [
+        "commonscloud.desktop",
+        "commonscloud-open-in-office.desktop",
+    ] {
         let out = Command::new("desktop-file-validate")
             .arg(dir.join(entry))
             .output()
             .expect("desktop-file-validate (the test command installs desktop-file-utils)");
         let text = String::from_utf8_lossy(&out.stdout);
-        assert!(out.status.success() && !text.contains("error"), "{entry}: {text}");
+        assert!(
+            out.status.success() && !text.contains("error"),
+            "{entry}: {text}"
+        );
     }
     let office = std::fs::read_to_string(dir.join("commonscloud-open-in-office.desktop")).unwrap();
     let exec = office
