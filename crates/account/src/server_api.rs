@@ -299,7 +299,8 @@ impl NextcloudClient {
     ) -> Result<(StatusCode, reqwest::header::HeaderMap, Vec<u8>)> {
         let resp = req.send().await.map_err(|e| self.offline(&e))?;
         let status = resp.status();
-        if status.is_redirection() {
+        // 304 answers an If-None-Match: not a redirection.
+        if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
             let to = resp
                 .headers()
                 .get(reqwest::header::LOCATION)

@@ -1,7 +1,8 @@
 //! The server's notifications (Nextcloud's notifications app, API v2):
 //! polled with their ETag (304 when nothing changed), dismissed, acted on.
 //!
-//! - `GET ocs/v2.php/apps/notifications/api/v2/notifications`: a list of
+//! - `GET ocs/v2.php/apps/notifications/api/v2/notifications`: the newest
+//!   25 (the app's limit, seen on Nextcloud 33), as a list of
 //!   `{notification_id, app, datetime, subject, message, link, icon,
 //!   actions: [{label, link, type, primary}]}`; `ETag` in the headers.
 //! - `DELETE …/notifications/<id>`: dismissed on the server (every device).
