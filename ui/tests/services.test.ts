@@ -152,3 +152,18 @@ describe('open in the Oficina', () => {
     expect(backend.openedUrls.some((u) => u.includes('directEditing'))).toBe(true);
   });
 });
+
+describe('server notifications in the activity list', () => {
+  it('shows them below the files’ activity, and dismisses there too', async () => {
+    const { user, backend } = await renderSignedIn({
+      services: { notices: [mockServerNotice({ id: 9, subject: 'Manteniment dissabte' })] },
+    });
+    await goTo(user, 'activity');
+    const list = await screen.findByTestId('notices-list');
+    expect(within(list).getByText('Manteniment dissabte')).toBeInTheDocument();
+    await user.click(within(list).getByTestId('notice-dismiss'));
+    expect(await screen.findByTestId('notices-empty')).toBeInTheDocument();
+    expect(backend.callsTo('dismissNotice')).toEqual([[1, 9]]);
+    await expectAccessible();
+  });
+});
