@@ -235,7 +235,26 @@ impl App {
         let mut client_for_icons = None;
         match account_id {
             Some(id) => {
-                let (client, creds) = self.nextcloud(id).await?;
+                // Signed out of the server (or no keyring now): the
+                // profile's services still open; the server's wait.
+                let (client, creds) = match self.nextcloud(id).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::info!(account = id, "services without the server: {}", e.message);
+                        let services: Vec<ServiceTile> = merge(&profile, None, None)
+                            .into_iter()
+                            .map(|(t, _)| t)
+                            .collect();
+                        return Ok(Launcher {
+                            account_id,
+                            services,
+                            refused,
+                            creators: Vec::new(),
+                            meeting: None,
+                            offline: true,
+                        });
+                    }
+                };
                 let nav = match navigation::fetch(&client, &creds).await {
                     Ok(n) => Some(n),
                     Err(e) => {

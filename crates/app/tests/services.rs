@@ -525,4 +525,24 @@ async fn child_services() {
             .code,
         ErrorCode::NotFound
     );
+
+    // 7. The app password revoked on the server: the account waits for a
+    // new sign-in, and the page still shows the profile's own services
+    // (those needing a server app wait), marked as without the server.
+    let (code, _) = nc.curl(
+        "DELETE",
+        "/ocs/v2.php/core/apppassword?format=json",
+        (&user.login, &user.app_password),
+        &[],
+    );
+    assert_eq!(code, 200);
+    assert_eq!(
+        other.account_health(other_account.id).await.unwrap(),
+        cc_app::Health::SignInAgain
+    );
+    let page3 = other.launcher(Some(other_account.id)).await.unwrap();
+    assert!(page3.offline);
+    let ids: Vec<&str> = page3.services.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["jitsi", "forum"]);
+    assert!(page3.creators.is_empty() && page3.meeting.is_none());
 }
