@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what the tests need and runs them all: formatting, clippy, every
 # cargo test (real servers started by the tests themselves), the UI type
-# check and unit tests, and the GUI end-to-end test under Xvfb.
+# check and unit tests, the GUI end-to-end test under Xvfb, and the Linux
+# packages (built in release mode; the .deb installed, started and removed).
 # Works as root (CI) and as a normal user with sudo, on Debian 12 / Ubuntu 24.04.
 set -eu
 cd "$(dirname "$0")/.."
@@ -10,7 +11,7 @@ started=$(date +%s)
 
 check_toolchains
 apt_install $BUILD_PACKAGES \
-    xvfb xauth xclip desktop-file-utils webkit2gtk-driver dbus dbus-x11 libsecret-1-0 \
+    xvfb xauth xclip desktop-file-utils appstream rpm rpmlint webkit2gtk-driver dbus dbus-x11 libsecret-1-0 \
     python3 python3-venv \
     apache2 apache2-utils lighttpd lighttpd-mod-webdav \
     php-cli php-xml php-mbstring php-sqlite3 php-sabre-dav php-sabre-vobject \
@@ -66,5 +67,11 @@ cargo test -p commonscloud-desktop --features custom-protocol --lib
 
 step "GUI end-to-end test under Xvfb"
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- cargo test -p cc-e2e
+
+step "the packages: built in release mode, the .deb installed, started, removed"
+./scripts/package.sh --bundles deb,rpm
+CC_APP_BINARY=/usr/bin/commonscloud-desktop \
+    xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+    cargo test -p cc-e2e --test package -- --ignored
 
 step "all tests passed in $(( $(date +%s) - started )) s"

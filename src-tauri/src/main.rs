@@ -1,6 +1,18 @@
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-fn main() {
-    commonscloud_desktop::run()
+use std::process::ExitCode;
+
+/// Started as `commonscloud` (the Linux packages install that name as a
+/// link to this binary), it is the command line; otherwise the desktop app.
+fn main() -> ExitCode {
+    let name = std::env::args_os()
+        .next()
+        .map(std::path::PathBuf::from)
+        .and_then(|p| p.file_stem().map(|s| s.to_os_string()));
+    if name.as_deref() == Some(std::ffi::OsStr::new("commonscloud")) {
+        return cc_cli::main();
+    }
+    commonscloud_desktop::run();
+    ExitCode::SUCCESS
 }
