@@ -11,7 +11,7 @@ fn main() -> ExitCode {
         .map(std::path::PathBuf::from)
         .and_then(|p| p.file_stem().map(|s| s.to_os_string()));
     if name.as_deref() == Some(std::ffi::OsStr::new("commonscloud")) {
-        return cc_cli::main();
+        return commonscloud::main();
     }
     commonscloud_desktop::run();
     ExitCode::SUCCESS

@@ -1,5 +1,5 @@
-//! The `commonscloud` binary: the command line of [`cc_cli`].
+//! The `commonscloud` binary: the command line of [`commonscloud`] (crate `cc-cli`).
 
 fn main() -> std::process::ExitCode {
-    cc_cli::main()
+    commonscloud::main()
 }
