@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use base64::Engine as _;
-use cc_account::{Capabilities, ServiceKind, ServiceLink, records};
+use cc_account::{Capabilities, ServiceLink, records};
 use cc_dav::files::{Precondition, PutOptions};
 use cc_services::navigation::{self, NavApp, Navigation};
 use cc_services::odf::{self, DocKind};
@@ -116,11 +116,13 @@ pub struct Meeting {
     pub kind: String,
 }
 
-fn kind_name(k: ServiceKind) -> String {
+/// How a kind (`ServiceKind`, `DocKind`) is named in profiles and to the
+/// UI: its serde name (`office`, `spreadsheet`).
+fn kind_name(k: impl Serialize) -> String {
     serde_json::to_value(k)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "other".into())
+        .unwrap_or_default()
 }
 
 fn data_url(png: &[u8]) -> String {
@@ -225,7 +227,7 @@ impl App {
         let mut creators: Vec<DocCreator> = DocKind::ALL
             .iter()
             .map(|k| DocCreator {
-                id: kind_name_doc(*k),
+                id: kind_name(*k),
                 name: String::new(),
                 extension: k.extension().into(),
             })
@@ -414,7 +416,7 @@ impl App {
         let row = crate::folders::read_pair(self.store_conn()?.connection(), folder_id)?;
         let (client, creds) = self.nextcloud(row.account_id).await?;
         let editors = office::editors(&client, &creds).await.unwrap_or_default();
-        let office_kind = DocKind::ALL.into_iter().find(|k| kind_name_doc(*k) == kind);
+        let office_kind = DocKind::ALL.into_iter().find(|k| kind_name(*k) == kind);
         let creator = match office_kind {
             Some(k) => editors.creator_for(k).cloned(),
             None => Some(
@@ -673,13 +675,6 @@ impl App {
     fn store_conn(&self) -> Result<std::sync::MutexGuard<'_, cc_store::Store>, Error> {
         self.store.lock().map_err(|_| Error::poisoned())
     }
-}
-
-fn kind_name_doc(k: DocKind) -> String {
-    serde_json::to_value(k)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// An extension or name part made of letters and digits only.

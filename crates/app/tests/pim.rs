@@ -17,20 +17,11 @@ use cc_app::{
     SaveContact, SaveEvent, SyncEvent, Typed,
 };
 use cc_dav::pim::Service;
-use cc_harness::keyring::{KeyringSession, run_child_test};
+use cc_harness::keyring::run_child_in_keyring;
 
 #[test]
 fn calendars_and_contacts_through_the_facade_on_the_real_nextcloud() {
-    let session = KeyringSession::start();
-    let dir = tempfile::tempdir().unwrap();
-    let mut envs: Vec<(&str, String)> = session
-        .envs()
-        .into_iter()
-        .filter(|(k, _)| *k == "DBUS_SESSION_BUS_ADDRESS")
-        .collect();
-    envs.push(("CC_TEST_DIR", dir.path().display().to_string()));
-    envs.push(("HOME", dir.path().join("home").display().to_string()));
-    let out = run_child_test("child_pim", &envs);
+    let out = run_child_in_keyring("child_pim");
     eprintln!("{out}");
 }
 

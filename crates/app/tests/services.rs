@@ -14,20 +14,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use cc_app::{App, ErrorCode, NewFolderPair, Provider, SyncEvent};
-use cc_harness::keyring::{KeyringSession, run_child_test};
+use cc_harness::keyring::run_child_in_keyring;
 
 #[test]
 fn services_through_the_facade_on_the_real_nextcloud() {
-    let session = KeyringSession::start();
-    let dir = tempfile::tempdir().unwrap();
-    let mut envs: Vec<(&str, String)> = session
-        .envs()
-        .into_iter()
-        .filter(|(k, _)| *k == "DBUS_SESSION_BUS_ADDRESS")
-        .collect();
-    envs.push(("CC_TEST_DIR", dir.path().display().to_string()));
-    envs.push(("HOME", dir.path().join("home").display().to_string()));
-    let out = run_child_test("child_services", &envs);
+    let out = run_child_in_keyring("child_services");
     eprintln!("{out}");
 }
 

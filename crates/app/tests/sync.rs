@@ -15,7 +15,7 @@ use cc_app::{
     SettingsPatch, SyncEvent,
 };
 use cc_dav::{ClientConfig, Credentials, DavClient, Precondition, PutOptions};
-use cc_harness::keyring::{KeyringSession, run_child_test};
+use cc_harness::keyring::run_child_in_keyring;
 use cc_harness::replay::{
     LOGIN_FLOW_SIGN_IN, ReplayServer, flow_app_password, start_sign_in_front,
 };
@@ -24,16 +24,7 @@ use url::Url;
 
 #[test]
 fn background_sync_through_the_facade() {
-    let session = KeyringSession::start();
-    let dir = tempfile::tempdir().unwrap();
-    let mut envs: Vec<(&str, String)> = session
-        .envs()
-        .into_iter()
-        .filter(|(k, _)| *k == "DBUS_SESSION_BUS_ADDRESS")
-        .collect();
-    envs.push(("CC_TEST_DIR", dir.path().display().to_string()));
-    envs.push(("HOME", dir.path().join("home").display().to_string()));
-    let out = run_child_test("child_background_sync", &envs);
+    let out = run_child_in_keyring("child_background_sync");
     eprintln!("{out}");
 }
 
@@ -562,16 +553,7 @@ async fn child_background_sync() {
 
 #[test]
 fn the_folder_chooser_shows_nextcloud_folder_sizes() {
-    let session = KeyringSession::start();
-    let dir = tempfile::tempdir().unwrap();
-    let mut envs: Vec<(&str, String)> = session
-        .envs()
-        .into_iter()
-        .filter(|(k, _)| *k == "DBUS_SESSION_BUS_ADDRESS")
-        .collect();
-    envs.push(("CC_TEST_DIR", dir.path().display().to_string()));
-    envs.push(("HOME", dir.path().join("home").display().to_string()));
-    run_child_test("child_folder_sizes", &envs);
+    run_child_in_keyring("child_folder_sizes");
 }
 
 #[tokio::test]
@@ -601,16 +583,7 @@ async fn child_folder_sizes() {
 
 #[test]
 fn the_push_channel_wakes_the_worker_on_the_real_nextcloud() {
-    let session = KeyringSession::start();
-    let dir = tempfile::tempdir().unwrap();
-    let mut envs: Vec<(&str, String)> = session
-        .envs()
-        .into_iter()
-        .filter(|(k, _)| *k == "DBUS_SESSION_BUS_ADDRESS")
-        .collect();
-    envs.push(("CC_TEST_DIR", dir.path().display().to_string()));
-    envs.push(("HOME", dir.path().join("home").display().to_string()));
-    let out = run_child_test("child_push_wakes_the_worker", &envs);
+    let out = run_child_in_keyring("child_push_wakes_the_worker");
     eprintln!("{out}");
 }
 

@@ -70,19 +70,8 @@ pub fn compose(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::navigation::listing as nav;
     use cc_account::ServiceKind;
-
-    fn nav(ids: &[&str]) -> Navigation {
-        let data: Vec<_> = ids
-            .iter()
-            .map(|id| serde_json::json!({"id": id, "name": id, "href": format!("https://o.example/index.php/apps/{id}/")}))
-            .collect();
-        crate::navigation::parse(
-            &serde_json::json!(data),
-            &Url::parse("https://o.example/").unwrap(),
-        )
-        .unwrap()
-    }
 
     fn webmail(compose: &str, app: Option<&str>) -> ServiceLink {
         ServiceLink {

@@ -102,6 +102,7 @@ pub fn jitsi_room(host: &Url, prefix: &str) -> Result<Url> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::navigation::listing as nav;
     use cc_account::ServiceKind;
 
     fn video(id: &str, url: &str, meeting: MeetingKind, app: Option<&str>) -> ServiceLink {
@@ -115,18 +116,6 @@ mod tests {
             meeting: Some(meeting),
             compose: None,
         }
-    }
-
-    fn nav(ids: &[&str]) -> Navigation {
-        let data: Vec<_> = ids
-            .iter()
-            .map(|id| serde_json::json!({"id": id, "name": id, "href": format!("https://o.example/index.php/apps/{id}/")}))
-            .collect();
-        crate::navigation::parse(
-            &serde_json::json!(data),
-            &Url::parse("https://o.example/").unwrap(),
-        )
-        .unwrap()
     }
 
     #[test]

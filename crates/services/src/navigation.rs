@@ -98,6 +98,21 @@ pub async fn fetch(client: &NextcloudClient, creds: &Credentials) -> Result<Navi
     parse(&answer.data, client.base())
 }
 
+/// A navigation listing the apps `ids` on `https://o.example/` (for the
+/// tests of the modules that choose by the server's apps).
+#[cfg(test)]
+pub(crate) fn listing(ids: &[&str]) -> Navigation {
+    let data: Vec<_> = ids
+        .iter()
+        .map(|id| serde_json::json!({"id": id, "name": id, "href": format!("https://o.example/index.php/apps/{id}/")}))
+        .collect();
+    parse(
+        &serde_json::json!(data),
+        &Url::parse("https://o.example/").unwrap(),
+    )
+    .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

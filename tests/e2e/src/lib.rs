@@ -245,6 +245,22 @@ impl Session {
         self.click("signin-button").await;
     }
 
+    /// A first run for a server typed by hand, from the welcome screen to
+    /// the first sync done: `browser` does the browser's part of the
+    /// sign-in with the address the screen shows (the server's
+    /// `login-flow.sh` as the member's browser), then "start syncing".
+    pub async fn sign_in_and_start_sync(&self, address: &str, browser: impl FnOnce(&str)) {
+        self.wait_text("welcome-title", "Benvinguda a CommonsCloud")
+            .await;
+        self.choose_server_and_sign_in(address).await;
+        self.el("signin-waiting").await;
+        let page = self.text_of("signin-url").await;
+        tokio::task::block_in_place(|| browser(page.trim()));
+        self.click("start-sync").await;
+        self.wait_attr("pair-status", "data-status", "up_to_date", 60)
+            .await;
+    }
+
     /// Whether an element with `data-testid` is on the page now.
     pub async fn has(&self, testid: &str) -> bool {
         self.client
@@ -252,6 +268,19 @@ impl Session {
             .await
             .is_ok()
     }
+}
+
+/// Records every desktop notification sent on the D-Bus at `bus` (a
+/// monitor on `org.freedesktop.Notifications`' `Notify`) into `log`, for as
+/// long as the returned child lives.
+pub fn notification_monitor(bus: &str, log: &std::path::Path) -> GroupChild {
+    let mut monitor = Command::new("dbus-monitor");
+    monitor.args([
+        "--address",
+        bus,
+        "interface='org.freedesktop.Notifications',member='Notify'",
+    ]);
+    GroupChild::spawn("dbus-monitor", monitor, Some(log)).expect("dbus-monitor")
 }
 
 /// The app's process: the `commonscloud-desktop` whose environment holds

@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 use cc_dav::{DavClient, Precondition, PutOptions};
 use cc_e2e::Session;
 use cc_harness::keyring::KeyringSession;
-use cc_harness::process::GroupChild;
 use url::Url;
 
 async fn put(client: &DavClient, files: &Url, name: &str, body: &str) {
@@ -72,13 +71,7 @@ async fn first_run_onboarding_sync_conflict_pause() {
     // Desktop notifications go over D-Bus to org.freedesktop.Notifications:
     // a monitor on the app's bus records every one the app sends.
     let notices = dir.path().join("notifications.log");
-    let mut monitor = std::process::Command::new("dbus-monitor");
-    monitor.args([
-        "--address",
-        keyring.address(),
-        "interface='org.freedesktop.Notifications',member='Notify'",
-    ]);
-    let _monitor = GroupChild::spawn("dbus-monitor", monitor, Some(&notices)).unwrap();
+    let _monitor = cc_e2e::notification_monitor(keyring.address(), &notices);
     let s = Session::start_with(&dir.path().join("state.sqlite3"), dir.path(), &env).await;
 
     // 1. Choose the cooperative's server: "my organisation's Oficina".

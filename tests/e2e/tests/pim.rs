@@ -136,14 +136,7 @@ async fn calendar_and_contacts_in_the_window() {
     let s = Session::start_with(&dir.path().join("state.sqlite3"), dir.path(), &env).await;
 
     // Sign in (as a member does the first time) and start syncing files.
-    s.wait_text("welcome-title", "Benvinguda a CommonsCloud")
-        .await;
-    s.choose_server_and_sign_in(&proxy.base_url()).await;
-    s.el("signin-waiting").await;
-    let page = s.text_of("signin-url").await;
-    tokio::task::block_in_place(|| nc.login_flow(page.trim(), &user));
-    s.click("start-sync").await;
-    s.wait_attr("pair-status", "data-status", "up_to_date", 60)
+    s.sign_in_and_start_sync(&proxy.base_url(), |page| nc.login_flow(page, &user))
         .await;
 
     // The calendar: this week, with the server's event.

@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 use cc_dav::PutOptions;
 use cc_e2e::Session;
 use cc_harness::keyring::KeyringSession;
-use cc_harness::process::GroupChild;
 
 /// A stand-in for the system's browser: an `xdg-open` that appends its
 /// argument to `log`. Returns the folder to put first in `PATH`.
@@ -119,23 +118,10 @@ async fn services_in_the_window() {
         format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
     ));
     let notices = dir.path().join("notifications.log");
-    let mut monitor = std::process::Command::new("dbus-monitor");
-    monitor.args([
-        "--address",
-        keyring.address(),
-        "interface='org.freedesktop.Notifications',member='Notify'",
-    ]);
-    let _monitor = GroupChild::spawn("dbus-monitor", monitor, Some(&notices)).unwrap();
+    let _monitor = cc_e2e::notification_monitor(keyring.address(), &notices);
     let s = Session::start_with(&dir.path().join("state.sqlite3"), dir.path(), &env).await;
 
-    s.wait_text("welcome-title", "Benvinguda a CommonsCloud")
-        .await;
-    s.choose_server_and_sign_in(nc.url()).await;
-    s.el("signin-waiting").await;
-    let page = s.text_of("signin-url").await;
-    tokio::task::block_in_place(|| nc.login_flow(page.trim(), &user));
-    s.click("start-sync").await;
-    s.wait_attr("pair-status", "data-status", "up_to_date", 60)
+    s.sign_in_and_start_sync(nc.url(), |page| nc.login_flow(page, &user))
         .await;
     let local = home.join("CommonsCloud");
     assert!(local.join("Notes.md").exists());

@@ -162,3 +162,20 @@ pub fn run_child_test(name: &str, envs: &[(&str, String)]) -> String {
     );
     text
 }
+
+/// [`run_child_test`] inside a fresh [`KeyringSession`]: the child gets the
+/// session's D-Bus address, a temporary folder in `CC_TEST_DIR` and its
+/// home in `home/` below it (the folder goes when the child is done).
+/// Returns the child's output.
+pub fn run_child_in_keyring(name: &str) -> String {
+    let session = KeyringSession::start();
+    let dir = tempfile::tempdir().expect("a folder for the child");
+    let mut envs: Vec<(&str, String)> = session
+        .envs()
+        .into_iter()
+        .filter(|(k, _)| *k == "DBUS_SESSION_BUS_ADDRESS")
+        .collect();
+    envs.push(("CC_TEST_DIR", dir.path().display().to_string()));
+    envs.push(("HOME", dir.path().join("home").display().to_string()));
+    run_child_test(name, &envs)
+}
