@@ -481,15 +481,15 @@ impl App {
                     };
                     match dav.put_bytes(&url, odf::empty(k).into(), &opts).await {
                         Ok(info) => {
-                            let opened = self
-                                .office_page(
-                                    &client,
-                                    &creds,
-                                    &remote_path,
-                                    &file,
-                                    info.file_id.as_deref(),
-                                )
-                                .await?;
+                            let opened = Self::office_page(
+                                &client,
+                                &creds,
+                                &editors,
+                                &remote_path,
+                                &file,
+                                info.file_id.as_deref(),
+                            )
+                            .await?;
                             break opened;
                         }
                         Err(e) if e.status() == Some(412) => {
@@ -512,16 +512,16 @@ impl App {
     }
 
     /// The page that opens a file of the server: the editor's one-time URL
-    /// when the server has an editor for its type, else its page.
+    /// when the server has an editor (of `editors`) for its type, else its
+    /// page.
     async fn office_page(
-        &self,
         client: &cc_account::NextcloudClient,
         creds: &cc_dav::Credentials,
+        editors: &office::Editors,
         remote_path: &str,
         name: &str,
         file_id: Option<&str>,
     ) -> Result<Opened, Error> {
-        let editors = office::editors(client, creds).await.unwrap_or_default();
         if let Some(editor) = editors.editor_for(&office::mimetype_of(name)) {
             let url = office::open(client, creds, remote_path, &editor.id, file_id).await?;
             return Ok(Opened {
@@ -579,8 +579,16 @@ impl App {
         })?;
         let remote_path = format!("/{}", crate::folders::remote_rel(&row.files_root, &url));
         let name = rel.last().cloned().unwrap_or_default();
-        self.office_page(&client, &creds, &remote_path, &name, entry.file_id())
-            .await
+        let editors = office::editors(&client, &creds).await.unwrap_or_default();
+        Self::office_page(
+            &client,
+            &creds,
+            &editors,
+            &remote_path,
+            &name,
+            entry.file_id(),
+        )
+        .await
     }
 
     /// The synced folder holding `local`, and the path's names below it.
