@@ -244,7 +244,24 @@ async fn the_deb_installs_starts_and_leaves_nothing_behind() {
 #[ignore = "needs ./scripts/package.sh first: run by ./scripts/test.sh"]
 fn the_rpm_holds_the_same_and_passes_rpmlint() {
     let rpm = bundle("rpm", "rpm");
-    let list = run("rpm", &["-qlp", rpm.to_str().unwrap()], false);
+    // rpm keeps a database in ~/.rpmdb on Debian: a home of the test's own.
+    let home = tempfile::tempdir().unwrap();
+    let rpm_q = |args: &[&str]| {
+        let out = Command::new("rpm")
+            .args(args)
+            .arg(&rpm)
+            .envs(cc_harness::home_env(home.path()))
+            .output()
+            .expect("rpm");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "rpm {args:?}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        text
+    };
+    let list = rpm_q(&["-qlp"]);
     for f in [
         "/usr/bin/commonscloud-desktop",
         "/usr/share/applications/CommonsCloud.desktop",
@@ -254,12 +271,12 @@ fn the_rpm_holds_the_same_and_passes_rpmlint() {
     ] {
         assert!(list.lines().any(|l| l == f), "{f} not in the rpm:\n{list}");
     }
-    let scripts = run("rpm", &["-qp", "--scripts", rpm.to_str().unwrap()], false);
+    let scripts = rpm_q(&["-qp", "--scripts"]);
     assert!(
         scripts.contains("ln -sf commonscloud-desktop /usr/bin/commonscloud"),
         "{scripts}"
     );
-    let requires = run("rpm", &["-qpR", rpm.to_str().unwrap()], false);
+    let requires = rpm_q(&["-qpR"]);
     assert!(requires.contains("libwebkit2gtk-4.1.so.0"), "{requires}");
     assert!(
         requires.contains("libayatana-appindicator3.so.1"),
@@ -278,7 +295,11 @@ fn the_rpm_holds_the_same_and_passes_rpmlint() {
         "E: no-buildhost-tag",
         "E: not-listed-as-documentation",
     ];
-    let out = Command::new("rpmlint").arg(&rpm).output().expect("rpmlint");
+    let out = Command::new("rpmlint")
+        .arg(&rpm)
+        .envs(cc_harness::home_env(home.path()))
+        .output()
+        .expect("rpmlint");
     let text = String::from_utf8_lossy(&out.stdout);
     eprintln!("rpmlint:\n{text}");
     let errors: Vec<&str> = text
