@@ -6,6 +6,7 @@ use std::process::ExitCode;
 /// Started as `commonscloud` (the Linux packages install that name as a
 /// link to this binary), it is the command line; otherwise the desktop app.
 fn main() -> ExitCode {
+    commonscloud::frugal_memory();
     let name = std::env::args_os()
         .next()
         .map(std::path::PathBuf::from)

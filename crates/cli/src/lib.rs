@@ -101,8 +101,15 @@ fn init_logging() {
         .try_init();
 }
 
+/// The allocator set for a long-lived sync process (see
+/// [`cc_files::engine::frugal_allocator`]). First thing in `main`.
+pub fn frugal_memory() {
+    cc_files::engine::frugal_allocator(2);
+}
+
 /// Runs the command line on the process's arguments.
 pub fn main() -> ExitCode {
+    frugal_memory();
     let cli = Cli::parse();
     if let Command::Docs(cmd) = &cli.command {
         // No state, no runtime: text made from the definition above.

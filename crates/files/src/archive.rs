@@ -232,6 +232,7 @@ pub(crate) fn extract(reader: impl Read, wanted: &[Wanted]) -> Extracted {
             break;
         }
     }
+    make_durable(&mut out, wanted);
     out
 }
 
@@ -281,12 +282,51 @@ fn write_member(entry: &mut impl Read, w: &Wanted) -> Result<(), WriteError> {
             "checksum differs from the server's; not put in place".into(),
         ));
     }
-    let file = sink
-        .inner
+    sink.inner
         .into_inner()
         .map_err(|e| WriteError::Here(e.to_string()))?;
-    file.sync_all()
-        .map_err(|e| WriteError::Here(e.to_string()))?;
+    Ok(())
+}
+
+/// Makes the members written durable before any is put in place (a crash
+/// must not leave a renamed file without its content). On Linux one
+/// `syncfs` per file system they are on: the members are written one
+/// after another, and a flush of each cost a third of a second for 1,000
+/// small files, most of their extraction. Elsewhere each file is flushed.
+/// A failure takes every member back (its temporary file removed).
+fn make_durable(out: &mut Extracted, wanted: &[Wanted]) {
+    let written: Vec<usize> = out
+        .files
+        .iter()
+        .filter(|(_, r)| r.is_ok())
+        .map(|(i, _)| *i)
+        .collect();
+    if let Err(e) = flush(written.iter().map(|i| wanted[*i].tmp.as_path())) {
+        for i in written {
+            let _ = std::fs::remove_file(&wanted[i].tmp);
+            out.files.insert(i, Err(format!("flushing to disk: {e}")));
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn flush<'p>(files: impl Iterator<Item = &'p std::path::Path>) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let mut devices = std::collections::HashSet::new();
+    for path in files {
+        let file = std::fs::File::open(path)?;
+        if devices.insert(file.metadata()?.dev()) {
+            rustix::fs::syncfs(&file)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn flush<'p>(files: impl Iterator<Item = &'p std::path::Path>) -> std::io::Result<()> {
+    for path in files {
+        std::fs::File::open(path)?.sync_all()?;
+    }
     Ok(())
 }
 
@@ -314,20 +354,94 @@ fn zip_member_path(raw: &str) -> Option<String> {
 /// to its temporary file, checked as the module says for tar members:
 /// asked for, a file, the listed size (the member's declared size, then
 /// the bytes read, no more), the listed SHA-1.
+///
+/// Which member goes to which file is decided from the central directory
+/// first (the first member of a name; a second one is skipped), then the
+/// members are written by [`ZIP_WRITERS`] threads, each with a half:
+/// creating a file is most of the work for small ones, and it is work of
+/// the kernel's that two cores do side by side.
 pub(crate) fn extract_zip(zip: &std::path::Path, wanted: &[Wanted]) -> Extracted {
     let mut out = Extracted::default();
     let by_path = by_name(wanted);
-    let mut archive = match std::fs::File::open(zip)
-        .map_err(|e| e.to_string())
-        .and_then(|f| zip::ZipArchive::new(std::io::BufReader::new(f)).map_err(|e| e.to_string()))
-    {
+    let open = || {
+        std::fs::File::open(zip)
+            .map_err(|e| e.to_string())
+            .and_then(|f| {
+                zip::ZipArchive::new(std::io::BufReader::new(f)).map_err(|e| e.to_string())
+            })
+    };
+    let archive = match open() {
         Ok(a) => a,
         Err(e) => {
             out.stream_error = Some(e);
             return out;
         }
     };
+    let mut jobs: Vec<(usize, usize)> = Vec::new();
+    let mut claimed = std::collections::HashSet::new();
     for n in 0..archive.len() {
+        let Some(shown) = archive.name_for_index(n) else {
+            continue;
+        };
+        if shown.ends_with('/') {
+            continue;
+        }
+        match zip_member_path(shown).and_then(|p| by_path.get(&p).copied()) {
+            Some(i) if claimed.insert(i) => jobs.push((n, i)),
+            _ => out.skipped.push(shown.to_owned()),
+        }
+    }
+    let halves: Vec<&[(usize, usize)]> = jobs
+        .chunks(jobs.len().div_ceil(ZIP_WRITERS).max(1))
+        .collect();
+    let parts: Vec<Extracted> = std::thread::scope(|scope| {
+        let mut first = Some(archive);
+        let running: Vec<_> = halves
+            .iter()
+            .map(|half| {
+                let archive = first.take().map_or_else(open, Ok);
+                scope.spawn(move || match archive {
+                    Ok(mut archive) => write_members(&mut archive, half, wanted),
+                    Err(e) => Extracted {
+                        stream_error: Some(e),
+                        ..Default::default()
+                    },
+                })
+            })
+            .collect();
+        running
+            .into_iter()
+            .map(|t| {
+                t.join().unwrap_or_else(|_| Extracted {
+                    stream_error: Some("a zip writer thread panicked".into()),
+                    ..Default::default()
+                })
+            })
+            .collect()
+    });
+    for part in parts {
+        out.files.extend(part.files);
+        out.skipped.extend(part.skipped);
+        if out.stream_error.is_none() {
+            out.stream_error = part.stream_error;
+        }
+    }
+    make_durable(&mut out, wanted);
+    out
+}
+
+/// Threads writing the members of one zip.
+const ZIP_WRITERS: usize = 2;
+
+/// Writes the members `jobs` (the zip's index, the wanted file's index)
+/// of `archive`; stops at the first member the archive cannot give.
+fn write_members<R: Read + std::io::Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    jobs: &[(usize, usize)],
+    wanted: &[Wanted],
+) -> Extracted {
+    let mut out = Extracted::default();
+    for &(n, i) in jobs {
         let mut entry = match archive.by_index(n) {
             Ok(e) => e,
             Err(e) => {
@@ -335,15 +449,10 @@ pub(crate) fn extract_zip(zip: &std::path::Path, wanted: &[Wanted]) -> Extracted
                 break;
             }
         };
-        let shown = entry.name().to_owned();
-        if entry.is_dir() {
+        if !entry.is_file() {
+            out.skipped.push(entry.name().to_owned());
             continue;
         }
-        let index = zip_member_path(&shown).and_then(|p| by_path.get(&p).copied());
-        let Some(i) = index.filter(|i| entry.is_file() && !out.files.contains_key(i)) else {
-            out.skipped.push(shown);
-            continue;
-        };
         // A member that breaks off leaves the others readable (each is
         // found through the directory).
         let size = entry.size();
@@ -376,7 +485,7 @@ mod tests {
     fn wanted(dir: &std::path::Path, name: &str, data: &[u8], sha1: bool) -> Wanted {
         Wanted {
             name: name.into(),
-            tmp: dir.join(format!(".tmp-{}", name.len())),
+            tmp: dir.join(format!(".tmp-{}", hex::encode(name))),
             size: data.len() as u64,
             sha1: sha1.then(|| hex::encode(Sha1::digest(data))),
         }

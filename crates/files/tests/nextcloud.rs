@@ -208,9 +208,11 @@ async fn a_changed_folder_etag_is_listed() {
 async fn changed_ignore_rules_list_every_folder_once() {
     // The journal below `a/` was synced under other rules (a folder was
     // taken back into selective sync, say): `a/` is listed although its
-    // ETag did not change. (No recording of that listing with the
-    // properties the engine asks for: the replay answers 501 and the pass
-    // stops before touching anything.)
+    // ETag did not change, with everything below it at once (nothing below
+    // it has a usable ETag). No recording of that listing with the
+    // properties the engine asks for: the replay answers 501, taken as a
+    // server that will not go deep, so `a/` is asked again at depth 1, is
+    // answered 501 again, and the pass stops before touching anything.
     let s = ReplayServer::start_with(&[], &["021-propfind-root-depth1"]);
     let w = world_021(&s);
     journal::set_ignore_fingerprint(w.store.connection(), w.folder.folder_id, "other rules")
@@ -220,9 +222,13 @@ async fn changed_ignore_rules_list_every_folder_once() {
         requests(&s),
         [
             "PROPFIND /remote.php/dav/files/ana/",
+            "PROPFIND /remote.php/dav/files/ana/a/",
             "PROPFIND /remote.php/dav/files/ana/a/"
         ]
     );
+    let seen = s.seen();
+    let depths: Vec<Option<&str>> = seen.iter().map(|r| r.header("depth")).collect();
+    assert_eq!(depths, [Some("1"), Some("infinity"), Some("1")]);
 }
 
 #[tokio::test]
@@ -439,6 +445,70 @@ async fn generic_webdav_servers_are_not_taken_for_nextcloud() {
             listing.requests, 3,
             "{kind:?}: the root, a/ and a/b/ are listed"
         );
+    }
+}
+
+/// A first listing asked `Depth: infinity` (as it is of a Nextcloud) of
+/// servers that refuse it (Apache: 403), that answer it as depth 1 without
+/// saying so (sabre/dav without the option), or that answer it: the same
+/// tree as folder by folder, every time.
+#[tokio::test]
+async fn a_deep_first_listing_gives_the_same_tree_on_every_server() {
+    use cc_harness::servers::{Kind as ServerKind, Server};
+    for kind in [
+        ServerKind::Apache,
+        ServerKind::Lighttpd,
+        ServerKind::SabreFiles,
+        ServerKind::Rclone,
+    ] {
+        let server = Server::start(kind);
+        let c = server.dav_client();
+        let root = server.files_root();
+        for dir in ["a/", "a/b/", "a/b/c/", "buida/", "f/", "f/g/"] {
+            c.mkcol(&root.join(dir).unwrap()).await.unwrap();
+        }
+        for name in ["a/x.txt", "a/b/y.txt", "a/b/c/z.txt", "top.txt"] {
+            c.put_bytes(
+                &root.join(name).unwrap(),
+                name.repeat(3).into_bytes().into(),
+                &Default::default(),
+            )
+            .await
+            .unwrap();
+        }
+        let shallow = cc_files::remote::list_tree(&c, &root, &IgnoreRules::defaults())
+            .await
+            .unwrap();
+        let deep = cc_files::remote::list_tree_watched(
+            &c,
+            &root,
+            &IgnoreRules::defaults(),
+            |_| None,
+            true,
+            |_| {},
+        )
+        .await
+        .unwrap();
+        let view = |l: &cc_files::remote::RemoteListing| {
+            l.entries
+                .iter()
+                .map(|(p, e)| (p.as_str().to_owned(), e.meta.kind, e.meta.size))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(view(&deep), view(&shallow), "{kind:?}");
+        assert_eq!(deep.entries.len(), 10, "{kind:?}");
+        let folders = |l: &cc_files::remote::RemoteListing| {
+            let mut f: Vec<String> = l
+                .listed
+                .iter()
+                .map(|(p, _)| p.as_str().to_owned())
+                .collect();
+            f.sort();
+            f
+        };
+        assert_eq!(folders(&deep), folders(&shallow), "{kind:?}");
+        assert_eq!(deep.plain_props, shallow.plain_props, "{kind:?}");
+        assert!(!deep.propagates_etags, "{kind:?}");
     }
 }
 

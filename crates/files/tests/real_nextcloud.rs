@@ -520,8 +520,11 @@ async fn a_first_pass_tells_how_many_folders_it_has_looked_through() {
             _ => None,
         })
         .collect();
-    // 0 as it starts, then one more per folder listed: the root and 12.
-    assert_eq!(listed, (0..=13).collect::<Vec<_>>());
+    // 0 as it starts, then the folders listed so far, up to the root and
+    // its 12 (a first sync asks for the whole tree at once: 13 at once).
+    assert_eq!(listed.first(), Some(&0));
+    assert_eq!(listed.last(), Some(&13));
+    assert!(listed.windows(2).all(|w| w[0] < w[1]), "{listed:?}");
     let planned_at = seen
         .iter()
         .position(|p| matches!(p, cc_files::engine::Progress::Planned { .. }))
@@ -531,6 +534,111 @@ async fn a_first_pass_tells_how_many_folders_it_has_looked_through() {
         .rposition(|p| matches!(p, cc_files::engine::Progress::Listing { .. }))
         .unwrap();
     assert!(last_listing < planned_at);
+}
+
+/// The listing as (path, kind, size, ETag, file id), for comparing two.
+fn listing_view(l: &cc_files::remote::RemoteListing) -> Vec<(String, String)> {
+    l.entries
+        .iter()
+        .map(|(p, e)| (p.as_str().to_owned(), format!("{:?}", e.meta)))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_new_tree_is_listed_in_one_request_without_what_selective_sync_leaves_out() {
+    let Some(w) = World::new().await else { return };
+    for p in [
+        "a/u.txt",
+        "a/b/dos.txt",
+        "a/b/c/tres.txt",
+        "docs/nota.txt",
+        "docs/gran/video.bin",
+        "docs/gran/sub/x.txt",
+    ] {
+        w.remote_write(p, p.as_bytes()).await;
+    }
+    w.client
+        .mkcol(&cc_dav::href::as_collection(&w.url("buida")))
+        .await
+        .unwrap();
+    let ignore = IgnoreRules::new("gran").unwrap();
+    let root = w.user.files_root();
+    let mark = w.nc.log_mark();
+    let deep =
+        cc_files::remote::list_tree_watched(&w.client, &root, &ignore, |_| None, true, |_| {})
+            .await
+            .unwrap();
+    let reqs = w.requests_since(mark);
+    assert_eq!(count(&reqs, "PROPFIND "), 1, "{reqs:#?}");
+    assert_eq!(deep.requests, 1);
+    assert!(deep.propagates_etags);
+    // Folder by folder (every folder "recorded" with an ETag it does not
+    // have): the same entries, folders and ETags.
+    let shallow = cc_files::remote::list_tree_watched(
+        &w.client,
+        &root,
+        &ignore,
+        |_| Some("\"not-its-etag\"".into()),
+        false,
+        |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(shallow.requests, 6, "the root, a, a/b, a/b/c, docs, buida");
+    assert_eq!(listing_view(&deep), listing_view(&shallow));
+    let folders = |l: &cc_files::remote::RemoteListing| {
+        let mut f = l.listed.clone();
+        f.sort();
+        f
+    };
+    assert_eq!(folders(&deep), folders(&shallow));
+    // What is below the folder left out is not in the deep answer's
+    // listing, and its parent is marked as holding more.
+    assert!(
+        deep.entries.keys().all(|p| !p.as_str().contains("gran")),
+        "{:#?}",
+        deep.entries.keys().collect::<Vec<_>>()
+    );
+    assert_eq!(deep.ignored_in, vec![SyncPath::from_names(["docs"])]);
+    assert_eq!(
+        deep.entries.len(),
+        9,
+        "{:#?}",
+        deep.entries.keys().collect::<Vec<_>>()
+    );
+
+    // Later a new tree on the server: the root, then the new folder with
+    // everything below it in one request; the rest is unchanged.
+    let recorded: std::collections::HashMap<SyncPath, Option<String>> =
+        deep.listed.iter().cloned().collect();
+    w.remote_write("nou/x/y/z.txt", b"new on the server").await;
+    let mark = w.nc.log_mark();
+    let next = cc_files::remote::list_tree_watched(
+        &w.client,
+        &root,
+        &ignore,
+        |p| recorded.get(p).cloned().flatten(),
+        false,
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let reqs = w.requests_since(mark);
+    let listed: Vec<&String> = reqs.iter().filter(|r| r.starts_with("PROPFIND ")).collect();
+    assert_eq!(listed.len(), 2, "{listed:#?}");
+    assert!(listed.iter().any(|r| r.ends_with("/nou/")), "{listed:#?}");
+    assert!(
+        next.entries
+            .contains_key(&SyncPath::from_names(["nou", "x", "y", "z.txt"]))
+    );
+    let mut unchanged = next.unchanged.clone();
+    unchanged.sort();
+    assert_eq!(
+        unchanged,
+        ["a", "buida", "docs"]
+            .map(|n| SyncPath::from_names([n]))
+            .to_vec()
+    );
 }
 
 #[tokio::test]

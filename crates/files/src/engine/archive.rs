@@ -7,6 +7,12 @@ use std::collections::{HashMap, HashSet};
 use super::*;
 use crate::features::FolderDownload;
 
+/// A tree of more new files than this comes as the zips of its
+/// subfolders, where they hold at least [`SPLIT_AT_LEAST`] each on average
+/// (see `tree_jobs`).
+const SPLIT_ABOVE: usize = 2_000;
+const SPLIT_AT_LEAST: usize = 500;
+
 /// What an archive job did: each action with its outcome.
 type Placed<'b> = Vec<(&'b Action, Result<Outcome, ActionError>)>;
 
@@ -81,15 +87,16 @@ impl Ctx<'_> {
                 tally.entry(a).or_default().partial = true;
             }
         }
+        let fits_one_zip = |t: &Tally| {
+            !t.partial
+                && t.files == t.fit
+                && t.fit >= fd.min_tree_files
+                && t.fit <= fd.max_tree_files
+                && t.bytes <= fd.max_tree_bytes
+        };
         let mut eligible: Vec<&SyncPath> = tally
             .iter()
-            .filter(|(_, t)| {
-                !t.partial
-                    && t.files == t.fit
-                    && t.fit >= fd.min_tree_files
-                    && t.fit <= fd.max_tree_files
-                    && t.bytes <= fd.max_tree_bytes
-            })
+            .filter(|(_, t)| fits_one_zip(t))
             .map(|(p, _)| p)
             .collect();
         // Topmost first: a folder inside a chosen one is in its zip.
@@ -99,6 +106,38 @@ impl Ctx<'_> {
             if !chosen.iter().any(|c| p.starts_with(c)) {
                 chosen.push(p.clone());
             }
+        }
+        // A large tree comes as the zips of its subfolders, one after
+        // another: the server makes one zip at a time anyway (two asked at
+        // once took twice as long each on Nextcloud 33), and the files of
+        // one are written here while the next comes. Split where each
+        // subfolder holding files fits a zip of its own and they are not
+        // small (the folder's own files then go by a folder archive).
+        loop {
+            let split = chosen.iter().enumerate().find_map(|(i, c)| {
+                if tally.get(c).is_none_or(|t| t.fit <= SPLIT_ABOVE) {
+                    return None;
+                }
+                let children: Vec<(&SyncPath, &Tally)> = tally
+                    .iter()
+                    .filter(|(p, _)| p.parent().as_ref() == Some(c))
+                    .collect();
+                let files: usize = children.iter().map(|(_, t)| t.fit).sum();
+                (children.len() >= 2
+                    && files / children.len() >= SPLIT_AT_LEAST
+                    && children.iter().all(|(_, t)| fits_one_zip(t)))
+                .then(|| {
+                    (
+                        i,
+                        children
+                            .into_iter()
+                            .map(|(p, _)| p.clone())
+                            .collect::<Vec<_>>(),
+                    )
+                })
+            });
+            let Some((i, children)) = split else { break };
+            let _: Vec<SyncPath> = chosen.splice(i..=i, children).collect();
         }
         if chosen.is_empty() {
             return (Vec::new(), actions);
@@ -138,11 +177,11 @@ impl Ctx<'_> {
     /// normal download; what the zip did not bring as listed goes by
     /// folder archives or GETs.
     pub(super) async fn tree<'b>(&self, dir: &SyncPath, actions: Vec<&'b Action>) -> Placed<'b> {
-        let turn = self.trees_at_once.acquire().await;
         let fetched = self.fetch_tree(dir, &actions).await;
-        drop(turn);
+        let placing = std::time::Instant::now();
         let (mut placed, rest) =
             self.place_fetched(dir, actions, fetched, "no zip of the folder; by folders");
+        tracing::debug!(folder = %dir, placed = placed.len(), took = ?placing.elapsed(), "zip's files placed");
         let mut by_folder: BTreeMap<SyncPath, Vec<&'b Action>> = BTreeMap::new();
         for a in rest {
             by_folder
@@ -197,11 +236,16 @@ impl Ctx<'_> {
             &hex::encode(Sha1::digest(dir.as_str().as_bytes()))[..12]
         ));
         self.archive_requests.fetch_add(1, Ordering::Relaxed);
+        // One zip downloaded at a time (the server makes them one at a
+        // time); the last one's files are written meanwhile.
+        let turn = self.trees_at_once.acquire().await;
+        let started = std::time::Instant::now();
         let fetched = self
             .folder
             .client
             .folder_zip(&folder_url, &zip, limit, self.down.as_ref())
             .await;
+        drop(turn);
         if let Err(e) = fetched {
             let _ = std::fs::remove_file(&zip);
             if !only_the_connection(&e) {
@@ -209,6 +253,7 @@ impl Ctx<'_> {
             }
             return Err(e.into());
         }
+        let downloaded = started.elapsed();
         let for_thread = wanted.clone();
         let zip_path = zip.clone();
         let got = tokio::task::spawn_blocking(move || {
@@ -218,6 +263,7 @@ impl Ctx<'_> {
         })
         .await
         .map_err(std::io::Error::other)?;
+        tracing::debug!(folder = %dir, files = wanted.len(), ?downloaded, extracted = ?started.elapsed() - downloaded, "folder zip");
         if let Some(e) = &got.stream_error {
             tracing::info!(folder = %dir, error = %e, "folder zip unreadable");
         }

@@ -154,7 +154,7 @@ impl<P: FnMut(Progress)> Executor<'_, P> {
             down: opts.download_limit.map(Throttle::new),
             archives_work: AtomicBool::new(true),
             trees_work: AtomicBool::new(true),
-            trees_at_once: tokio::sync::Semaphore::new(2),
+            trees_at_once: tokio::sync::Semaphore::new(1),
             archived: AtomicUsize::new(0),
             archive_requests: AtomicUsize::new(0),
         };

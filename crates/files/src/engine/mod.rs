@@ -50,6 +50,7 @@ pub use conflicts::{
     settle_files,
 };
 use download::{download_tmp, version_of};
+pub use memory::frugal_allocator;
 use memory::release_free_memory;
 use views::{LocalView, RemoteView};
 
@@ -332,6 +333,9 @@ impl SyncFolder {
         let rules = self.ignore.fingerprint();
         let same_rules =
             journal::ignore_fingerprint(conn, self.folder_id)?.as_deref() == Some(rules.as_str());
+        // A first sync of a Nextcloud folder: the whole tree in one
+        // listing (see `remote::list_tree_watched`).
+        let deep_root = opts.nextcloud.is_some() && jr.is_empty();
         let mut listing = remote::list_tree_watched(
             &self.client,
             &self.remote_root,
@@ -341,11 +345,17 @@ impl SyncFolder {
                     .filter(|s| same_rules && s.kind == Kind::Dir)
                     .and_then(|s| s.etag.clone())
             },
+            deep_root,
             |folders| progress(Progress::Listing { folders }),
         )
         .await
         .map_err(SyncError::Listing)?;
         let mut scan = scanning.await.expect("scan task")?;
+        // The listing's parsing left its buffers free; the plan and the
+        // transfers take new memory from there rather than beside it.
+        if opts.give_back_memory {
+            release_free_memory();
+        }
         // Names the server would refuse stay here, reported once, instead
         // of failing again at every pass.
         if let Some(nc) = opts
