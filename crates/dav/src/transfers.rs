@@ -623,66 +623,48 @@ impl DavClient {
         })
     }
 
-    /// Downloads the whole subtree of `folder` as one zip (Nextcloud 30+:
-    /// a GET of the folder with `Accept: application/zip`; every member is
-    /// named after the folder, `Docs/a/b.txt`) into the file `dest`,
-    /// created or truncated; the bytes written. More than `limit` bytes is
-    /// an error (the caller bounds it by what it asked for); so is an
-    /// answer that is not a zip. The zip is written with data descriptors,
-    /// so it is read once whole (`cc_files::archive`).
+    /// The whole subtree of `folder` as one zip (Nextcloud 30+: a GET of
+    /// the folder with `Accept: application/zip`; every member is named
+    /// after the folder, `Docs/a/b.txt`), its bytes as they come in, each
+    /// piece under `throttle` when given. More than `limit` bytes is an
+    /// error in the stream (the caller bounds it by what it asked for); an
+    /// answer that is not a zip is an error here. Nextcloud writes its
+    /// members with data descriptors (sizes after the data): the caller
+    /// follows it with the sizes its listing gives (`cc_files::archive`).
     pub async fn folder_zip(
         &self,
         folder: &Url,
-        dest: &std::path::Path,
         limit: u64,
         throttle: Option<&Throttle>,
-    ) -> Result<u64> {
-        use tokio::io::AsyncWriteExt;
+    ) -> Result<ArchiveStream> {
         let url = crate::href::as_collection(folder);
         let resp = self.archive_response(&url, "application/zip").await?;
-        let io = |e: std::io::Error| {
-            DavError::new(
-                "GET",
-                &url,
-                ErrorKind::Io(format!("{}: {e}", dest.display())),
-            )
-        };
-        let mut file = tokio::fs::File::create(dest).await.map_err(io)?;
-        let stream = resp.bytes_stream();
-        let mut stream: ArchiveStream = {
-            let err_url = url.clone();
-            let s = stream.map(move |chunk| {
-                chunk.map_err(|e| {
-                    std::io::Error::other(DavError::new(
-                        "GET",
-                        &err_url,
-                        crate::client::map_reqwest(&e),
-                    ))
-                })
-            });
-            match throttle {
-                Some(t) => Box::pin(crate::throttle::limit_stream(s, t.clone())),
-                None => Box::pin(s),
-            }
-        };
-        let mut written = 0u64;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk
-                .map_err(|e| DavError::new("GET", &url, ErrorKind::Transport(e.to_string())))?;
-            written += chunk.len() as u64;
-            if written > limit {
-                return Err(DavError::new(
+        let err_url = url.clone();
+        let mut received = 0u64;
+        let stream = resp.bytes_stream().map(move |chunk| {
+            let chunk = chunk.map_err(|e| {
+                std::io::Error::other(DavError::new(
                     "GET",
-                    &url,
+                    &err_url,
+                    crate::client::map_reqwest(&e),
+                ))
+            })?;
+            received += chunk.len() as u64;
+            if received > limit {
+                return Err(std::io::Error::other(DavError::new(
+                    "GET",
+                    &err_url,
                     ErrorKind::Protocol(format!(
                         "the folder's zip is larger than the {limit} bytes its files take"
                     )),
-                ));
+                )));
             }
-            file.write_all(&chunk).await.map_err(io)?;
-        }
-        file.flush().await.map_err(io)?;
-        Ok(written)
+            Ok(chunk)
+        });
+        Ok(match throttle {
+            Some(t) => Box::pin(crate::throttle::limit_stream(stream, t.clone())),
+            None => Box::pin(stream),
+        })
     }
 
     /// A GET of a folder archive of `kind` (`application/x-tar`,

@@ -11,9 +11,11 @@
 //!   3, zip64): the local header of each file says size 0 and the real size
 //!   comes after the data. A reader going through the stream cannot tell
 //!   where a stored entry ends, so the zip and async_zip crates refuse such
-//!   entries in streaming mode; reading it needs the central directory at
-//!   the end, i.e. the whole archive kept first. It also sends every file
-//!   below the folder, including those already here.
+//!   entries in streaming mode. This one knows: the listing gives the size
+//!   of every member asked for, and the descriptor after it must agree
+//!   ([`stream_zip`]); where the stream holds anything else, the copy kept
+//!   on disk is read from its central directory ([`extract_zip`]). It also
+//!   sends every file below the folder, including those already here.
 //! - `Accept: application/x-tar` with `?files=[…]`: exactly the named
 //!   children (145). Each member's size is in its header, before its data,
 //!   so the [`tar`] crate reads the archive as it streams in, and the size
@@ -25,8 +27,8 @@
 //! So: tar, one request per folder with many new small files (in groups),
 //! several folders in flight like any other transfers. And where a whole
 //! subtree is new here (a first sync, a folder shared with the member),
-//! one zip of it, kept on disk until whole and read from its central
-//! directory ([`extract_zip`]): 10,000 files in 700 folders are then one
+//! one zip of it, its files written as it comes in ([`stream_zip`]):
+//! 10,000 files in 700 folders are then one
 //! request instead of 700 (`docs/benchmarks.md`), bounded by what the
 //! listing says the subtree holds (`FolderDownload::max_tree_bytes`).
 //!
@@ -430,6 +432,236 @@ pub(crate) fn extract_zip(zip: &std::path::Path, wanted: &[Wanted]) -> Extracted
     out
 }
 
+/// Reads a folder's zip as it arrives from `reader`, writing each member
+/// that is one of `wanted` to its temporary file while the rest is still
+/// coming, and keeping a copy of the bytes at `copy`.
+///
+/// Nextcloud stores its members uncompressed with data descriptors: the
+/// local header says size 0 and the real size and CRC come after the data,
+/// so a reader that does not know the size cannot tell where a member ends
+/// (the zip and async_zip crates refuse them in a stream). Here the size is
+/// known: it is the listing's for every member asked for. A member is
+/// read for exactly that many bytes, its SHA-1 checked as the module says,
+/// then its descriptor must give the same size and the CRC of what was
+/// read. Anything else (a compressed member, a member not asked for whose
+/// size is only in its descriptor, a descriptor that disagrees, bytes that
+/// are not a header) stops the following: the rest of the zip goes to the
+/// copy, and the members not yet written are taken from the copy's central
+/// directory ([`extract_zip`]), as a zip always could be.
+pub(crate) fn stream_zip(
+    reader: impl Read,
+    copy: &std::path::Path,
+    wanted: &[Wanted],
+) -> Extracted {
+    let mut out = Extracted::default();
+    let file = match std::fs::File::create(copy) {
+        Ok(f) => f,
+        Err(e) => {
+            out.stream_error = Some(format!("{}: {e}", copy.display()));
+            return out;
+        }
+    };
+    let mut tee = Tee {
+        inner: reader,
+        copy: std::io::BufWriter::with_capacity(256 * 1024, file),
+    };
+    let by_path = by_name(wanted);
+    let followed = follow_members(&mut tee, &by_path, wanted, &mut out);
+    // The rest (the central directory, or all that was not followed) goes
+    // to the copy.
+    let drained = std::io::copy(&mut tee, &mut std::io::sink())
+        .and_then(|_| tee.copy.flush())
+        .map_err(|e| e.to_string());
+    if let Err(why) = followed {
+        tracing::debug!(%why, "zip not followed as it came; read from its directory");
+        match drained {
+            Err(e) => out.stream_error = Some(e),
+            Ok(()) => {
+                let rest: Vec<usize> = (0..wanted.len())
+                    .filter(|i| !out.files.contains_key(i))
+                    .collect();
+                let asked: Vec<Wanted> = rest.iter().map(|i| wanted[*i].clone()).collect();
+                let got = extract_zip(copy, &asked);
+                for (j, r) in got.files {
+                    out.files.insert(rest[j], r);
+                }
+                out.skipped.extend(got.skipped);
+                out.stream_error = got.stream_error;
+            }
+        }
+    }
+    make_durable(&mut out, wanted);
+    out
+}
+
+/// A reader that copies what it reads to `copy`.
+struct Tee<R, W> {
+    inner: R,
+    copy: W,
+}
+
+impl<R: Read, W: Write> Read for Tee<R, W> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.copy.write_all(&buf[..n])?;
+        Ok(n)
+    }
+}
+
+/// A reader that keeps the CRC-32 of what it read.
+struct Crc<R> {
+    inner: R,
+    hasher: crc32fast::Hasher,
+}
+
+impl<R: Read> Read for Crc<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+fn le16(b: &[u8]) -> u16 {
+    u16::from_le_bytes([b[0], b[1]])
+}
+
+fn le32(b: &[u8]) -> u32 {
+    u32::from_le_bytes([b[0], b[1], b[2], b[3]])
+}
+
+fn le64(b: &[u8]) -> u64 {
+    u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+}
+
+/// Follows the local headers of a zip stream up to its central directory
+/// (see [`stream_zip`]); `Err` says why it stopped following.
+fn follow_members(
+    r: &mut impl Read,
+    by_path: &HashMap<String, usize>,
+    wanted: &[Wanted],
+    out: &mut Extracted,
+) -> Result<(), String> {
+    let io = |e: std::io::Error| e.to_string();
+    loop {
+        let mut sig = [0u8; 4];
+        r.read_exact(&mut sig).map_err(io)?;
+        match le32(&sig) {
+            0x0403_4b50 => {}
+            // The central directory, or an empty zip's end.
+            0x0201_4b50 | 0x0605_4b50 | 0x0606_4b50 => return Ok(()),
+            other => {
+                return Err(format!(
+                    "signature {other:#010x} where a member was expected"
+                ));
+            }
+        }
+        let mut h = [0u8; 26];
+        r.read_exact(&mut h).map_err(io)?;
+        let (flags, method) = (le16(&h[2..]), le16(&h[4..]));
+        let (crc, csize, usize32) = (le32(&h[10..]), le32(&h[14..]), le32(&h[18..]));
+        let mut name = vec![0u8; usize::from(le16(&h[22..]))];
+        let mut extra = vec![0u8; usize::from(le16(&h[24..]))];
+        r.read_exact(&mut name).map_err(io)?;
+        r.read_exact(&mut extra).map_err(io)?;
+        let name =
+            String::from_utf8(name).map_err(|_| "a member name that is not UTF-8".to_owned())?;
+        if method != 0 {
+            return Err(format!("{name}: compressed (method {method})"));
+        }
+        // Zip64: the sizes the header marks 0xFFFFFFFF are in extra field 1.
+        let mut zip64 = false;
+        let mut size = u64::from(usize32);
+        let mut at = 0;
+        while at + 4 <= extra.len() {
+            let (id, len) = (le16(&extra[at..]), usize::from(le16(&extra[at + 2..])));
+            let body = extra.get(at + 4..at + 4 + len).unwrap_or_default();
+            if id == 1 {
+                zip64 = true;
+                if usize32 == u32::MAX && body.len() >= 8 {
+                    size = le64(body);
+                }
+            }
+            at += 4 + len;
+        }
+        let descriptor = flags & 8 != 0;
+        let is_dir = name.ends_with('/');
+        let index = (!is_dir)
+            .then(|| zip_member_path(&name).and_then(|p| by_path.get(&p).copied()))
+            .flatten();
+        if descriptor {
+            size = match (is_dir, index) {
+                (true, _) => 0,
+                (false, Some(i)) => wanted[i].size,
+                (false, None) => return Err(format!("{name}: not asked for, its size after it")),
+            };
+        } else if u64::from(csize) != size && csize != u32::MAX {
+            return Err(format!("{name}: stored with two sizes"));
+        }
+        let mut data = Crc {
+            inner: r.take(size),
+            hasher: crc32fast::Hasher::new(),
+        };
+        let taken = match index.filter(|i| !out.files.contains_key(i) && wanted[*i].size == size) {
+            Some(i) => {
+                let result = write_member(&mut data, &wanted[i]);
+                if let Err(WriteError::Archive(e)) = &result {
+                    let _ = std::fs::remove_file(&wanted[i].tmp);
+                    return Err(format!("{name}: {e}"));
+                }
+                // A write that failed here left the rest of the member.
+                std::io::copy(&mut data, &mut std::io::sink()).map_err(io)?;
+                Some((i, result))
+            }
+            None => {
+                if !is_dir {
+                    out.skipped.push(name.clone());
+                }
+                let skipped = std::io::copy(&mut data, &mut std::io::sink()).map_err(io)?;
+                if skipped != size {
+                    return Err(format!("{name}: the zip broke off"));
+                }
+                None
+            }
+        };
+        let got_crc = data.hasher.finalize();
+        let (want_crc, want_size) = if descriptor {
+            let mut d = [0u8; 4];
+            r.read_exact(&mut d).map_err(io)?;
+            let mut crc = le32(&d);
+            if crc == 0x0807_4b50 {
+                r.read_exact(&mut d).map_err(io)?;
+                crc = le32(&d);
+            }
+            let mut sizes = vec![0u8; if zip64 { 16 } else { 8 }];
+            r.read_exact(&mut sizes).map_err(io)?;
+            let usize_after = if zip64 {
+                le64(&sizes[8..])
+            } else {
+                u64::from(le32(&sizes[4..]))
+            };
+            (crc, usize_after)
+        } else {
+            (crc, size)
+        };
+        let agrees = want_crc == got_crc && want_size == size;
+        if let Some((i, result)) = taken {
+            let result = match result {
+                Ok(()) if agrees => Ok(()),
+                Ok(()) => Err("its CRC or size in the zip differs from what came".to_owned()),
+                Err(e) => Err(e.to_string()),
+            };
+            if result.is_err() {
+                let _ = std::fs::remove_file(&wanted[i].tmp);
+            }
+            out.files.insert(i, result);
+        }
+        if !agrees {
+            return Err(format!("{name}: the descriptor differs from what came"));
+        }
+    }
+}
+
 /// Threads writing the members of one zip.
 const ZIP_WRITERS: usize = 2;
 
@@ -489,6 +721,116 @@ mod tests {
             size: data.len() as u64,
             sha1: sha1.then(|| hex::encode(Sha1::digest(data))),
         }
+    }
+
+    /// The zip a real Nextcloud 33 sent for `arxiu/` (recording 144):
+    /// `a.txt`, `b.txt`, `sub/c.txt`, each stored with a data descriptor.
+    fn recorded_zip() -> Vec<u8> {
+        let rec = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/fixtures/nextcloud-33/144-folder-download-zip.http"
+        ))
+        .unwrap();
+        let ok = rec.windows(12).position(|w| w == b"HTTP/1.1 200").unwrap();
+        let body = ok + rec[ok..].windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        rec[body..].to_vec()
+    }
+
+    const RECORDED: [(&str, &[u8]); 3] = [
+        ("a.txt", b"primer fitxer\n"),
+        ("b.txt", b"segon fitxer\n"),
+        ("sub/c.txt", b"tercer fitxer\n"),
+    ];
+
+    /// The zip up to its central directory (its first header's signature
+    /// included): all a reader that follows it needs, nothing one that
+    /// needs the directory can use.
+    fn without_directory(zip: &[u8]) -> Vec<u8> {
+        let at = zip.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+        zip[..at + 4].to_vec()
+    }
+
+    #[test]
+    fn a_nextcloud_zip_is_written_as_it_comes() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let asked: Vec<Wanted> = RECORDED
+            .iter()
+            .map(|(n, c)| wanted(d, n, c, true))
+            .collect();
+        let copy = d.join("copy.zip");
+        let got = stream_zip(&without_directory(&recorded_zip())[..], &copy, &asked);
+        assert_eq!(got.stream_error, None);
+        for (i, (name, content)) in RECORDED.iter().enumerate() {
+            assert_eq!(got.files[&i], Ok(()), "{name}");
+            assert_eq!(std::fs::read(&asked[i].tmp).unwrap(), *content, "{name}");
+        }
+        assert!(got.skipped.is_empty(), "{:?}", got.skipped);
+    }
+
+    #[test]
+    fn a_member_not_asked_for_sends_the_rest_to_the_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        // b.txt is not asked for: its size is only after it.
+        let asked = vec![
+            wanted(d, "a.txt", RECORDED[0].1, true),
+            wanted(d, "sub/c.txt", RECORDED[2].1, true),
+        ];
+        let copy = d.join("copy.zip");
+        let got = stream_zip(&recorded_zip()[..], &copy, &asked);
+        assert_eq!(got.stream_error, None);
+        assert_eq!((&got.files[&0], &got.files[&1]), (&Ok(()), &Ok(())));
+        assert_eq!(std::fs::read(&asked[1].tmp).unwrap(), RECORDED[2].1);
+        assert!(
+            got.skipped.iter().any(|s| s.ends_with("b.txt")),
+            "{:?}",
+            got.skipped
+        );
+        // Without a directory to fall back on: what came before b.txt is
+        // kept, the rest is missing and the stream is said to be broken.
+        let d = &d.join("again");
+        std::fs::create_dir(d).unwrap();
+        let asked = vec![
+            wanted(d, "a.txt", RECORDED[0].1, true),
+            wanted(d, "sub/c.txt", RECORDED[2].1, true),
+        ];
+        let got = stream_zip(&without_directory(&recorded_zip())[..], &copy, &asked);
+        assert_eq!(got.files[&0], Ok(()));
+        assert!(!got.files.get(&1).is_some_and(|r| r.is_ok()));
+        assert!(!asked[1].tmp.exists());
+        assert!(got.stream_error.is_some());
+    }
+
+    #[test]
+    fn a_zip_that_disagrees_with_the_listing_puts_nothing_wrong_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        // The listing says a.txt is a byte shorter, and b.txt has another
+        // content (its SHA-1): neither is taken; c.txt is.
+        let mut a = wanted(d, "a.txt", RECORDED[0].1, false);
+        a.size -= 1;
+        let b = wanted(d, "b.txt", b"not what the zip holds", true);
+        let b = Wanted {
+            size: RECORDED[1].1.len() as u64,
+            ..b
+        };
+        let c = wanted(d, "sub/c.txt", RECORDED[2].1, true);
+        let asked = vec![a, b, c];
+        let got = stream_zip(&recorded_zip()[..], &d.join("copy.zip"), &asked);
+        assert!(got.files[&0].is_err(), "{:?}", got.files);
+        assert!(got.files[&1].is_err(), "{:?}", got.files);
+        assert_eq!(got.files[&2], Ok(()));
+        assert!(!asked[0].tmp.exists() && !asked[1].tmp.exists());
+        assert_eq!(std::fs::read(&asked[2].tmp).unwrap(), RECORDED[2].1);
+        // Garbage instead of a zip: nothing, and a clear error.
+        let got = stream_zip(
+            &b"<?xml version=\"1.0\"?><error/>"[..],
+            &d.join("copy.zip"),
+            &asked,
+        );
+        assert!(got.files.values().all(|r| r.is_err()) || got.files.is_empty());
+        assert!(got.stream_error.is_some());
     }
 
     #[test]

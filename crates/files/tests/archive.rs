@@ -195,9 +195,10 @@ async fn the_recorded_tar_brings_a_file_down_through_the_engine() {
 
 #[test]
 fn the_recorded_zip_cannot_be_read_as_a_stream() {
-    // Why the engine asks for tar (see `cc_files::archive`): in the zip
-    // Nextcloud sends (144) each file is stored with a data descriptor, so
-    // its local header gives no size and nothing marks where it ends.
+    // Why a zip reader cannot follow Nextcloud's zip alone (see
+    // `cc_files::archive`): in the zip it sends (144) each file is stored
+    // with a data descriptor, so its local header gives no size and nothing
+    // marks where it ends; the engine follows it with the listing's sizes.
     let rec = Recording::load("144-folder-download-zip");
     let body = rec.response_body();
     let header = body

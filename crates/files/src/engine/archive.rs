@@ -236,34 +236,36 @@ impl Ctx<'_> {
             &hex::encode(Sha1::digest(dir.as_str().as_bytes()))[..12]
         ));
         self.archive_requests.fetch_add(1, Ordering::Relaxed);
-        // One zip downloaded at a time (the server makes them one at a
-        // time); the last one's files are written meanwhile.
+        // One zip at a time (the server makes them one at a time): its
+        // files are written as it comes.
         let turn = self.trees_at_once.acquire().await;
         let started = std::time::Instant::now();
-        let fetched = self
+        let stream = match self
             .folder
             .client
-            .folder_zip(&folder_url, &zip, limit, self.down.as_ref())
-            .await;
-        drop(turn);
-        if let Err(e) = fetched {
-            let _ = std::fs::remove_file(&zip);
-            if !only_the_connection(&e) {
-                self.trees_work.store(false, Ordering::Relaxed);
+            .folder_zip(&folder_url, limit, self.down.as_ref())
+            .await
+        {
+            Ok(s) => s,
+            Err(e) => {
+                if !only_the_connection(&e) {
+                    self.trees_work.store(false, Ordering::Relaxed);
+                }
+                return Err(e.into());
             }
-            return Err(e.into());
-        }
-        let downloaded = started.elapsed();
+        };
+        let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
         let for_thread = wanted.clone();
         let zip_path = zip.clone();
         let got = tokio::task::spawn_blocking(move || {
-            let got = crate::archive::extract_zip(&zip_path, &for_thread);
+            let got = crate::archive::stream_zip(reader, &zip_path, &for_thread);
             let _ = std::fs::remove_file(&zip_path);
             got
         })
         .await
         .map_err(std::io::Error::other)?;
-        tracing::debug!(folder = %dir, files = wanted.len(), ?downloaded, extracted = ?started.elapsed() - downloaded, "folder zip");
+        drop(turn);
+        tracing::debug!(folder = %dir, files = wanted.len(), took = ?started.elapsed(), "folder zip");
         if let Some(e) = &got.stream_error {
             tracing::info!(folder = %dir, error = %e, "folder zip unreadable");
         }

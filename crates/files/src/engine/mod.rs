@@ -627,8 +627,8 @@ struct Ctx<'a> {
     archives_work: AtomicBool,
     /// The same for whole-subtree zips.
     trees_work: AtomicBool,
-    /// Zips read at once (each holds its directory in memory while it is
-    /// read; more at once only added to the peak, not to the speed).
+    /// Zips asked for at once: one (the server makes them one at a time;
+    /// two at once took twice as long each).
     trees_at_once: tokio::sync::Semaphore,
     /// Files placed from archives, and archives asked for.
     archived: AtomicUsize,
