@@ -35,8 +35,14 @@ echo "==> the desktop app and its packages ($bundles)"
 # tauri build builds the app in release mode with the UI embedded, then
 # bundles it (the UI is built above: its beforeBuildCommand would run in
 # ui/, where `--prefix ui` does not hold).
-npx --prefix ui tauri build --ci --bundles "$bundles" \
-    --config '{"build": {"beforeBuildCommand": ""}}' </dev/null
+# With the updater's private key in the environment (the release workflow,
+# on Windows and macOS), the installers are signed for the updater too
+# (`.sig` beside each): the key never is in the repository.
+config='{"build": {"beforeBuildCommand": ""}}'
+if [ -n "${TAURI_SIGNING_PRIVATE_KEY:-}" ]; then
+    config='{"build": {"beforeBuildCommand": ""}, "bundle": {"createUpdaterArtifacts": true}}'
+fi
+npx --prefix ui tauri build --ci --bundles "$bundles" --config "$config" </dev/null
 
 # The .deb once more with dpkg-deb, Debian's own packer: `commonscloud` as
 # a link to the desktop binary (which is the command line under that name:

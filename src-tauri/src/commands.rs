@@ -612,3 +612,18 @@ pub fn search_events(
 ) -> Result<Vec<CalendarEntry>, Error> {
     app.search_events(&text, limit)
 }
+
+#[tauri::command]
+pub fn update_channel(app: State<'_, App>) -> Result<cc_app::UpdateChannel, Error> {
+    app.update_channel()
+}
+
+#[tauri::command]
+pub async fn check_for_updates(handle: tauri::AppHandle) -> Result<cc_app::UpdateCheck, Error> {
+    crate::updater::check(&handle).await
+}
+
+#[tauri::command]
+pub async fn install_update(handle: tauri::AppHandle) -> Result<(), Error> {
+    crate::updater::install(&handle).await
+}

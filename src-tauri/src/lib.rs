@@ -4,6 +4,7 @@
 mod commands;
 mod notify;
 mod tray;
+mod updater;
 
 use tauri::{Emitter, Manager};
 
@@ -80,7 +81,10 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
-        .plugin(tauri_plugin_clipboard_manager::init());
+        .plugin(tauri_plugin_clipboard_manager::init())
+        // Asked only where the façade says the app updates itself, and
+        // only of the provider profile's address (see updater.rs).
+        .plugin(tauri_plugin_updater::Builder::new().build());
     // Start at login: Linux has the XDG entry the façade writes; Windows
     // and macOS go through the plugin (see commands::start_at_login).
     #[cfg(any(target_os = "windows", target_os = "macos"))]
@@ -90,6 +94,7 @@ pub fn run() {
     ));
     builder
         .manage(app)
+        .manage(updater::Pending::default())
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::get_settings,
@@ -149,10 +154,14 @@ pub fn run() {
             commands::server_notices,
             commands::dismiss_notice,
             commands::notice_action,
+            commands::update_channel,
+            commands::check_for_updates,
+            commands::install_update,
         ])
         .setup(|app| {
             tray::create(app.handle())?;
             start_sync(app.handle().clone());
+            updater::look_at_start(app.handle().clone());
             Ok(())
         })
         .build(tauri::generate_context!())

@@ -90,3 +90,20 @@ pub fn meeting<R: Runtime>(handle: &AppHandle<R>, m: &cc_app::Meeting) {
         tracing::debug!("no desktop notification: {e}");
     }
 }
+
+/// A new version of the app is ready to be installed (Windows, macOS).
+pub fn update_ready<R: Runtime>(handle: &AppHandle<R>, version: &str) {
+    let app = handle.state::<cc_app::App>();
+    let msgs = crate::tray::messages(&app.ui_language());
+    let name = app.info().name;
+    let body = crate::tray::text(&msgs, "notify.update", &name).replace("{version}", version);
+    if let Err(e) = handle
+        .notification()
+        .builder()
+        .title(&name)
+        .body(body)
+        .show()
+    {
+        tracing::debug!("no desktop notification: {e}");
+    }
+}

@@ -193,3 +193,74 @@ describe('signing out', () => {
     expect(await screen.findByRole('heading', { level: 1, name: 'Torna a iniciar la sessió' })).toBeInTheDocument();
   });
 });
+
+describe('updates', () => {
+  const updater = {
+    kind: 'updater' as const,
+    endpoint: 'https://releases.example.coop/{{target}}/{{arch}}/{{current_version}}',
+    host: 'releases.example.coop',
+  };
+
+  it("says the system's package manager updates the Linux packages", async () => {
+    await renderSettings();
+    expect(await screen.findByTestId('updates-system')).toHaveTextContent(
+      'El gestor de paquets del sistema actualitza CommonsCloud, com la resta de programes.',
+    );
+    expect(screen.queryByTestId('updates-check')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('updates-look')).not.toBeInTheDocument();
+  });
+
+  it('leaves the updates to the cooperative when its profile says so', async () => {
+    await renderSettings({ updates: { channel: { kind: 'off', reason: 'provider' } } });
+    expect(await screen.findByTestId('updates-provider')).toHaveTextContent(
+      'La teva cooperativa instal·la i actualitza CommonsCloud per tu.',
+    );
+    expect(screen.queryByTestId('updates-check')).not.toBeInTheDocument();
+  });
+
+  it("looks for a new version only at the provider's address and installs it", async () => {
+    const { backend, user } = await renderSettings({
+      updates: {
+        channel: updater,
+        check: { kind: 'available', current: '0.1.0', version: '0.2.0', notes: 'Calendaris més ràpids.' },
+      },
+    });
+    const check = await screen.findByRole('checkbox', { name: 'Busca versions noves automàticament' });
+    expect(check).toBeChecked();
+    expect(check).toHaveAccessibleDescription(
+      "Només es pregunta a releases.example.coop, i només s'instal·la el que ve signat.",
+    );
+    await user.click(screen.getByTestId('updates-look'));
+    expect(await screen.findByText('Hi ha una versió nova: 0.2.0.')).toBeInTheDocument();
+    expect(screen.getByText('Calendaris més ràpids.')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Instal·la la versió 0.2.0 i reinicia' }));
+    expect(backend.callsTo('installUpdate')).toEqual([[]]);
+    await expectAccessible();
+  });
+
+  it('says so when the newest version is running', async () => {
+    const { user } = await renderSettings({
+      updates: { channel: updater, check: { kind: 'upToDate', current: '0.1.0' } },
+    });
+    await user.click(await screen.findByTestId('updates-look'));
+    expect(await screen.findByTestId('updates-found')).toHaveTextContent('Tens la darrera versió (0.1.0).');
+    expect(screen.queryByTestId('updates-install')).not.toBeInTheDocument();
+  });
+
+  it('lets the member turn the look off and on again', async () => {
+    const { backend, user } = await renderSettings({ updates: { channel: updater } });
+    await user.click(await screen.findByTestId('updates-check'));
+    await waitFor(() => expect(screen.getByTestId('updates-check')).not.toBeChecked());
+    expect(screen.queryByTestId('updates-look')).not.toBeInTheDocument();
+    expect(backend.settings.checkUpdates).toBe(false);
+    await user.click(screen.getByTestId('updates-check'));
+    await waitFor(() => expect(screen.getByTestId('updates-check')).toBeChecked());
+    expect(backend.callsTo('updateSettings')).toEqual([[{ checkUpdates: false }], [{ checkUpdates: true }]]);
+  });
+
+  it('explains a look that failed', async () => {
+    const { user } = await renderSettings({ updates: { channel: updater }, errors: { checkForUpdates: 'offline' } });
+    await user.click(await screen.findByTestId('updates-look'));
+    expect(await screen.findByTestId('updates-error')).toHaveTextContent('No hi ha connexió amb el servidor.');
+  });
+});

@@ -245,6 +245,43 @@ pub enum ServerChoice {
     Custom(String),
 }
 
+/// How the app updates itself where it does (Windows and macOS: the
+/// Linux packages are updated by the system's package manager).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Updates {
+    /// Whether the app looks for new versions at all (`false`: the
+    /// cooperative installs and updates the app for its members itself).
+    #[serde(default = "yes")]
+    pub check: bool,
+    /// Where the signed update manifest is asked for, and nowhere else: an
+    /// `https` address, which may hold Tauri's `{{target}}`, `{{arch}}` and
+    /// `{{current_version}}`. Without it the app does not look.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for Updates {
+    fn default() -> Self {
+        Updates {
+            check: true,
+            endpoint: None,
+        }
+    }
+}
+
+/// The placeholders an update endpoint may hold, with a sample value each
+/// (to check the address they make).
+pub const UPDATE_PLACEHOLDERS: [(&str, &str); 3] = [
+    ("{{target}}", "windows"),
+    ("{{arch}}", "x86_64"),
+    ("{{current_version}}", "0.1.0"),
+];
+
 /// A provider profile (schema 1).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -270,6 +307,8 @@ pub struct Provider {
     pub custom_server: CustomServer,
     #[serde(default, rename = "service")]
     pub services: Vec<ServiceDef>,
+    #[serde(default)]
+    pub updates: Updates,
     /// Services of the file that were refused, each with why (the rest of
     /// the profile is used; the launcher shows these messages).
     #[serde(skip)]
@@ -433,6 +472,33 @@ impl Provider {
                         s.id
                     ));
                 }
+            }
+        }
+        if let Some(endpoint) = &self.updates.endpoint {
+            let sample = UPDATE_PLACEHOLDERS
+                .iter()
+                .fold(endpoint.clone(), |e, (p, v)| e.replace(p, v));
+            if sample.contains("{{") {
+                return Err(format!(
+                    "updates.endpoint {endpoint:?}: only {{{{target}}}}, {{{{arch}}}} and {{{{current_version}}}} may be filled in"
+                ));
+            }
+            check_https("updates.endpoint", &sample)?;
+            // The address asked is the profile's own: placeholders only in
+            // its path, never in the host.
+            let host_end = endpoint
+                .find("://")
+                .map(|i| i + 3)
+                .map(|start| {
+                    endpoint[start..]
+                        .find('/')
+                        .map_or(endpoint.len(), |j| start + j)
+                })
+                .unwrap_or(endpoint.len());
+            if endpoint[..host_end].contains("{{") {
+                return Err(format!(
+                    "updates.endpoint {endpoint:?}: the host must be written out (placeholders only in the path)"
+                ));
             }
         }
         if self.servers.is_empty() && !self.custom_server.allowed {

@@ -16,6 +16,7 @@ pub mod provider;
 mod push;
 mod settings;
 mod sync;
+mod updates;
 mod view;
 
 use std::collections::{BTreeMap, HashMap};
@@ -40,6 +41,7 @@ pub use provider::{Provider, ServerChoice, ServiceLink};
 use serde::Serialize;
 pub use settings::{Settings, SettingsPatch};
 pub use sync::{EventSink, Notice, NoticeKind, Overall, SyncEvent};
+pub use updates::{UPDATES_ITSELF, UpdateChannel, UpdateCheck, UpdatesOff, update_channel};
 pub use view::{
     ActivityItem, Conflict, FolderPair, FolderStatus, LocalFolderCheck, MassDelete, NewFolderPair,
     NotSynced, RemoteFolder, Resolution, SyncProgress,

@@ -14,6 +14,7 @@ const UPLOAD_KEY: &str = "sync.upload_limit_kib";
 const DOWNLOAD_KEY: &str = "sync.download_limit_kib";
 const POLL_KEY: &str = "sync.poll_seconds";
 const IGNORE_KEY: &str = "sync.ignore_list";
+const UPDATES_KEY: &str = "app.check_updates";
 
 /// Seconds between two looks at the server when nothing changes locally.
 pub const DEFAULT_POLL_SECONDS: u64 = 60;
@@ -33,6 +34,9 @@ pub struct Settings {
     pub poll_seconds: u64,
     /// The member's ignore patterns (sync-exclude.lst format).
     pub ignore_list: String,
+    /// Look for new versions of the app where it updates itself (Windows,
+    /// macOS) and the provider profile lets it (see `update_channel`).
+    pub check_updates: bool,
 }
 
 /// A change to some settings (the language has its own call).
@@ -50,6 +54,7 @@ pub struct SettingsPatch {
     pub download_limit_kib: Option<Option<u64>>,
     pub poll_seconds: Option<u64>,
     pub ignore_list: Option<String>,
+    pub check_updates: Option<bool>,
 }
 
 /// `null` → `Some(None)`, absent → `None`.
@@ -98,6 +103,7 @@ pub(crate) fn read(conn: &Connection) -> Settings {
             .filter(|v| POLL_RANGE.contains(v))
             .unwrap_or(DEFAULT_POLL_SECONDS),
         ignore_list: get(conn, IGNORE_KEY).unwrap_or_default(),
+        check_updates: get(conn, UPDATES_KEY).is_none_or(|v| v != "0"),
     }
 }
 
@@ -155,6 +161,9 @@ impl App {
             }
             if let Some(list) = &patch.ignore_list {
                 put(&tx, IGNORE_KEY, Some(list))?;
+            }
+            if let Some(c) = patch.check_updates {
+                put(&tx, UPDATES_KEY, Some(if c { "1" } else { "0" }))?;
             }
             tx.commit()
                 .map_err(|e| Error::new(ErrorCode::Storage, e.to_string()))?;

@@ -78,6 +78,9 @@ fn generated() -> String {
         entry::<cc_app::Meeting>(&cfg),
         entry::<cc_app::ServerNotice>(&cfg),
         entry::<cc_app::NoticeButton>(&cfg),
+        entry::<cc_app::UpdateChannel>(&cfg),
+        entry::<cc_app::UpdatesOff>(&cfg),
+        entry::<cc_app::UpdateCheck>(&cfg),
     ] {
         out.push_str(&decl);
         out.push('\n');

@@ -182,6 +182,13 @@ async fn first_run_onboarding_sync_conflict_pause() {
     s.screenshot("activity-ca").await;
     s.click("nav-settings").await;
     s.el("settings-poll").await;
+    // The Linux app is updated by the package manager: the settings say
+    // so, and offer no look of the app's own.
+    s.wait_text(
+        "updates-system",
+        "El gestor de paquets del sistema actualitza CommonsCloud, com la resta de programes.",
+    )
+    .await;
     s.screenshot("settings-ca").await;
     // Start at login. First the desktop refuses (its configuration folder
     // cannot be made): the settings page says so and the box goes back.

@@ -43,8 +43,11 @@ import type {
   Opened,
   Meeting,
   ServerNotice,
+  UpdateChannel,
+  UpdateCheck,
 } from './generated';
 
+export type { UpdateChannel, UpdateCheck, UpdatesOff } from './generated';
 export type {
   AccountOverview,
   DocCreator,
@@ -230,6 +233,13 @@ export interface Backend {
   dismissNotice(accountId: number, id: number): Promise<void>;
   /** Does a notification's button; a web one opens its page. */
   noticeAction(accountId: number, id: number, index: number): Promise<void>;
+
+  /** How the app gets its new versions (the system, its own updater, nobody). */
+  updateChannel(): Promise<UpdateChannel>;
+  /** Looks for a new version at the provider's address (Windows, macOS). */
+  checkForUpdates(): Promise<UpdateCheck>;
+  /** Installs the new version the last look found, and restarts. */
+  installUpdate(): Promise<void>;
 
   /** Subscribes to sync events; returns the unsubscribe function. */
   onSyncEvent(listener: (event: SyncEvent) => void): Promise<() => void>;

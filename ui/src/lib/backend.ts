@@ -94,6 +94,8 @@ import type {
   Opened,
   Meeting,
   ServerNotice,
+  UpdateChannel,
+  UpdateCheck,
 } from './backend-types';
 
 export type { AppInfo, Backend, Settings } from './backend-types';
@@ -197,6 +199,9 @@ export function createTauriBackend(): Backend {
     dismissNotice: (accountId: number, id: number) => run('dismiss_notice', { accountId, id }),
     noticeAction: (accountId: number, id: number, index: number) =>
       run('notice_action', { accountId, id, index }),
+    updateChannel: () => invoke<UpdateChannel>('update_channel'),
+    checkForUpdates: () => invoke<UpdateCheck>('check_for_updates'),
+    installUpdate: () => run('install_update'),
 
     onSyncEvent: (listener: (event: SyncEvent) => void) =>
       listen<SyncEvent>(SYNC_EVENT, (event) => listener(event.payload)),

@@ -89,7 +89,12 @@ uploadLimitKib: number | null, downloadLimitKib: number | null, pollSeconds: num
 /**
  * The member's ignore patterns (sync-exclude.lst format).
  */
-ignoreList: string, };
+ignoreList: string, 
+/**
+ * Look for new versions of the app where it updates itself (Windows,
+ * macOS) and the provider profile lets it (see `update_channel`).
+ */
+checkUpdates: boolean, };
 
 /**
  * A change to some settings (the language has its own call).
@@ -98,7 +103,7 @@ export type SettingsPatch = { autostart?: boolean,
 /**
  * `Some(None)` clears the limit.
  */
-uploadLimitKib?: number | null, downloadLimitKib?: number | null, pollSeconds?: number, ignoreList?: string, };
+uploadLimitKib?: number | null, downloadLimitKib?: number | null, pollSeconds?: number, ignoreList?: string, checkUpdates?: boolean, };
 
 /**
  * An account as the UI shows it. Never holds the app password.
@@ -556,3 +561,18 @@ export type NoticeButton = { label: string, primary: boolean,
  * Opens a page rather than doing something on the server.
  */
 web: boolean, };
+
+/**
+ * How this app gets its new versions.
+ */
+export type UpdateChannel = { "kind": "system" } | { "kind": "updater", endpoint: string, host: string, } | { "kind": "off", reason: UpdatesOff, };
+
+/**
+ * Why the app does not look for new versions.
+ */
+export type UpdatesOff = "provider" | "setting" | "noEndpoint";
+
+/**
+ * What a look for a new version found.
+ */
+export type UpdateCheck = { "kind": "system" } | { "kind": "off", reason: UpdatesOff, } | { "kind": "upToDate", current: string, } | { "kind": "available", current: string, version: string, notes: string | null, };

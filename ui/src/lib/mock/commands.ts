@@ -16,7 +16,7 @@ import type { Account, ActivityItem, BackendError, ConflictResolution, ErrorCode
 import { isWithin } from '../selection';
 import { MOCK_DEFAULTS, MOCK_TREE, mockAccount, mockAppInfo, mockFolder } from './fixtures';
 import type { BackendMethod, MockBackend, MockBackendOptions, MockCall, MockRemoteNode } from './types';
-import type { EditScope, PimKind, SaveContact, SaveEvent } from '../backend-types';
+import type { EditScope, PimKind, SaveContact, SaveEvent, UpdateChannel, UpdateCheck } from '../backend-types';
 import { createMockPim } from './pim';
 import { createMockServices } from './services';
 
@@ -79,6 +79,7 @@ export function createMockBackend(options: MockBackendOptions = {}): MockBackend
     downloadLimitKib: null,
     pollSeconds: 60,
     ignoreList: '',
+    checkUpdates: true,
     ...options.settings,
   };
   const signedIn = options.signedIn ?? false;
@@ -560,6 +561,16 @@ export function createMockBackend(options: MockBackendOptions = {}): MockBackend
       call('dismissNotice', [accountId, id], () => services.dismiss(accountId, id)),
     noticeAction: (accountId: number, id: number, index: number) =>
       call('noticeAction', [accountId, id, index], () => services.action(accountId, id, index)),
+
+    updateChannel: () =>
+      call('updateChannel', [], (): UpdateChannel => {
+        const channel = options.updates?.channel ?? { kind: 'system' };
+        // As the façade: the member's setting turns the app's own look off.
+        return channel.kind === 'updater' && !settings.checkUpdates ? { kind: 'off', reason: 'setting' } : channel;
+      }),
+    checkForUpdates: () =>
+      call('checkForUpdates', [], (): UpdateCheck => options.updates?.check ?? { kind: 'system' }),
+    installUpdate: () => call('installUpdate', [], () => undefined),
 
     onSyncEvent: (listener: (event: SyncEvent) => void) =>
       call('onSyncEvent', [], () => {

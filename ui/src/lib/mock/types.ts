@@ -1,7 +1,7 @@
 /** The mock backend's own types: its options, its calls, its extra controls. */
 import type { MockPimState } from './pim';
 import type { MockServicesState } from './services';
-import type { Account, ActivityItem, AppInfo, Backend, BackendError, Conflict, ErrorCode, FolderPair, LocalFolderCheck, Settings, SyncEvent } from '../backend-types';
+import type { Account, ActivityItem, AppInfo, Backend, BackendError, Conflict, ErrorCode, FolderPair, LocalFolderCheck, Settings, SyncEvent, UpdateChannel, UpdateCheck } from '../backend-types';
 
 /** Every command of the backend (the names of `Backend`'s methods). */
 export type BackendMethod = keyof Backend;
@@ -42,6 +42,8 @@ export interface MockBackendOptions {
   pim?: Partial<MockPimState>;
   /** The Services page, the account's quota, the server's notifications. */
   services?: Partial<MockServicesState>;
+  /** How the app gets new versions (default: the system) and what a look finds. */
+  updates?: { channel?: UpdateChannel; check?: UpdateCheck };
   /** The server's folders (default: `MOCK_TREE`). */
   tree?: MockRemoteNode[];
   /** Commands that fail, and with what (a code or a whole error). */
