@@ -65,13 +65,23 @@ cargo build -p commonscloud-desktop --features custom-protocol
 # compiled again, its dependencies come from the build above.
 cargo test -p commonscloud-desktop --features custom-protocol --lib
 
+# The GUI tests' session bus, and what it starts for the app (the
+# accessibility bus, dconf), get a home of their own: they write their
+# caches there, not into the home of whoever runs the tests. The tests
+# themselves (cargo, rustup) get the real home back.
+bus_home=$(mktemp -d)
+gui() {
+    HOME="$bus_home" XDG_CACHE_HOME="$bus_home/.cache" \
+        xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+        env HOME="$HOME" XDG_CACHE_HOME="${XDG_CACHE_HOME:-$HOME/.cache}" "$@"
+}
+
 step "GUI end-to-end test under Xvfb"
-xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- cargo test -p cc-e2e
+gui cargo test -p cc-e2e
 
 step "the packages: built in release mode, the .deb installed, started, removed"
 ./scripts/package.sh --bundles deb,rpm
-CC_APP_BINARY=/usr/bin/commonscloud-desktop \
-    xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
-    cargo test -p cc-e2e --test package -- --ignored
+gui env CC_APP_BINARY=/usr/bin/commonscloud-desktop cargo test -p cc-e2e --test package -- --ignored
+rm -rf "$bus_home"
 
 step "all tests passed in $(( $(date +%s) - started )) s"

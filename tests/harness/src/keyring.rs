@@ -28,9 +28,24 @@ impl KeyringSession {
         let dir = tempfile::tempdir().expect("keyring temp dir");
         let socket = dir.path().join("bus");
         let address = format!("unix:path={}", socket.display());
+        let data = dir.path().join("data");
+        let runtime = dir.path().join("runtime");
+        for d in [&data, &runtime] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+        }
+        // What the bus starts on demand for the app (the accessibility
+        // bus, dconf) inherits its environment: a home of the session's
+        // own, so their caches are not written into the real one.
         let mut cmd = Command::new("dbus-daemon");
         cmd.args(["--session", "--nofork", "--nopidfile"])
-            .arg(format!("--address={address}"));
+            .arg(format!("--address={address}"))
+            .envs(crate::home_env(dir.path()))
+            .env("XDG_RUNTIME_DIR", &runtime);
         let log = dir.path().join("dbus.log");
         let mut bus = GroupChild::spawn("dbus-daemon", cmd, Some(&log))
             .expect("dbus-daemon (apt install dbus) must be installed");
@@ -42,16 +57,6 @@ impl KeyringSession {
                 bus.log_tail()
             );
             std::thread::sleep(Duration::from_millis(20));
-        }
-        let data = dir.path().join("data");
-        let runtime = dir.path().join("runtime");
-        for d in [&data, &runtime] {
-            std::fs::create_dir_all(d).unwrap();
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
         }
         // The unlock password arrives on stdin.
         let keyring_log = dir.path().join("keyring.log");
