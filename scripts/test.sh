@@ -81,7 +81,12 @@ gui cargo test -p cc-e2e
 
 step "the packages: built in release mode, the .deb installed, started, removed"
 ./scripts/package.sh --bundles deb,rpm
-gui env CC_APP_BINARY=/usr/bin/commonscloud-desktop cargo test -p cc-e2e --test package -- --ignored
+# Exported, not on the command line: the test looks for the app's
+# processes by their command lines.
+CC_APP_BINARY=/usr/bin/commonscloud-desktop
+export CC_APP_BINARY
+gui cargo test -p cc-e2e --test package -- --ignored
+unset CC_APP_BINARY
 rm -rf "$bus_home"
 
 step "all tests passed in $(( $(date +%s) - started )) s"
