@@ -7,6 +7,20 @@ use tauri_plugin_notification::NotificationExt;
 
 use cc_app::{Notice, NoticeKind};
 
+/// Shows one desktop notification; a desktop without a notification
+/// service only loses it (logged).
+fn send<R: Runtime>(handle: &AppHandle<R>, title: impl Into<String>, body: impl Into<String>) {
+    if let Err(e) = handle
+        .notification()
+        .builder()
+        .title(title)
+        .body(body)
+        .show()
+    {
+        tracing::debug!("no desktop notification: {e}");
+    }
+}
+
 pub fn show<R: Runtime>(handle: &AppHandle<R>, notice: &Notice) {
     let app = handle.state::<cc_app::App>();
     let m = crate::tray::messages(&app.ui_language());
@@ -18,15 +32,7 @@ pub fn show<R: Runtime>(handle: &AppHandle<R>, notice: &Notice) {
         NoticeKind::FirstSync => "notify.firstSync",
     };
     let body = crate::tray::text(&m, key, &name).replace("{count}", &notice.count.to_string());
-    if let Err(e) = handle
-        .notification()
-        .builder()
-        .title(&name)
-        .body(body)
-        .show()
-    {
-        tracing::debug!("no desktop notification: {e}");
-    }
+    send(handle, &name, body);
 }
 
 /// An event's reminder: its title, and when (and where) it starts.
@@ -44,15 +50,7 @@ pub fn reminder<R: Runtime>(handle: &AppHandle<R>, r: &cc_app::Reminder) {
         body.push_str(" · ");
         body.push_str(r.location.trim());
     }
-    if let Err(e) = handle
-        .notification()
-        .builder()
-        .title(title)
-        .body(body)
-        .show()
-    {
-        tracing::debug!("no desktop notification: {e}");
-    }
+    send(handle, title, body);
 }
 
 /// A notification of the member's server (a share, a mention, a message
@@ -63,15 +61,11 @@ pub fn server_notice<R: Runtime>(handle: &AppHandle<R>, n: &cc_app::ServerNotice
     } else {
         n.subject.clone()
     };
-    if let Err(e) = handle
-        .notification()
-        .builder()
-        .title(title)
-        .body(n.message.chars().take(300).collect::<String>())
-        .show()
-    {
-        tracing::debug!("no desktop notification: {e}");
-    }
+    send(
+        handle,
+        title,
+        n.message.chars().take(300).collect::<String>(),
+    );
 }
 
 /// A meeting started from the tray: its link is on the clipboard.
@@ -80,15 +74,7 @@ pub fn meeting<R: Runtime>(handle: &AppHandle<R>, m: &cc_app::Meeting) {
     let msgs = crate::tray::messages(&app.ui_language());
     let name = app.info().name;
     let body = crate::tray::text(&msgs, "notify.meeting", &name).replace("{service}", &m.service);
-    if let Err(e) = handle
-        .notification()
-        .builder()
-        .title(&m.service)
-        .body(format!("{body}\n{}", m.url))
-        .show()
-    {
-        tracing::debug!("no desktop notification: {e}");
-    }
+    send(handle, &m.service, format!("{body}\n{}", m.url));
 }
 
 /// A new version of the app is ready to be installed (Windows, macOS).
@@ -97,13 +83,5 @@ pub fn update_ready<R: Runtime>(handle: &AppHandle<R>, version: &str) {
     let msgs = crate::tray::messages(&app.ui_language());
     let name = app.info().name;
     let body = crate::tray::text(&msgs, "notify.update", &name).replace("{version}", version);
-    if let Err(e) = handle
-        .notification()
-        .builder()
-        .title(&name)
-        .body(body)
-        .show()
-    {
-        tracing::debug!("no desktop notification: {e}");
-    }
+    send(handle, &name, body);
 }

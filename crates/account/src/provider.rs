@@ -276,11 +276,21 @@ impl Default for Updates {
 
 /// The placeholders an update endpoint may hold, with a sample value each
 /// (to check the address they make).
-pub const UPDATE_PLACEHOLDERS: [(&str, &str); 3] = [
+const UPDATE_PLACEHOLDERS: [(&str, &str); 3] = [
     ("{{target}}", "windows"),
     ("{{arch}}", "x86_64"),
     ("{{current_version}}", "0.1.0"),
 ];
+
+impl Updates {
+    /// `endpoint` with a sample value in each placeholder Tauri fills in:
+    /// the kind of address the updater will ask.
+    pub fn sample_address(endpoint: &str) -> String {
+        UPDATE_PLACEHOLDERS
+            .iter()
+            .fold(endpoint.to_owned(), |e, (p, v)| e.replace(p, v))
+    }
+}
 
 /// A provider profile (schema 1).
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -475,9 +485,7 @@ impl Provider {
             }
         }
         if let Some(endpoint) = &self.updates.endpoint {
-            let sample = UPDATE_PLACEHOLDERS
-                .iter()
-                .fold(endpoint.clone(), |e, (p, v)| e.replace(p, v));
+            let sample = Updates::sample_address(endpoint);
             if sample.contains("{{") {
                 return Err(format!(
                     "updates.endpoint {endpoint:?}: only {{{{target}}}}, {{{{arch}}}} and {{{{current_version}}}} may be filled in"

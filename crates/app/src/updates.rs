@@ -85,9 +85,7 @@ pub fn update_channel(
     };
     // The profile was validated: with its placeholders filled in the
     // address is an https URL with a host.
-    let sample = cc_account::provider::UPDATE_PLACEHOLDERS
-        .iter()
-        .fold(endpoint.clone(), |e, (p, v)| e.replace(p, v));
+    let sample = cc_account::provider::Updates::sample_address(&endpoint);
     let host = url::Url::parse(&sample)
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))

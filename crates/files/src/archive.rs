@@ -362,6 +362,9 @@ fn zip_member_path(raw: &str) -> Option<String> {
 /// members are written by [`ZIP_WRITERS`] threads, each with a half:
 /// creating a file is most of the work for small ones, and it is work of
 /// the kernel's that two cores do side by side.
+///
+/// The members are not made durable here: [`stream_zip`], its caller,
+/// flushes them with the ones it wrote itself.
 pub(crate) fn extract_zip(zip: &std::path::Path, wanted: &[Wanted]) -> Extracted {
     let mut out = Extracted::default();
     let by_path = by_name(wanted);
@@ -428,7 +431,6 @@ pub(crate) fn extract_zip(zip: &std::path::Path, wanted: &[Wanted]) -> Extracted
             out.stream_error = part.stream_error;
         }
     }
-    make_durable(&mut out, wanted);
     out
 }
 

@@ -264,10 +264,8 @@ pub async fn list_tree_watched(
                     deep_listings = false;
                 }
                 queue.push_front(Queued {
-                    url: asked.url.clone(),
-                    base: asked.base.clone(),
-                    respelled: asked.respelled,
                     depth: Depth::One,
+                    ..asked.clone()
                 });
                 None
             }
@@ -415,6 +413,7 @@ pub async fn list_tree_watched(
 
 /// A folder to list: where, as which path, whether the server spells its
 /// path otherwise than the path's names, and how deep.
+#[derive(Clone)]
 struct Queued {
     url: Url,
     base: SyncPath,

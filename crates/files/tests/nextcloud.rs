@@ -9,7 +9,7 @@
 //! folder is made to match. A request the recordings do not cover gets
 //! the replay's `501` (a "miss"); the tests say where that is expected.
 
-use cc_dav::Depth;
+use cc_dav::{DavClient, Depth};
 use cc_files::engine::{PassOptions, SyncError, SyncFolder};
 use cc_files::ignore::IgnoreRules;
 use cc_files::scan::meta_of;
@@ -385,17 +385,7 @@ async fn generic_webdav_servers_are_not_taken_for_nextcloud() {
         let server = Server::start(kind);
         let c = server.dav_client();
         let root = server.files_root();
-        c.mkcol(&root.join("a/").unwrap()).await.unwrap();
-        c.mkcol(&root.join("a/b/").unwrap()).await.unwrap();
-        for name in ["a/x.txt", "a/b/y.txt"] {
-            c.put_bytes(
-                &root.join(name).unwrap(),
-                name.as_bytes().to_vec().into(),
-                &Default::default(),
-            )
-            .await
-            .unwrap();
-        }
+        make_tree(&c, &root, &["a/", "a/b/"], &["a/x.txt", "a/b/y.txt"]).await;
         let first = cc_files::remote::list_tree(&c, &root, &IgnoreRules::defaults())
             .await
             .unwrap();
@@ -448,6 +438,23 @@ async fn generic_webdav_servers_are_not_taken_for_nextcloud() {
     }
 }
 
+/// Folders `dirs` (in order, each ending in `/`) and files `files` below
+/// `root`, each file holding its own name.
+async fn make_tree(c: &DavClient, root: &Url, dirs: &[&str], files: &[&str]) {
+    for dir in dirs {
+        c.mkcol(&root.join(dir).unwrap()).await.unwrap();
+    }
+    for name in files {
+        c.put_bytes(
+            &root.join(name).unwrap(),
+            name.as_bytes().to_vec().into(),
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+    }
+}
+
 /// A first listing asked `Depth: infinity` (as it is of a Nextcloud) of
 /// servers that refuse it (Apache: 403), that answer it as depth 1 without
 /// saying so (sabre/dav without the option), or that answer it: the same
@@ -464,18 +471,13 @@ async fn a_deep_first_listing_gives_the_same_tree_on_every_server() {
         let server = Server::start(kind);
         let c = server.dav_client();
         let root = server.files_root();
-        for dir in ["a/", "a/b/", "a/b/c/", "buida/", "f/", "f/g/"] {
-            c.mkcol(&root.join(dir).unwrap()).await.unwrap();
-        }
-        for name in ["a/x.txt", "a/b/y.txt", "a/b/c/z.txt", "top.txt"] {
-            c.put_bytes(
-                &root.join(name).unwrap(),
-                name.repeat(3).into_bytes().into(),
-                &Default::default(),
-            )
-            .await
-            .unwrap();
-        }
+        make_tree(
+            &c,
+            &root,
+            &["a/", "a/b/", "a/b/c/", "buida/", "f/", "f/g/"],
+            &["a/x.txt", "a/b/y.txt", "a/b/c/z.txt", "top.txt"],
+        )
+        .await;
         let shallow = cc_files::remote::list_tree(&c, &root, &IgnoreRules::defaults())
             .await
             .unwrap();

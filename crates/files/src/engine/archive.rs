@@ -178,10 +178,8 @@ impl Ctx<'_> {
     /// folder archives or GETs.
     pub(super) async fn tree<'b>(&self, dir: &SyncPath, actions: Vec<&'b Action>) -> Placed<'b> {
         let fetched = self.fetch_tree(dir, &actions).await;
-        let placing = std::time::Instant::now();
         let (mut placed, rest) =
             self.place_fetched(dir, actions, fetched, "no zip of the folder; by folders");
-        tracing::debug!(folder = %dir, placed = placed.len(), took = ?placing.elapsed(), "zip's files placed");
         let mut by_folder: BTreeMap<SyncPath, Vec<&'b Action>> = BTreeMap::new();
         for a in rest {
             by_folder
@@ -240,30 +238,20 @@ impl Ctx<'_> {
         // files are written as it comes.
         let turn = self.trees_at_once.acquire().await;
         let started = std::time::Instant::now();
-        let stream = match self
-            .folder
-            .client
-            .folder_zip(&folder_url, limit, self.down.as_ref())
-            .await
-        {
-            Ok(s) => s,
-            Err(e) => {
-                if !only_the_connection(&e) {
-                    self.trees_work.store(false, Ordering::Relaxed);
-                }
-                return Err(e.into());
-            }
-        };
-        let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
+        let stream = answered(
+            self.folder
+                .client
+                .folder_zip(&folder_url, limit, self.down.as_ref())
+                .await,
+            &self.trees_work,
+        )?;
         let for_thread = wanted.clone();
-        let zip_path = zip.clone();
-        let got = tokio::task::spawn_blocking(move || {
-            let got = crate::archive::stream_zip(reader, &zip_path, &for_thread);
-            let _ = std::fs::remove_file(&zip_path);
+        let got = read_on_a_thread(stream, move |reader| {
+            let got = crate::archive::stream_zip(reader, &zip, &for_thread);
+            let _ = std::fs::remove_file(&zip);
             got
         })
-        .await
-        .map_err(std::io::Error::other)?;
+        .await?;
         drop(turn);
         tracing::debug!(folder = %dir, files = wanted.len(), took = ?started.elapsed(), "folder zip");
         if let Some(e) = &got.stream_error {
@@ -446,30 +434,20 @@ impl Ctx<'_> {
         }
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         self.archive_requests.fetch_add(1, Ordering::Relaxed);
-        let stream = match self
-            .folder
-            .client
-            .folder_archive(&folder_url, &refs, self.down.as_ref())
-            .await
-        {
-            Ok(s) => s,
-            Err(e) => {
-                // Not offered here after all (or not for this folder):
-                // plain GETs for the rest of the pass, unless it was only
-                // the connection.
-                if !only_the_connection(&e) {
-                    self.archives_work.store(false, Ordering::Relaxed);
-                }
-                return Err(e.into());
-            }
-        };
-        // The tar reader is synchronous: it runs on a blocking thread and
-        // reads the response through a bridge, so nothing is held whole.
-        let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
+        // Not offered here after all (or not for this folder): plain GETs
+        // for the rest of the pass.
+        let stream = answered(
+            self.folder
+                .client
+                .folder_archive(&folder_url, &refs, self.down.as_ref())
+                .await,
+            &self.archives_work,
+        )?;
         let for_thread = wanted.clone();
-        let got = tokio::task::spawn_blocking(move || crate::archive::extract(reader, &for_thread))
-            .await
-            .map_err(std::io::Error::other)?;
+        let got = read_on_a_thread(stream, move |reader| {
+            crate::archive::extract(reader, &for_thread)
+        })
+        .await?;
         if let Some(e) = &got.stream_error {
             tracing::info!(folder = %dir, error = %e, "folder archive ended early");
         }
@@ -478,6 +456,36 @@ impl Ctx<'_> {
         }
         Ok(taken(&got, &wanted, actions))
     }
+}
+
+/// An archive request's answer. One the server would not give turns
+/// `works` off for the rest of the pass, unless it failed only for the
+/// connection.
+fn answered<T>(asked: Result<T, DavError>, works: &AtomicBool) -> Result<T, ActionError> {
+    asked.map_err(|e| {
+        if !only_the_connection(&e) {
+            works.store(false, Ordering::Relaxed);
+        }
+        e.into()
+    })
+}
+
+/// An archive's bytes as a synchronous reader (a bridge to the response:
+/// nothing is held whole).
+type ArchiveReader = tokio_util::io::SyncIoBridge<
+    tokio_util::io::StreamReader<cc_dav::transfers::ArchiveStream, bytes::Bytes>,
+>;
+
+/// Reads an archive as it comes with `read` on a blocking thread (the tar
+/// and zip readers are synchronous).
+async fn read_on_a_thread(
+    stream: cc_dav::transfers::ArchiveStream,
+    read: impl FnOnce(ArchiveReader) -> crate::archive::Extracted + Send + 'static,
+) -> Result<crate::archive::Extracted, ActionError> {
+    let reader = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(stream));
+    Ok(tokio::task::spawn_blocking(move || read(reader))
+        .await
+        .map_err(std::io::Error::other)?)
 }
 
 /// Whether an archive request failed only for the connection (asked again
